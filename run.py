@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Command-line entry for the B2B match-making scheduler.
+
+Each subcommand parses its arguments, calls the core in ``scheduler/`` and
+prints. User mistakes end with a message on stderr and exit status 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from scheduler import formats
+from scheduler.errors import Conflict, InvalidInput, NotFound, SchedulerError
+from scheduler.generator import generate_event
+from scheduler.model import EventData
+from scheduler.store import ENV_VAR, Store, default_path
+from scheduler.timegrid import allowed_map, build_slots
+
+# piped output (CI, tests, files) gets wide tables instead of folded cells
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store(args.db or default_path())
+
+
+# ------------------------------------------------------------------ commands
+
+
+@command("generate")
+def cmd_generate(args: argparse.Namespace) -> int:
+    doc = generate_event(args.participants, seed=args.seed, event_id=args.event_id)
+    formats.dump_json(doc, args.output)
+    out.print(
+        f"wrote {args.output}: event {doc['event']['id']!r}, {len(doc['participants'])} participants, "
+        f"{len(doc['requests'])} requests (seed {args.seed})"
+    )
+    return 0
+
+
+@command("import")
+def cmd_import(args: argparse.Namespace) -> int:
+    data = formats.read_event_file(args.source)
+    with open_store(args) as store:
+        store.save_event(data, replace=args.replace, actor="cli")
+    out.print(
+        f"imported event {data.event.id!r}: {len(data.participants)} participants, "
+        f"{len(data.requests)} requests"
+    )
+    if args.summary:
+        print_summary(data)
+    return 0
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        data = store.load(args.event_id)
+    if args.format == "csv":
+        formats.write_csv_dir(data, Path(args.output))
+    else:
+        formats.dump_json(formats.event_document(data), args.output)
+    out.print(f"wrote {args.output}")
+    return 0
+
+
+@command("events")
+def cmd_events(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        rows = store.event_summaries()
+    if not rows:
+        out.print("no events stored yet: try 'python run.py import data/sample-event.json'")
+        return 0
+    table = Table("event", "name", "zone", "participants", "traditional", "requests", "rooms", "meetings")
+    for r in rows:
+        table.add_row(r["id"], r["name"], r["timezone"], str(r["participants"]), str(r["traditional"]),
+                      str(r["requests"]), str(r["rooms"]), str(r["meetings"]))  # fmt: skip
+    out.print(table)
+    return 0
+
+
+@command("demo")
+def cmd_demo(args: argparse.Namespace) -> int:
+    db_path = Path(args.db or "data/demo.db")
+    doc = generate_event(args.participants, seed=args.seed, event_id="demo")
+    src = Path("data/demo-event.json")
+    formats.dump_json(doc, src)
+    data = formats.read_event_file(src)
+    with Store(db_path) as store:
+        store.save_event(data, replace=True, actor="demo")
+    out.print(f"[bold]Demo event[/bold] generated into {src} and stored in {db_path}")
+    print_summary(data)
+    return 0
+
+
+def print_summary(data: EventData) -> None:
+    ev = data.event
+    slots = build_slots(ev)
+    allowed = allowed_map(data, slots)
+    kinds = Counter(p.kind for p in data.participants)
+    zones = Counter(p.timezone for p in data.participants)
+    pairs = data.pairs()
+    feasible = sum(1 for pr in pairs if allowed[pr.a] & allowed[pr.b])
+    table = Table(title=f"{ev.name} ({ev.id})", show_header=False)
+    table.add_row("organiser zone", ev.timezone)
+    table.add_row("sessions", f"{len(ev.sessions)} ({len(slots)} slots of {ev.slot_minutes} min)")
+    table.add_row("rooms", str(ev.rooms))
+    table.add_row("participants", f"{len(data.participants)} ({kinds['traditional']} traditional, "
+                                  f"{kinds['tech']} tech)")  # fmt: skip
+    table.add_row("time zones", str(len(zones)))
+    table.add_row("requests", f"{len(data.requests)} ({len(pairs)} pairs, "
+                              f"{sum(p.mutual for p in pairs)} mutual)")  # fmt: skip
+    table.add_row("pairs with a common slot", f"{feasible} of {len(pairs)}")
+    no_slot = [p.id for p in data.participants if not allowed[p.id]]
+    table.add_row("participants with no usable slot", str(len(no_slot)))
+    out.print(table)
+    zt = Table("time zone", "participants", "usable slots (median)")
+    for tz, n in zones.most_common():
+        counts = sorted(len(allowed[p.id]) for p in data.participants if p.timezone == tz)
+        zt.add_row(tz, str(n), str(counts[len(counts) // 2]))
+    out.print(zt)
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="run.py", description="Virtual B2B match-making event scheduler.")
+    p.add_argument("--db", help=f"SQLite file (default: ${ENV_VAR} or data/matchmaking.db)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    g = sub.add_parser("generate", help="write a realistic generated event (JSON)")
+    g.add_argument("--participants", "-n", type=int, default=120, help="number of SMEs (default 120)")
+    g.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    g.add_argument("--event-id", help="event id (default gen-N-sSEED)")
+    g.add_argument("-o", "--output", default="event.json", help="output file (default event.json)")
+
+    i = sub.add_parser("import", help="validate and store an event (JSON file or CSV folder)")
+    i.add_argument("source", help="EVENT.json, or a folder with event.json, participants.csv, requests.csv")
+    i.add_argument("--replace", action="store_true", help="overwrite a stored event with the same id")
+    i.add_argument("--summary", action="store_true", help="print a summary after importing")
+
+    e = sub.add_parser("export", help="write a stored event in the interchange format")
+    e.add_argument("event_id", metavar="EVENT_ID")
+    e.add_argument("-o", "--output", required=True, help="file (json) or folder (csv)")
+    e.add_argument("--format", choices=("json", "csv"), default="json")
+
+    sub.add_parser("events", help="list stored events")
+
+    d = sub.add_parser("demo", help="generate, store and summarise a demo event")
+    d.add_argument("--participants", "-n", type=int, default=120)
+    d.add_argument("--seed", type=int, default=7)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InvalidInput as exc:
+        print(f"error: {exc.summary()}", file=sys.stderr)
+        return 2
+    except (NotFound, Conflict, SchedulerError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,387 @@
+"""The only module that talks to SQLite (through sqlite-utils).
+
+One file per deployment (default ``data/matchmaking.db``), WAL mode, foreign
+keys on. The schema is versioned with ``PRAGMA user_version``: each entry of
+:data:`MIGRATIONS` moves the file one version up inside one transaction, so a
+later release appends entries and never edits old ones. Every change that
+touches several rows runs in one transaction; a rejected change leaves the
+file as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import Conflict, NotFound
+from .formats import event_to_dict, parse_clock, parse_day, participant_to_dict
+from .model import Event, EventData, Meeting, Participant, Request, Schedule, Session, Window
+
+DEFAULT_DB = Path("data") / "matchmaking.db"
+ENV_VAR = "MATCHMAKING_DB"
+
+
+def default_path(env: dict[str, str] | None = None) -> Path:
+    """Return the database path from the environment, else the default."""
+    env = os.environ if env is None else env
+    return Path(env.get(ENV_VAR) or DEFAULT_DB)
+
+
+def _iso(dt: datetime) -> str:
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return dt.astimezone(UTC).isoformat()
+
+
+def _dt(s: str) -> datetime:
+    return datetime.fromisoformat(s).astimezone(UTC)
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["events"].create(
+        {
+            "id": str, "name": str, "timezone": str, "slot_minutes": int, "gap_minutes": int,
+            "rooms": int, "max_meetings": int, "video_url_template": str, "allow_same_kind": int,
+            "sessions": str, "extra": str, "schedule_version": int, "imported_at": str,
+        },
+        pk="id", not_null={"name", "timezone", "slot_minutes", "rooms", "max_meetings"},
+        defaults={"gap_minutes": 0, "allow_same_kind": 0, "schedule_version": 0, "extra": "{}"},
+    )  # fmt: skip
+    db["participants"].create(
+        {
+            "event_id": str, "id": str, "name": str, "kind": str, "timezone": str,
+            "cluster": str, "country": str, "contact": str, "email": str,
+            "wh_start": str, "wh_end": str, "available": str, "max_meetings": int,
+            "sectors": str, "needs": str, "offers": str, "languages": str,
+            "description": str, "extra": str, "token": str, "position": int,
+        },
+        pk=("event_id", "id"), foreign_keys=[("event_id", "events", "id")],
+        not_null={"name", "kind", "timezone", "token"},
+    )  # fmt: skip
+    db["participants"].create_index(["token"], unique=True)
+    db["requests"].create(
+        {
+            "event_id": str, "sender": str, "receiver": str, "priority": int, "status": str,
+            "origin": str, "extra": str, "created_at": str, "updated_at": str,
+            "expires_at": str, "position": int,
+        },
+        pk=("event_id", "sender", "receiver"), foreign_keys=[("event_id", "events", "id")],
+        defaults={"status": "pending", "origin": "import", "extra": "{}"},
+    )  # fmt: skip
+    db.execute(
+        "CREATE TABLE meetings (event_id TEXT NOT NULL REFERENCES events(id), id TEXT NOT NULL,"
+        " a TEXT NOT NULL, b TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,"
+        " room INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'scheduled',"
+        " locked INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (event_id, id),"
+        " FOREIGN KEY (event_id, a) REFERENCES participants(event_id, id),"
+        " FOREIGN KEY (event_id, b) REFERENCES participants(event_id, id))"
+    )
+    db["meetings"].create_index(["event_id", "start"])
+    db["audit"].create(
+        {"id": int, "event_id": str, "at": str, "actor": str, "action": str, "detail": str},
+        pk="id", not_null={"event_id", "at", "action"},
+    )  # fmt: skip
+    db["audit"].create_index(["event_id", "id"])
+    db.execute(
+        "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit"
+        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit"
+        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+
+
+#: Schema migrations, oldest first; entry i brings the file to version i + 1.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store:
+    """A handle on one SQLite file; belongs to the thread that opened it."""
+
+    def __init__(self, path: str | Path | None = None, *, memory: bool = False):
+        if memory:
+            self.db = sqlite_utils.Database(memory=True)
+            self.path: Path | None = None
+        else:
+            self.path = Path(path) if path is not None else default_path()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=True)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ schema
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Bring the schema up to :data:`SCHEMA_VERSION`; a no-op when it is current."""
+        while self.schema_version < SCHEMA_VERSION:
+            with self.write():
+                current = self.schema_version  # re-read under the write lock
+                if current >= SCHEMA_VERSION:
+                    break
+                MIGRATIONS[current](self.db)
+                self.db.execute(f"PRAGMA user_version={current + 1}")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """Run the block as one write transaction (BEGIN IMMEDIATE), rolled back on error."""
+        conn = self.db.conn
+        if conn.in_transaction:  # nested: join the outer transaction
+            yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ events
+
+    def save_event(self, data: EventData, *, replace: bool = False, actor: str = "import",
+                   now: datetime | None = None) -> None:
+        """Store a whole event in one transaction; refuse to overwrite unless ``replace``."""
+        now = now or datetime.now(UTC)
+        ev = data.event
+        with self.write() as db:
+            if db["events"].count_where("id = ?", [ev.id]):
+                if not replace:
+                    raise Conflict(f"event {ev.id!r} already exists (use --replace to overwrite it)")
+                self._delete_event_rows(ev.id)
+            db["events"].insert(self._event_row(ev, now))
+            tokens = self._fresh_tokens(len(data.participants))
+            db["participants"].insert_all(
+                (self._participant_row(ev.id, p, tok, i)
+                 for i, (p, tok) in enumerate(zip(data.participants, tokens, strict=True))),
+                batch_size=500,
+            )  # fmt: skip
+            db["requests"].insert_all(
+                (
+                    {
+                        "event_id": ev.id, "sender": r.sender, "receiver": r.receiver,
+                        "priority": r.priority, "status": r.status, "origin": "import",
+                        "extra": json.dumps(dict(r.extra)), "created_at": _iso(now),
+                        "updated_at": _iso(now), "position": i,
+                    }
+                    for i, r in enumerate(data.requests)
+                ),
+                batch_size=500,
+            )  # fmt: skip
+            self.audit(ev.id, "import", actor=actor, now=now,
+                       detail={"participants": len(data.participants), "requests": len(data.requests),
+                               "replaced": replace})  # fmt: skip
+
+    def _delete_event_rows(self, event_id: str) -> None:
+        for table in ("meetings", "requests", "participants", "events"):
+            key = "id" if table == "events" else "event_id"
+            self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", [event_id])
+
+    def _fresh_tokens(self, n: int) -> list[str]:
+        return [secrets.token_urlsafe(24) for _ in range(n)]
+
+    @staticmethod
+    def _event_row(ev: Event, now: datetime) -> dict[str, Any]:
+        doc = event_to_dict(ev)
+        return {
+            "id": ev.id, "name": ev.name, "timezone": ev.timezone, "slot_minutes": ev.slot_minutes,
+            "gap_minutes": ev.gap_minutes, "rooms": ev.rooms, "max_meetings": ev.max_meetings,
+            "video_url_template": ev.video_url_template, "allow_same_kind": int(ev.allow_same_kind),
+            "sessions": json.dumps(doc["sessions"]), "extra": json.dumps(dict(ev.extra)),
+            "schedule_version": 0, "imported_at": _iso(now),
+        }  # fmt: skip
+
+    @staticmethod
+    def _participant_row(event_id: str, p: Participant, token: str, position: int) -> dict[str, Any]:
+        doc = participant_to_dict(p)
+        return {
+            "event_id": event_id, "id": p.id, "name": p.name, "kind": p.kind,
+            "timezone": p.timezone, "cluster": p.cluster, "country": p.country,
+            "contact": p.contact, "email": p.email,
+            "wh_start": doc["working_hours"]["start"], "wh_end": doc["working_hours"]["end"],
+            "available": None if p.available is None else json.dumps(doc["available"]),
+            "max_meetings": p.max_meetings, "sectors": json.dumps(list(p.sectors)),
+            "needs": json.dumps(list(p.needs)), "offers": json.dumps(list(p.offers)),
+            "languages": json.dumps(list(p.languages)), "description": p.description,
+            "extra": json.dumps(dict(p.extra)), "token": token, "position": position,
+        }  # fmt: skip
+
+    def event_ids(self) -> list[str]:
+        return [r["id"] for r in self.db["events"].rows_where(order_by="id", select="id")]
+
+    def event_summaries(self) -> list[dict[str, Any]]:
+        """Return one summary row per stored event (for listings)."""
+        sql = """
+            SELECT e.id, e.name, e.timezone, e.rooms, e.schedule_version,
+              (SELECT count(*) FROM participants p WHERE p.event_id = e.id) AS participants,
+              (SELECT count(*) FROM participants p WHERE p.event_id = e.id AND p.kind='traditional')
+                AS traditional,
+              (SELECT count(*) FROM requests r WHERE r.event_id = e.id) AS requests,
+              (SELECT count(*) FROM meetings m WHERE m.event_id = e.id AND m.status != 'cancelled')
+                AS meetings
+            FROM events e ORDER BY e.id
+        """
+        return [dict(r) for r in self.db.query(sql)]
+
+    def event(self, event_id: str) -> Event:
+        row = self.db["events"].get(event_id) if self._has_event(event_id) else None
+        if row is None:
+            raise NotFound(f"no event {event_id!r}")
+
+        return Event(
+            id=row["id"], name=row["name"], timezone=row["timezone"],
+            slot_minutes=row["slot_minutes"], gap_minutes=row["gap_minutes"],
+            sessions=tuple(
+                Session(parse_day(s["date"]), parse_clock(s["start"]), parse_clock(s["end"]))
+                for s in json.loads(row["sessions"])
+            ),
+            rooms=row["rooms"], max_meetings=row["max_meetings"],
+            video_url_template=row["video_url_template"],
+            allow_same_kind=bool(row["allow_same_kind"]), extra=json.loads(row["extra"] or "{}"),
+        )  # fmt: skip
+
+    def _has_event(self, event_id: str) -> bool:
+        return bool(self.db["events"].count_where("id = ?", [event_id]))
+
+    def participants(self, event_id: str) -> tuple[Participant, ...]:
+
+        out = []
+        for r in self.db["participants"].rows_where("event_id = ?", [event_id], order_by="position"):
+            avail = None
+            if r["available"] is not None:
+                avail = tuple(
+                    Window(parse_day(w["date"]), parse_clock(w["start"]), parse_clock(w["end"]))
+                    for w in json.loads(r["available"])
+                )
+            out.append(
+                Participant(
+                    id=r["id"], name=r["name"], kind=r["kind"], timezone=r["timezone"],
+                    working_hours=(parse_clock(r["wh_start"]), parse_clock(r["wh_end"])), available=avail,
+                    max_meetings=r["max_meetings"], cluster=r["cluster"] or "",
+                    country=r["country"] or "", contact=r["contact"] or "", email=r["email"] or "",
+                    sectors=tuple(json.loads(r["sectors"])), needs=tuple(json.loads(r["needs"])),
+                    offers=tuple(json.loads(r["offers"])), languages=tuple(json.loads(r["languages"])),
+                    description=r["description"] or "", extra=json.loads(r["extra"] or "{}"),
+                )
+            )  # fmt: skip
+        return tuple(out)
+
+    def requests(self, event_id: str) -> tuple[Request, ...]:
+        return tuple(
+            Request(r["sender"], r["receiver"], r["priority"], r["status"], json.loads(r["extra"] or "{}"))
+            for r in self.db["requests"].rows_where("event_id = ?", [event_id], order_by="position")
+        )
+
+    def load(self, event_id: str) -> EventData:
+        """Return the whole stored event."""
+        return EventData(self.event(event_id), self.participants(event_id), self.requests(event_id))
+
+    def tokens(self, event_id: str) -> dict[str, str]:
+        """Return participant id -> personal access token."""
+        return {
+            r["id"]: r["token"]
+            for r in self.db["participants"].rows_where("event_id = ?", [event_id], select="id, token")
+        }
+
+    # ------------------------------------------------------------ schedules
+
+    def schedule_version(self, event_id: str) -> int:
+        row = self.db.execute("SELECT schedule_version FROM events WHERE id = ?", [event_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no event {event_id!r}")
+        return int(row[0])
+
+    def save_schedule(self, schedule: Schedule, *, actor: str = "solver", expected_version: int | None = None,
+                      now: datetime | None = None, detail: dict[str, Any] | None = None) -> int:
+        """Replace the event's meetings with ``schedule``; return the new schedule version.
+
+        A meeting that keeps its id keeps its invite version when its time and
+        room are unchanged and gets version + 1 when they change.
+        """
+        now = now or datetime.now(UTC)
+        ev_id = schedule.event_id
+        with self.write() as db:
+            version = self.schedule_version(ev_id)
+            if expected_version is not None and version != expected_version:
+                raise Conflict(
+                    f"the schedule of {ev_id!r} changed meanwhile (version {version}, you had "
+                    f"{expected_version}); reload and try again"
+                )
+            old = {m.id: m for m in self.meetings(ev_id)}
+            db.execute("DELETE FROM meetings WHERE event_id = ?", [ev_id])
+            rows = []
+            for m in schedule.meetings:
+                prev = old.get(m.id)
+                v = m.version
+                if prev is not None:
+                    v = prev.version + (0 if (prev.start, prev.room) == (m.start, m.room) else 1)
+                rows.append(self._meeting_row(ev_id, m, v))
+            db["meetings"].insert_all(rows, batch_size=500)
+            db.execute("UPDATE events SET schedule_version = ? WHERE id = ?", [version + 1, ev_id])
+            self.audit(ev_id, "schedule", actor=actor, now=now,
+                       detail={"meetings": len(rows), "version": version + 1, **(detail or {})})  # fmt: skip
+            return version + 1
+
+    @staticmethod
+    def _meeting_row(event_id: str, m: Meeting, version: int) -> dict[str, Any]:
+        return {
+            "event_id": event_id, "id": m.id, "a": m.a, "b": m.b, "start": _iso(m.start),
+            "end": _iso(m.end), "room": m.room, "status": m.status, "locked": int(m.locked),
+            "version": version,
+        }  # fmt: skip
+
+    def meetings(self, event_id: str) -> tuple[Meeting, ...]:
+        return tuple(
+            Meeting(r["id"], r["a"], r["b"], _dt(r["start"]), _dt(r["end"]), r["room"], r["status"],
+                    bool(r["locked"]), r["version"])  # fmt: skip
+            for r in self.db["meetings"].rows_where("event_id = ?", [event_id], order_by="start, room")
+        )
+
+    # ------------------------------------------------------------ audit
+
+    def audit(self, event_id: str, action: str, *, actor: str = "system", detail: Any = None,
+              now: datetime | None = None) -> None:
+        """Append one record to the audit log."""
+        now = now or datetime.now(UTC)
+        self.db["audit"].insert(
+            {"event_id": event_id, "at": _iso(now), "actor": actor, "action": action,
+             "detail": json.dumps(detail or {}, default=str)}  # fmt: skip
+        )
+
+    def audit_log(self, event_id: str) -> list[dict[str, Any]]:
+        return [
+            {**r, "detail": json.loads(r["detail"])}
+            for r in self.db["audit"].rows_where("event_id = ?", [event_id], order_by="id")
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table (for tests and diagnostics)."""
+        return {t: self.db[t].count for t in ("events", "participants", "requests", "meetings", "audit")}

@@ -1,0 +1,82 @@
+"""The command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from scheduler.store import Store
+from tests.conftest import ROOT
+from tests.test_formats import FIVE_MESSAGES, five_mistakes
+
+
+def run(*args: str, env_db=None, check: bool = True) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(ROOT / "run.py"), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_help_for_every_subcommand():
+    for sub in ("generate", "import", "export", "events", "demo"):
+        assert "usage:" in run(sub, "--help").stdout
+
+
+def test_bad_import_prints_all_five_problems_and_changes_nothing(tmp_path, sample_doc):
+    db = tmp_path / "cli.db"
+    run("--db", str(db), "import", str(ROOT / "data" / "sample-event.json"))
+    with Store(db) as s:
+        before = (s.counts(), s.tokens("ai4trad-2027"), s.load("ai4trad-2027"))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(five_mistakes(sample_doc)))
+    proc = run("--db", str(db), "import", "--replace", str(bad), check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "5 problems found" in proc.stderr
+    for message in FIVE_MESSAGES:
+        assert message in proc.stderr
+    with Store(db) as s:
+        assert (s.counts(), s.tokens("ai4trad-2027"), s.load("ai4trad-2027")) == before
+
+
+def test_generate_import_export_round_trip(tmp_path):
+    db, src, dst = tmp_path / "g.db", tmp_path / "g.json", tmp_path / "out.json"
+    run("generate", "--participants", "60", "--seed", "3", "-o", str(src))
+    run("--db", str(db), "import", str(src))
+    run("--db", str(db), "export", "gen-60-s3", "-o", str(dst))
+    original, exported = json.loads(src.read_text()), json.loads(dst.read_text())
+    assert len(exported["participants"]) == 60
+    for section in ("participants", "requests"):
+        for given, got in zip(original[section], exported[section], strict=True):
+            assert {k: got[k] for k in given} == given
+    listing = run("--db", str(db), "events").stdout
+    assert "gen-60-s3" in listing
+
+
+def test_csv_folder_import(tmp_path):
+    db, out = tmp_path / "c.db", tmp_path / "csv"
+    run("--db", str(db), "import", str(ROOT / "data" / "sample-event.json"))
+    run("--db", str(db), "export", "ai4trad-2027", "--format", "csv", "-o", str(out))
+    assert (out / "participants.csv").exists()
+    db2 = tmp_path / "c2.db"
+    run("--db", str(db2), "import", str(out))
+    with Store(db) as a, Store(db2) as b:
+        assert a.load("ai4trad-2027") == b.load("ai4trad-2027")
+
+
+def test_user_mistakes_exit_2_without_traceback(tmp_path):
+    db = tmp_path / "m.db"
+    for args in (("import", str(tmp_path / "missing.json")), ("export", "nope", "-o", "x.json")):
+        proc = run("--db", str(db), *args, check=False)
+        assert proc.returncode == 2 and proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_generator_is_deterministic():
+    from scheduler.generator import generate_event
+
+    a, b = generate_event(200, seed=5), generate_event(200, seed=5)
+    assert a == b and a != generate_event(200, seed=6)
+    zones = {p["timezone"] for p in generate_event(400, seed=1)["participants"]}
+    assert {"Atlantic/Azores", "Indian/Reunion", "America/Martinique"} & zones
