@@ -1,0 +1,266 @@
+"""Compact days: move the chosen meetings between slots to cut idle slots and sessions.
+
+The meetings are fixed; only their slots change. The engine is a large
+neighbourhood search of our own: pick a participant with a fragmented day and
+a few of their partners, free every meeting among them, and let a small CP-SAT
+model (one worker) re-place those meetings optimally around everything else.
+Small models solve to optimality in milliseconds, every step is seeded, and the
+budget is counted in CP-SAT's deterministic time plus model size, so the same
+input and seed give the same schedule on any machine that is not overloaded
+past the wall-clock safety cap.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .problem import Assignment, SchedProblem
+
+#: Counted work per LNS step, besides CP-SAT's deterministic time: per variable
+#: built and per step, calibrated so a unit of work takes about a second here.
+WORK_PER_VAR = 2.5e-5
+WORK_PER_STEP = 2e-3
+
+
+@dataclass(frozen=True)
+class Weights:
+    idle: int
+    session: int
+
+
+class CompactModel:
+    """Owns the variables that re-place ``free`` meetings: x[pair, slot], busy, span indicators."""
+
+    def __init__(self, prob: SchedProblem, w: Weights, free: list[int],
+                 cands: dict[int, tuple[int, ...]], fixed: dict[str, set[int]],
+                 room_left: dict[int, int]):
+        self.prob, self.w = prob, w
+        self.m = cp_model.CpModel()
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        per: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        per_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        count: dict[str, int] = defaultdict(int)
+        for k in free:
+            pr = prob.pairs[k]
+            vs = []
+            for t in cands[k]:
+                v = self.m.new_bool_var(f"x[{pr.a},{pr.b}@{t}]")
+                self.x[k, t] = v
+                vs.append(v)
+                per[pr.a, t].append(v)
+                per[pr.b, t].append(v)
+                per_slot[t].append(v)
+            self.m.add_exactly_one(vs).with_name(f"placed[{pr.a},{pr.b}]")
+            count[pr.a] += 1
+            count[pr.b] += 1
+        for t, vs in per_slot.items():
+            if len(vs) > room_left.get(t, prob.event.rooms):
+                self.m.add(sum(vs) <= room_left.get(t, prob.event.rooms)).with_name(f"rooms[{t}]")
+        self.penalty: list[cp_model.LinearExprT] = []
+        people = sorted({p for p, _ in per})
+        sessions = prob.session_slots()
+        for p in people:
+            ts = {t for (q, t) in per if q == p}
+            fx = fixed.get(p, set())
+            total = count[p] + len(fx)
+            busy: dict[int, cp_model.LinearExprT] = {}
+            for t in ts:
+                vs = per[p, t]
+                if len(vs) == 1 and total < 2:
+                    busy[t] = vs[0]
+                else:
+                    b = self.m.new_bool_var(f"busy[{p}@{t}]")
+                    self.m.add(b == sum(vs)).with_name(f"one_meeting[{p}@{t}]")
+                    busy[t] = b
+            if total < 2:
+                continue
+            one = self.m.new_constant(1)
+            for t in fx:
+                busy[t] = one
+            self.m.add(sum(busy.values()) == total)  # implied: every meeting somewhere
+            self._add_compactness(p, busy, sessions)
+        self.m.minimize(sum(self.penalty))
+
+    def _add_compactness(self, p: str, busy: dict[int, cp_model.LinearExprT],
+                         sessions: list[list[int]]) -> None:
+        """Span indicators: before/after are prefix/suffix ORs of busy; inner slots not busy are idle."""
+        for si, sess in enumerate(sessions):
+            cand = [t for t in sess if t in busy]
+            if not cand:
+                continue
+            att = self.m.new_bool_var(f"attends[{p}@s{si}]")
+            for t in cand:
+                self.m.add_implication(busy[t], att)
+            self.penalty.append(self.w.session * att)
+            if len(cand) < 2:
+                continue
+            span = list(range(cand[0], cand[-1] + 1))
+            before = {t: self.m.new_bool_var(f"before[{p}@{t}]") for t in span}
+            after = {t: self.m.new_bool_var(f"after[{p}@{t}]") for t in span}
+            for i, t in enumerate(span):
+                if t in busy:
+                    self.m.add_implication(busy[t], before[t])
+                    self.m.add_implication(busy[t], after[t])
+                if i:
+                    self.m.add_implication(before[span[i - 1]], before[t])
+                    self.m.add_implication(after[t], after[span[i - 1]])
+            for t in span[1:-1]:
+                idle = self.m.new_bool_var(f"idle[{p}@{t}]")
+                clause = [before[t].Not(), after[t].Not(), idle]
+                if t in busy:
+                    clause.append(busy[t])
+                self.m.add_bool_or(clause)
+                self.penalty.append(self.w.idle * idle)
+
+    def hint(self, slot_of: dict[int, int]) -> None:
+        for (k, t), v in self.x.items():
+            self.m.add_hint(v, slot_of.get(k) == t)
+
+    def read(self, solver: cp_model.CpSolver) -> dict[int, int]:
+        return {k: t for (k, t), v in self.x.items() if solver.boolean_value(v)}
+
+    @property
+    def size(self) -> int:
+        return len(self.m.proto.variables)
+
+
+def person_penalty(prob: SchedProblem, w: Weights, slots: set[int] | dict[int, int]) -> int:
+    """Idle slots and sessions of one participant's day, weighted."""
+    by_session: dict[int, list[int]] = defaultdict(list)
+    for t in slots:
+        by_session[prob.slots[t].session].append(t)
+    idle = sum(max(ts) - min(ts) + 1 - len(ts) for ts in by_session.values())
+    return w.idle * idle + w.session * len(by_session)
+
+
+class Compactor:
+    """The LNS state: where each meeting is, who is busy when, rooms used per slot."""
+
+    def __init__(self, prob: SchedProblem, w: Weights, asg: Assignment, seed: int):
+        self.prob, self.w = prob, w
+        self.slot_of = dict(asg.slot_of)
+        self.busy: dict[str, dict[int, int]] = defaultdict(dict)
+        self.used: dict[int, int] = defaultdict(int)
+        for k, t in self.slot_of.items():
+            pr = prob.pairs[k]
+            self.busy[pr.a][t] = k
+            self.busy[pr.b][t] = k
+            self.used[t] += 1
+        self.locked = set(prob.locked_slot())
+        self.rng = random.Random(seed)
+        self.work = 0.0
+        self.people = sorted(self.busy)
+        self.excess = {p: self._excess(p) for p in self.people}
+
+    def penalty(self, people: list[str] | None = None) -> int:
+        ps = self.busy.keys() if people is None else people
+        return sum(person_penalty(self.prob, self.w, self.busy[p]) for p in ps)
+
+    def _excess(self, p: str) -> int:
+        """How far p's day is from the best it could be (one session, no idle)."""
+        return person_penalty(self.prob, self.w, self.busy[p]) - self.w.session
+
+    def neighbourhood(self, people: int) -> list[str]:
+        bad = [p for p in self.people if self.excess[p] > 0 and len(self.busy[p]) >= 2]
+        if not bad:
+            return []
+        weights = [self.excess[p] for p in bad]
+        seed = self.rng.choices(bad, weights=weights)[0]
+        chosen = [seed]
+        frontier = [seed]
+        while frontier and len(chosen) < people:
+            p = frontier.pop(0)
+            partners = sorted({self._partner(k, p) for k in self.busy[p].values()} - set(chosen))
+            self.rng.shuffle(partners)
+            partners.sort(key=lambda q: -self.excess[q])
+            for q in partners[: max(1, people // 3)]:
+                if len(chosen) < people:
+                    chosen.append(q)
+                    frontier.append(q)
+        return chosen
+
+    def _partner(self, k: int, p: str) -> str:
+        pr = self.prob.pairs[k]
+        return pr.b if pr.a == p else pr.a
+
+    def step(self, people: list[str], dtime: float) -> bool:
+        """Re-place the meetings among ``people`` optimally; return True when the days improved."""
+        group = set(people)
+        free = sorted({k for p in people for k in self.busy[p].values()
+                       if k not in self.locked and self._partner(k, p) in group})  # fmt: skip
+        if len(free) < 2:
+            return False
+        fixed = {p: {t for t, k in self.busy[p].items() if k not in free} for p in group}
+        cands: dict[int, tuple[int, ...]] = {}
+        for k in free:
+            pr = self.prob.pairs[k]
+            blocked = fixed[pr.a] | fixed[pr.b]
+            cands[k] = tuple(t for t in self.prob.common[k] if t not in blocked)
+        room_left = {t: self.prob.event.rooms - self.used[t] for t in range(len(self.prob.slots))}
+        for k in free:
+            room_left[self.slot_of[k]] += 1
+        model = CompactModel(self.prob, self.w, free, cands, fixed, room_left)
+        model.hint(self.slot_of)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = self.rng.randrange(1 << 30)
+        solver.parameters.max_deterministic_time = dtime
+        solver.parameters.max_time_in_seconds = max(1.0, 20 * dtime)
+        status = solver.solve(model.m)
+        self.work += solver.deterministic_time + WORK_PER_VAR * model.size + WORK_PER_STEP
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        new = model.read(solver)
+        before = self.penalty(sorted(group))
+        self._apply(free, new)
+        if self.penalty(sorted(group)) > before:  # never accept a worse day
+            self._apply(free, {k: t for k, t in self._saved.items()})
+            return False
+        return self.penalty(sorted(group)) < before
+
+    def _apply(self, free: list[int], new: dict[int, int]) -> None:
+        self._saved = {k: self.slot_of[k] for k in free}
+        for k in free:
+            pr, t = self.prob.pairs[k], self.slot_of[k]
+            del self.busy[pr.a][t], self.busy[pr.b][t]
+            self.used[t] -= 1
+        for k in free:
+            pr, t = self.prob.pairs[k], new[k]
+            self.slot_of[k] = t
+            self.busy[pr.a][t] = k
+            self.busy[pr.b][t] = k
+            self.used[t] += 1
+        for p in {q for k in free for q in (self.prob.pairs[k].a, self.prob.pairs[k].b)}:
+            self.excess[p] = self._excess(p)
+
+
+def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: float, seed: int,
+            report: Callable[[int], None] | None = None) -> tuple[Assignment, float]:
+    """Return ``asg`` with the same meetings in slots that make days more compact, and the work used.
+
+    ``work`` is the deterministic budget (about seconds on an idle machine);
+    ``wall`` a real-time cap that only an overloaded machine reaches.
+    """
+    if work <= 0 or wall <= 0 or len(asg.slot_of) < 2:
+        return asg, 0.0
+    c = Compactor(prob, w, asg, seed)
+    wall_end = time.monotonic() + wall
+    budget = work
+    people, stale = 8, 0
+    while c.work < budget and time.monotonic() < wall_end:
+        group = c.neighbourhood(people)
+        if not group:
+            break
+        improved = c.step(group, dtime=0.05 * people / 8)
+        stale = 0 if improved else stale + 1
+        if stale and stale % 20 == 0:
+            people = min(people + 4, 40)  # no luck nearby: look wider
+        if improved and report is not None:
+            report(c.penalty())
+    return Assignment(c.slot_of), c.work

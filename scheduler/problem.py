@@ -1,0 +1,228 @@
+"""The scheduling problem as data: what any solver (CP-SAT or greedy) sees.
+
+Built once from an event: its slots, each participant's allowed slots and cap,
+the wanted pairs with their weights and the slots both sides can take, and the
+meetings the organiser locked. Solvers return an :class:`Assignment`
+(pair -> slot), and :func:`to_schedule` turns it into meetings with rooms.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .errors import InfeasibleLock, InvalidInput, Problem
+from .model import EventData, Meeting, Pair, Participant, Slot
+from .timegrid import allowed_map, build_slots
+
+#: Weight of a wanted pair by its best priority; a mutual request adds MUTUAL_BONUS.
+PRIORITY_WEIGHT = {1: 12, 2: 8, 3: 5}
+MUTUAL_BONUS = 6
+
+
+def pair_weight(priority: int, mutual: bool) -> int:
+    """Return the objective weight of a wanted pair."""
+    return PRIORITY_WEIGHT.get(priority, 5) + (MUTUAL_BONUS if mutual else 0)
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A meeting the organiser fixed: this pair, this slot, this room."""
+
+    meeting_id: str
+    a: str
+    b: str
+    slot: int
+    room: int
+
+
+@dataclass(frozen=True)
+class SchedProblem:
+    data: EventData
+    slots: tuple[Slot, ...]
+    allowed: dict[str, frozenset[int]]
+    pairs: tuple[Pair, ...]  # weighted; locked pairs included
+    common: tuple[tuple[int, ...], ...]  # per pair: slots allowed for both, in time order
+    locks: tuple[Lock, ...] = ()
+    participants: dict[str, Participant] = field(default_factory=dict)
+
+    @property
+    def event(self):
+        return self.data.event
+
+    def cap(self, pid: str) -> int:
+        return self.participants[pid].cap(self.event)
+
+    def pairs_of(self) -> dict[str, list[int]]:
+        """Return participant id -> indices of the pairs it is part of."""
+        out: dict[str, list[int]] = defaultdict(list)
+        for k, pr in enumerate(self.pairs):
+            out[pr.a].append(k)
+            out[pr.b].append(k)
+        return out
+
+    def locked_slot(self) -> dict[int, int]:
+        """Return pair index -> locked slot."""
+        index = {pr.key: k for k, pr in enumerate(self.pairs)}
+        return {index[_key(lk.a, lk.b)]: lk.slot for lk in self.locks}
+
+    def session_slots(self) -> list[list[int]]:
+        out: list[list[int]] = []
+        for s in self.slots:
+            if s.session == len(out):
+                out.append([])
+            out[s.session].append(s.index)
+        return out
+
+
+def _key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def build_problem(data: EventData, locked: tuple[Meeting, ...] = ()) -> SchedProblem:
+    """Return the problem for ``data``, with ``locked`` meetings fixed in place."""
+    slots = build_slots(data.event)
+    allowed = allowed_map(data, slots)
+    people = data.by_id()
+    locks = _locks(data, slots, locked)
+    pairs: dict[tuple[str, str], Pair] = {}
+    for pr in data.pairs():
+        a, b = people[pr.a], people[pr.b]
+        if a.kind == b.kind and not data.event.allow_same_kind:
+            continue
+        pairs[pr.key] = Pair(pr.a, pr.b, pr.priority, pr.mutual, pair_weight(pr.priority, pr.mutual))
+    for lk in locks:  # a locked meeting is wanted even when nobody requested it
+        key = _key(lk.a, lk.b)
+        if key not in pairs:
+            pairs[key] = Pair(key[0], key[1], 1, False, pair_weight(1, False))
+    ordered = tuple(pairs[k] for k in sorted(pairs))
+    common = tuple(tuple(sorted(allowed[p.a] & allowed[p.b])) for p in ordered)
+    # a locked meeting may sit outside someone's hours: the organiser decided so
+    lock_slot = {_key(lk.a, lk.b): lk.slot for lk in locks}
+    common = tuple(
+        tuple(sorted(set(c) | {lock_slot[p.key]})) if p.key in lock_slot else c
+        for p, c in zip(ordered, common, strict=True)
+    )
+    return SchedProblem(data, slots, allowed, ordered, common, locks, people)
+
+
+def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]) -> tuple[Lock, ...]:
+    by_start: dict[datetime, int] = {s.start: s.index for s in slots}
+    people = data.by_id()
+    problems: list[Problem] = []
+    out: list[Lock] = []
+    for m in locked:
+        where = f"locked meeting {m.id}"
+        for pid in (m.a, m.b):
+            if pid not in people:
+                problems.append(Problem(where, f"unknown participant {pid!r}"))
+        if m.start not in by_start:
+            problems.append(Problem(where, f"{m.start.isoformat()} is not the start of a slot"))
+            continue
+        if not 1 <= m.room <= data.event.rooms:
+            problems.append(Problem(where, f"room {m.room} is not between 1 and {data.event.rooms}"))
+        out.append(Lock(m.id, m.a, m.b, by_start[m.start], m.room))
+    # two locks for one participant, or one room, in the same slot
+    seen_person: dict[tuple[str, int], str] = {}
+    seen_room: dict[tuple[int, int], str] = {}
+    per_slot: dict[int, int] = defaultdict(int)
+    for lk in out:
+        for pid in (lk.a, lk.b):
+            other = seen_person.setdefault((pid, lk.slot), lk.meeting_id)
+            if other != lk.meeting_id:
+                problems.append(Problem(
+                    f"locked meetings {other} and {lk.meeting_id}",
+                    f"both put {pid} in slot {lk.slot} ({slots[lk.slot].start:%Y-%m-%d %H:%M} UTC)"))  # fmt: skip
+        other = seen_room.setdefault((lk.room, lk.slot), lk.meeting_id)
+        if other != lk.meeting_id:
+            problems.append(Problem(f"locked meetings {other} and {lk.meeting_id}",
+                                    f"both use room {lk.room} in slot {lk.slot}"))  # fmt: skip
+        per_slot[lk.slot] += 1
+    pairs_seen: dict[tuple[str, str], str] = {}
+    for lk in out:
+        other = pairs_seen.setdefault(_key(lk.a, lk.b), lk.meeting_id)
+        if other != lk.meeting_id:
+            problems.append(Problem(f"locked meetings {other} and {lk.meeting_id}",
+                                    f"{lk.a} and {lk.b} would meet twice"))  # fmt: skip
+    if problems:
+        raise InfeasibleLock(problems, "locked meetings cannot all hold")
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The solver's answer: pair index -> slot index."""
+
+    slot_of: dict[int, int]
+
+    def busy(self, prob: SchedProblem) -> dict[str, dict[int, int]]:
+        """Return participant -> slot -> pair index."""
+        out: dict[str, dict[int, int]] = defaultdict(dict)
+        for k, t in self.slot_of.items():
+            pr = prob.pairs[k]
+            out[pr.a][t] = k
+            out[pr.b][t] = k
+        return out
+
+
+def check_assignment(prob: SchedProblem, asg: Assignment) -> None:
+    """Raise InvalidInput if ``asg`` breaks a hard rule (a guard on every solver's output)."""
+    from .validate import validate
+
+    issues = validate(prob, to_schedule(prob, asg))
+    if issues:
+        raise InvalidInput([Problem("schedule", i) for i in issues], "solver produced an invalid schedule")
+
+
+def assign_rooms(prob: SchedProblem, asg: Assignment) -> dict[int, int]:
+    """Number rooms per slot so participants keep their room across consecutive meetings."""
+    locked_room = {}
+    index = {pr.key: k for k, pr in enumerate(prob.pairs)}
+    for lk in prob.locks:
+        locked_room[index[_key(lk.a, lk.b)]] = lk.room
+    by_slot: dict[int, list[int]] = defaultdict(list)
+    for k, t in asg.slot_of.items():
+        by_slot[t].append(k)
+    room_of: dict[int, int] = {}
+    last_room: dict[str, tuple[int, int]] = {}  # participant -> (slot, room)
+    for t in sorted(by_slot):
+        free = set(range(1, prob.event.rooms + 1))
+        ks = sorted(by_slot[t])
+        for k in ks:
+            if k in locked_room:
+                room_of[k] = locked_room[k]
+                free.discard(locked_room[k])
+        for k in ks:
+            if k in room_of:
+                continue
+            pr = prob.pairs[k]
+            wish = [last_room[p][1] for p in (pr.a, pr.b)
+                    if p in last_room and last_room[p][0] == t - 1]  # fmt: skip
+            wish = [r for r in wish if r in free]
+            room_of[k] = wish[0] if wish else min(free)
+            free.discard(room_of[k])
+        for k in ks:
+            pr = prob.pairs[k]
+            last_room[pr.a] = last_room[pr.b] = (t, room_of[k])
+    return room_of
+
+
+def meeting_id(pr: Pair) -> str:
+    """Return a stable meeting id derived from the pair (same pair, same id across solves)."""
+    return f"m-{pr.a}-{pr.b}"
+
+
+def to_schedule(prob: SchedProblem, asg: Assignment):
+    """Turn an assignment into a :class:`Schedule` with rooms numbered."""
+    from .model import Schedule
+
+    rooms = assign_rooms(prob, asg)
+    lock_ids = {_key(lk.a, lk.b): lk.meeting_id for lk in prob.locks}
+    meetings = []
+    for k, t in sorted(asg.slot_of.items(), key=lambda kt: (kt[1], rooms[kt[0]])):
+        pr, s = prob.pairs[k], prob.slots[t]
+        locked = pr.key in lock_ids
+        mid = lock_ids.get(pr.key, meeting_id(pr))
+        meetings.append(Meeting(mid, pr.a, pr.b, s.start, s.end, rooms[k], "scheduled", locked))
+    return Schedule(prob.event.id, tuple(meetings))

@@ -1,0 +1,546 @@
+"""CP-SAT meeting scheduler: which pairs meet, then when.
+
+Phase 1 (*select*) decides which wanted pairs meet and in which slot, on a
+model with a Boolean only for each (pair, slot) allowed for both, one
+at-most-one per (participant, slot), a room capacity per slot and the caps.
+Its objective is the weighted value of the meetings plus a fairness bonus for
+each traditional SME's first and second meeting. Phase 2 (*compact*) keeps the
+chosen pairs and only moves them between slots to cut idle slots and the
+number of sessions each participant must attend. Rooms are numbered last
+(:func:`scheduler.problem.assign_rooms`). See ``docs/solver.md`` for the
+reasoning and measurements.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from .compaction import Weights, compact, person_penalty
+from .greedy import greedy
+from .matchflow import select_by_flow, usable_limits
+from .model import EventData, Meeting, Schedule, Stats, Unscheduled
+from .problem import Assignment, SchedProblem, build_problem, check_assignment, to_schedule
+from .validate import idle_slots, sessions_attended
+
+Method = Literal["cpsat", "greedy"]
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    """Solver knobs; the defaults are the measured ones (docs/solver.md)."""
+
+    time_limit: float = 30.0  # seconds for the whole solve, model building included
+    seed: int = 0
+    workers: int = 8
+    method: Method = "cpsat"
+    select_share: float = 0.55  # share of the time limit for phase 1
+    first_bonus: int = 30  # fairness: a traditional SME's first meeting
+    second_bonus: int = 10  # fairness: its second meeting
+    idle_weight: int = 3  # per idle slot inside a session
+    session_weight: int = 2  # per session a participant must attend
+    compact: bool = True
+    deterministic: bool = True  # interleaved search on a deterministic clock: repeatable runs
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: the web app and the CLI show the same figures."""
+
+    phase: str
+    elapsed: float
+    meetings: int
+    objective: float
+    bound: float
+
+    @property
+    def gap(self) -> float:
+        return _gap(self.objective, self.bound)
+
+
+ProgressFn = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Report:
+    method: str
+    objective: float  # weighted pairs + fairness bonuses
+    bound: float  # CP-SAT's best bound on that objective
+    meetings: int
+    meetings_upper_bound: int  # no schedule can place more
+    wanted_pairs: int
+    feasible_pairs: int  # wanted pairs with at least one common slot
+    traditional_served: int
+    traditional_with_feasible: int
+    idle_slots: int
+    sessions_attended: int
+    solve_seconds: float
+    seed: int
+    workers: int
+    status: str
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        return _gap(self.objective, self.bound)
+
+
+@dataclass(frozen=True)
+class Result:
+    schedule: Schedule
+    report: Report
+    problem: SchedProblem
+
+
+def _gap(obj: float, bound: float) -> float:
+    return 0.0 if bound <= 0 else max(0.0, (bound - obj) / bound)
+
+
+# ---------------------------------------------------------------- objective
+
+
+def objective_value(prob: SchedProblem, asg: Assignment, cfg: SolverConfig) -> int:
+    """Return the phase-1 objective of an assignment (the same formula CP-SAT maximises)."""
+    value = sum(prob.pairs[k].weight for k in asg.slot_of)
+    count: dict[str, int] = defaultdict(int)
+    for k in asg.slot_of:
+        for p in (prob.pairs[k].a, prob.pairs[k].b):
+            count[p] += 1
+    for p in _fair_targets(prob):
+        n = count[p]
+        value += cfg.first_bonus * (n >= 1) + cfg.second_bonus * (n >= 2)
+    return value
+
+
+def _fair_targets(prob: SchedProblem) -> list[str]:
+    """Traditional SMEs with at least one wanted pair they could take."""
+    out = set()
+    for k, pr in enumerate(prob.pairs):
+        if not prob.common[k]:
+            continue
+        for p in (pr.a, pr.b):
+            if prob.participants[p].kind == "traditional" and prob.cap(p) > 0:
+                out.add(p)
+    return sorted(out)
+
+
+# ---------------------------------------------------------------- phase 1
+
+
+def _add_pair_objective(m: cp_model.CpModel, prob: SchedProblem, cfg: SolverConfig,
+                        held: dict[int, cp_model.LinearExprT]) -> dict[str, tuple[cp_model.IntVar, ...]]:
+    """Maximise weighted meetings plus the fairness bonuses; return the bonus variables."""
+    terms = [prob.pairs[k].weight * h for k, h in held.items()]
+    pairs_of = prob.pairs_of()
+    served: dict[str, tuple[cp_model.IntVar, ...]] = {}
+    for p in _fair_targets(prob):
+        hs = [held[k] for k in pairs_of[p] if k in held]
+        if not hs:
+            continue
+        s1 = m.new_bool_var(f"first[{p}]")
+        s2 = m.new_bool_var(f"second[{p}]")
+        m.add(s1 + s2 <= sum(hs)).with_name(f"fair[{p}]")
+        m.add_implication(s2, s1)
+        served[p] = (s1, s2)
+        terms += [cfg.first_bonus * s1, cfg.second_bonus * s2]
+    m.maximize(sum(terms))
+    return served
+
+
+def _hint_served(m: cp_model.CpModel, prob: SchedProblem, served: dict[str, tuple[cp_model.IntVar, ...]],
+                 asg: Assignment) -> None:
+    count: dict[str, int] = defaultdict(int)
+    for k in asg.slot_of:
+        count[prob.pairs[k].a] += 1
+        count[prob.pairs[k].b] += 1
+    for p, (s1, s2) in served.items():
+        m.add_hint(s1, count[p] >= 1)
+        m.add_hint(s2, count[p] >= 2)
+
+
+class AggregateModel:
+    """Which pairs meet, with slots relaxed away: held[pair], caps, fairness.
+
+    A relaxation of the full problem (each participant keeps at most as many
+    meetings as slots it could use; all meetings fit in rooms x slots), so its
+    optimum bounds the weighted objective of every schedule. Its LP is almost
+    integral, so CP-SAT closes it fast even for thousands of participants.
+    """
+
+    def __init__(self, prob: SchedProblem, cfg: SolverConfig):
+        self.prob, self.m = prob, cp_model.CpModel()
+        self.held = {k: self.m.new_bool_var(f"held[{pr.a},{pr.b}]")
+                     for k, pr in enumerate(prob.pairs) if prob.common[k]}  # fmt: skip
+        limits = usable_limits(prob)
+        for p, ks in prob.pairs_of().items():
+            hs = [self.held[k] for k in ks if k in self.held]
+            if len(hs) > limits[p]:
+                self.m.add(sum(hs) <= limits[p]).with_name(f"cap[{p}]")
+        total = prob.event.rooms * len(prob.slots)
+        if len(self.held) > total:
+            self.m.add(sum(self.held.values()) <= total).with_name("rooms_x_slots")
+        for k in prob.locked_slot():
+            self.m.add(self.held[k] == 1)
+        self.served = _add_pair_objective(self.m, prob, cfg, dict(self.held))
+
+    def hint(self, asg: Assignment) -> None:
+        for k, v in self.held.items():
+            self.m.add_hint(v, k in asg.slot_of)
+        _hint_served(self.m, self.prob, self.served, asg)
+
+
+class SelectModel:
+    """Owns the phase-1 decision variables: x[pair, slot]."""
+
+    def __init__(self, prob: SchedProblem, cfg: SolverConfig, pairs: list[int] | None = None):
+        self.prob, self.cfg = prob, cfg
+        self.m = cp_model.CpModel()
+        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.held: dict[int, cp_model.LinearExprT] = {}
+        keep = set(range(len(prob.pairs))) if pairs is None else set(pairs) | set(prob.locked_slot())
+        for k, pr in enumerate(prob.pairs):
+            if k not in keep:
+                continue
+            for t in prob.common[k]:
+                self.x[k, t] = self.m.new_bool_var(f"x[{pr.a},{pr.b}@{t}]")
+        self.by_pair: dict[int, list[int]] = defaultdict(list)
+        for k, t in self.x:
+            self.by_pair[k].append(t)
+        self.add_pair_once()
+        self.add_one_meeting_per_slot()
+        self.add_room_capacity()
+        self.add_caps()
+        self.add_locks()
+        self.add_objective()
+
+    def add_pair_once(self) -> None:
+        for k, ts in self.by_pair.items():
+            terms = [self.x[k, t] for t in ts]
+            self.m.add_at_most_one(terms).with_name(f"pair_once[{k}]")
+            self.held[k] = sum(terms)
+
+    def add_one_meeting_per_slot(self) -> None:
+        per: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+        for (k, t), v in self.x.items():
+            pr = self.prob.pairs[k]
+            per[pr.a, t].append(v)
+            per[pr.b, t].append(v)
+        for (p, t), vs in per.items():
+            if len(vs) > 1:
+                self.m.add_at_most_one(vs).with_name(f"one_meeting[{p}@{t}]")
+
+    def add_room_capacity(self) -> None:
+        per: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for (_k, t), v in self.x.items():
+            per[t].append(v)
+        for t, vs in per.items():
+            if len(vs) > self.prob.event.rooms:
+                self.m.add(sum(vs) <= self.prob.event.rooms).with_name(f"rooms[{t}]")
+
+    def add_caps(self) -> None:
+        for p, ks in self.prob.pairs_of().items():
+            held = [self.held[k] for k in ks if k in self.held]
+            if len(held) > self.prob.cap(p):
+                self.m.add(sum(held) <= self.prob.cap(p)).with_name(f"cap[{p}]")
+
+    def add_locks(self) -> None:
+        for k, t in self.prob.locked_slot().items():
+            self.m.add(self.x[k, t] == 1).with_name(f"locked[{k}@{t}]")
+
+    def add_objective(self) -> None:
+        self.served = _add_pair_objective(self.m, self.prob, self.cfg, self.held)
+
+    def hint(self, asg: Assignment) -> None:
+        for (k, t), v in self.x.items():
+            self.m.add_hint(v, asg.slot_of.get(k) == t)
+        _hint_served(self.m, self.prob, self.served, asg)
+
+    def read(self, value: Callable[[cp_model.IntVar], int]) -> Assignment:
+        return Assignment({k: t for (k, t), v in self.x.items() if value(v)})
+
+
+# ---------------------------------------------------------------- running
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    def __init__(self, phase: str, start: float, count: Callable[[_Watcher], int],
+                 report: ProgressFn | None, base_objective: float | None = None):
+        super().__init__()
+        self.phase, self.start, self.count, self.report = phase, start, count, report
+        self.base_objective = base_objective
+
+    def on_solution_callback(self) -> None:
+        if self.report is None:
+            return
+        obj, bound = self.objective_value, self.best_objective_bound
+        if self.base_objective is not None:  # phase 2 minimises a penalty; show phase 1's value
+            obj = bound = self.base_objective
+        self.report(Progress(self.phase, time.monotonic() - self.start, self.count(self), obj, bound))
+
+
+def _solver(cfg: SolverConfig, dtime: float, wall: float) -> cp_model.CpSolver:
+    """A CP-SAT solver limited to ``dtime`` deterministic seconds and ``wall`` real ones."""
+    s = cp_model.CpSolver()
+    p = s.parameters
+    p.random_seed = cfg.seed
+    p.log_search_progress = cfg.log
+    p.max_time_in_seconds = max(0.5, wall)
+    if cfg.deterministic:
+        # One worker stopped by CP-SAT's deterministic clock repeats itself exactly;
+        # the wall-clock cap is a safety net for an overloaded machine.
+        p.num_workers = 1
+        p.max_deterministic_time = max(0.2, dtime)
+    else:
+        p.num_workers = cfg.workers
+        p.max_time_in_seconds = max(0.5, min(wall, dtime))
+    return s
+
+
+def solve(data: EventData, locked: tuple[Meeting, ...] = (), config: SolverConfig | None = None,
+          progress: ProgressFn | None = None) -> Result:
+    """Schedule the event's wanted meetings; return the schedule and a quality report."""
+    cfg = config or SolverConfig()
+    clock = _Clock(cfg.time_limit)
+    prob = build_problem(data, locked)
+    clock.lap("build")
+    asg = greedy(prob)
+    bound = _trivial_bound(prob, cfg)
+    status = "greedy"
+    if cfg.method == "cpsat":
+        asg, bound, status = _choose(prob, cfg, asg, clock, progress)
+        if cfg.compact:
+            asg = _compact(prob, cfg, asg, clock, progress, objective_value(prob, asg, cfg))
+            clock.lap("compact")
+    check_assignment(prob, asg)
+    schedule = to_schedule(prob, asg)
+    upper = meetings_upper_bound(prob)
+    report = _report(prob, cfg, asg, schedule, bound, upper, clock.elapsed(), status, clock.laps)
+    stats = Stats(
+        meetings=report.meetings, requests=len(data.requests), objective=report.objective,
+        bound=report.bound, solve_seconds=report.solve_seconds,
+        extra={"gap": round(report.gap, 6), "meetings_upper_bound": upper, "seed": cfg.seed,
+               "workers": cfg.workers, "method": cfg.method, "idle_slots": report.idle_slots,
+               "status": status},
+    )  # fmt: skip
+    schedule = replace(schedule, unscheduled=explain(prob, asg), stats=stats)
+    return Result(schedule, report, prob)
+
+
+class _Clock:
+    """The solve's time budget, model building included.
+
+    Phases share the budget by deterministic work (CP-SAT's deterministic time
+    and our own counted work), so a run repeats itself exactly; the wall clock
+    is only a cap. ``RESERVE`` keeps room for model building and reporting.
+    """
+
+    RESERVE = 0.85
+
+    def __init__(self, limit: float):
+        self.limit, self.start = limit, time.monotonic()
+        self.laps: dict[str, float] = {}
+        self._last = self.start
+        self.spent = 0.0  # deterministic work used so far
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def left(self) -> float:
+        return self.limit - self.elapsed()
+
+    def work_left(self) -> float:
+        return self.limit * self.RESERVE - self.spent
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now
+
+
+def _trivial_bound(prob: SchedProblem, cfg: SolverConfig) -> float:
+    feasible = sum(pr.weight for pr, c in zip(prob.pairs, prob.common, strict=True) if c)
+    return float(feasible + len(_fair_targets(prob)) * (cfg.first_bonus + cfg.second_bonus))
+
+
+#: Above this many (pair, slot) variables the full model is only used to place
+#: the aggregate's choice, not to search over every pair.
+FULL_MODEL_LIMIT = 60_000
+
+
+def _choose(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _Clock,
+            progress: ProgressFn | None) -> tuple[Assignment, float, str]:
+    """Pick the pairs that meet and a first slot for each; return (assignment, bound, status)."""
+    share = cfg.select_share if cfg.compact else 1.0
+    chosen, bound = _aggregate(prob, cfg, base, clock, min(clock.work_left() * share * 0.4, 30.0))
+    clock.lap("aggregate")
+    best, status = base, "greedy"
+    if chosen is not None:
+        placed = greedy(prob, chosen, compact=True)
+        filled = greedy(prob, start=placed)
+        if objective_value(prob, filled, cfg) > objective_value(prob, best, cfg):
+            best, status = filled, "aggregate"
+        _emit(progress, "select", clock, len(best.slot_of), objective_value(prob, best, cfg), bound)
+    n_vars = sum(len(c) for c in prob.common)
+    if objective_value(prob, best, cfg) < bound and n_vars <= FULL_MODEL_LIMIT:
+        full = SelectModel(prob, cfg)
+        full.hint(best)
+        solver = _solver(cfg, clock.work_left() * share, clock.left())
+        xs = list(full.x.values())
+        watcher = _Watcher("select", clock.start,
+                           lambda cb: sum(1 for v in xs if cb.boolean_value(v)), progress)  # fmt: skip
+        st = solver.solve(full.m, watcher)
+        clock.spent += solver.deterministic_time
+        if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            bound = min(bound, float(solver.best_objective_bound))
+            got = full.read(solver.boolean_value)
+            if objective_value(prob, got, cfg) > objective_value(prob, best, cfg):
+                best = got
+            status = "optimal" if st == cp_model.OPTIMAL else "feasible"
+    value = objective_value(prob, best, cfg)
+    if value >= bound:
+        status = "optimal"
+    clock.lap("select")
+    return best, max(bound, value), status
+
+
+def _aggregate(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _Clock,
+               seconds: float) -> tuple[list[int] | None, float]:
+    """Choose pairs with slots relaxed away; return (pairs, bound on the weighted objective)."""
+    targets = set(_fair_targets(prob))
+    chosen = select_by_flow(prob, cfg.first_bonus, cfg.second_bonus, targets)
+    if chosen is not None:  # exact: its value is the bound
+        return chosen, float(objective_value(prob, Assignment(dict.fromkeys(chosen, 0)), cfg))
+    agg = AggregateModel(prob, cfg)
+    agg.hint(base)
+    solver = _solver(cfg, seconds, clock.left())
+    st = solver.solve(agg.m)
+    clock.spent += solver.deterministic_time
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, _trivial_bound(prob, cfg)
+    return [k for k, v in agg.held.items() if solver.boolean_value(v)], float(solver.best_objective_bound)
+
+
+def _emit(progress: ProgressFn | None, phase: str, clock: _Clock, meetings: int, obj: float,
+          bound: float) -> None:
+    if progress is not None:
+        progress(Progress(phase, clock.elapsed(), meetings, obj, bound))
+
+
+def _compact(prob: SchedProblem, cfg: SolverConfig, asg: Assignment, clock: _Clock,
+             progress: ProgressFn | None, objective: float) -> Assignment:
+    """Re-place the chosen meetings for compact days (see scheduler/compaction.py)."""
+    w = Weights(cfg.idle_weight, cfg.session_weight)
+    chosen = sorted(asg.slot_of)
+    start = asg
+    hint = greedy(prob, chosen, compact=True)
+    if len(hint.slot_of) == len(chosen) and penalty(prob, w, hint) < penalty(prob, w, asg):
+        start = hint
+    n = len(chosen)
+
+    def report(_pen: int) -> None:
+        _emit(progress, "compact", clock, n, objective, objective)
+
+    out, work = compact(prob, w, start, clock.work_left(), clock.left() - 0.2, cfg.seed, report)
+    clock.spent += work
+    return out
+
+
+def penalty(prob: SchedProblem, w: Weights, asg: Assignment) -> int:
+    """Weighted idle slots and sessions attended, summed over participants."""
+    busy = asg.busy(prob)
+    return sum(person_penalty(prob, w, busy[p]) for p in busy)
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def meetings_upper_bound(prob: SchedProblem, seconds: float = 10.0) -> int:
+    """Return a bound no schedule can beat: a degree-constrained matching, solved exactly.
+
+    Each participant meets at most min(cap, slots it could use) partners, each
+    pair at most once, all meetings fit in rooms x slots. Per-slot clashes are
+    relaxed away, so the bound holds for every schedule. Cross-kind events solve
+    it as a max flow; same-kind events with CP-SAT (its proven bound).
+    """
+    chosen = select_by_flow(prob, 0, 0, set(), unit_weights=True)
+    if chosen is not None:
+        return len(chosen)
+    m = cp_model.CpModel()
+    held = {k: m.new_bool_var(f"held[{k}]") for k, c in enumerate(prob.common) if c}
+    limits = usable_limits(prob)
+    for p, ks in prob.pairs_of().items():
+        hs = [held[k] for k in ks if k in held]
+        if len(hs) > limits[p]:
+            m.add(sum(hs) <= limits[p])
+    m.add(sum(held.values()) <= prob.event.rooms * len(prob.slots))
+    m.maximize(sum(held.values()))
+    s = cp_model.CpSolver()
+    s.parameters.max_time_in_seconds = seconds
+    s.parameters.num_workers = 1
+    s.solve(m)
+    return int(s.best_objective_bound + 1e-6)
+
+
+def _report(prob: SchedProblem, cfg: SolverConfig, asg: Assignment, schedule: Schedule, bound: float,
+            upper: int, elapsed: float, status: str, phases: dict[str, float]) -> Report:
+    served = set()
+    for k in asg.slot_of:
+        served.update((prob.pairs[k].a, prob.pairs[k].b))
+    targets = _fair_targets(prob)
+    objective = objective_value(prob, asg, cfg)
+    return Report(
+        method=cfg.method, objective=float(objective), bound=max(float(bound), float(objective)),
+        meetings=len(asg.slot_of), meetings_upper_bound=upper, wanted_pairs=len(prob.pairs),
+        feasible_pairs=sum(1 for c in prob.common if c),
+        traditional_served=sum(1 for p in targets if p in served),
+        traditional_with_feasible=len(targets), idle_slots=idle_slots(prob, schedule),
+        sessions_attended=sessions_attended(prob, schedule), solve_seconds=elapsed,
+        seed=cfg.seed, workers=cfg.workers, status=status, phases=phases,
+    )  # fmt: skip
+
+
+def explain(prob: SchedProblem, asg: Assignment) -> tuple[Unscheduled, ...]:
+    """Say, for each wanted pair left out, why in words a person understands."""
+    busy = asg.busy(prob)
+    count = {p: len(ts) for p, ts in busy.items()}
+    per_slot: dict[int, int] = defaultdict(int)
+    for t in asg.slot_of.values():
+        per_slot[t] += 1
+    out = []
+    for k, pr in enumerate(prob.pairs):
+        if k in asg.slot_of:
+            continue
+        out.append(Unscheduled(pr.a, pr.b, _reason(prob, asg, k, busy, count, per_slot)))
+    return tuple(out)
+
+
+def _reason(prob: SchedProblem, asg: Assignment, k: int, busy: dict[str, dict[int, int]],
+            count: dict[str, int], per_slot: dict[int, int]) -> str:
+    pr = prob.pairs[k]
+    common = prob.common[k]
+    if not prob.allowed[pr.a] or not prob.allowed[pr.b]:
+        who = pr.a if not prob.allowed[pr.a] else pr.b
+        return f"{who} has no available slot in the event's sessions"
+    if not common:
+        return "no common slot in both working hours and availability"
+    for p in (pr.a, pr.b):
+        if count.get(p, 0) >= prob.cap(p):
+            return f"{p} reached its cap of {prob.cap(p)}"
+    full = [t for t in common if per_slot[t] >= prob.event.rooms]
+    if len(full) == len(common):
+        n = len(common)
+        return f"all rooms full in the {n} slot{'s' if n != 1 else ''} both share"
+    open_slots = [t for t in common if t not in full]
+    blockers: dict[str, int] = defaultdict(int)
+    for t in open_slots:
+        for p in (pr.a, pr.b):
+            if t in busy.get(p, {}):
+                blockers[p] += 1
+    who = max((pr.a, pr.b), key=lambda p: (blockers[p], p))
+    return f"lower priority than the meetings {who} got in the {len(open_slots)} slots both share"

@@ -1,0 +1,101 @@
+"""What a valid schedule is, checked without any solver.
+
+Every solve in the tests, and every production solve, passes through
+:func:`validate`. It reads only the event (slots and allowed slots from
+:mod:`scheduler.timegrid`) and the schedule, so a bug in a solver cannot hide
+behind the same bug here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
+
+from .model import Schedule
+
+if TYPE_CHECKING:
+    from .problem import SchedProblem
+
+
+def validate(prob: SchedProblem, schedule: Schedule) -> list[str]:
+    """Return every broken hard rule as a sentence; an empty list means valid."""
+    ev = prob.event
+    people = prob.participants
+    slot_at = {(s.start, s.end): s.index for s in prob.slots}
+    issues: list[str] = []
+    live = [m for m in schedule.meetings if m.status not in ("cancelled", "no_show")]
+    per_person_slot: dict[tuple[str, int], list[str]] = defaultdict(list)
+    per_slot_rooms: dict[int, list[int]] = defaultdict(list)
+    count: Counter[str] = Counter()
+    pairs: dict[frozenset[str], str] = {}
+    placed: dict[str, tuple[int, int]] = {}
+    for m in live:
+        t = slot_at.get((m.start, m.end))
+        if t is None:
+            issues.append(f"{m.id}: {m.start:%Y-%m-%d %H:%M}-{m.end:%H:%M} UTC is not a slot of the grid")
+            continue
+        placed[m.id] = (t, m.room)
+        unknown = [p for p in (m.a, m.b) if p not in people]
+        if unknown:
+            issues.append(f"{m.id}: unknown participant {unknown[0]}")
+            continue
+        if m.a == m.b:
+            issues.append(f"{m.id}: {m.a} meets itself")
+        if people[m.a].kind == people[m.b].kind and not ev.allow_same_kind:
+            issues.append(f"{m.id}: {m.a} and {m.b} are both {people[m.a].kind}")
+        if not m.locked:
+            for p in (m.a, m.b):
+                if t not in prob.allowed[p]:
+                    issues.append(f"{m.id}: slot {t} is outside {p}'s hours or availability")
+        for p in (m.a, m.b):
+            per_person_slot[(p, t)].append(m.id)
+            count[p] += 1
+        if not 1 <= m.room <= ev.rooms:
+            issues.append(f"{m.id}: room {m.room} is not between 1 and {ev.rooms}")
+        per_slot_rooms[t].append(m.room)
+        key = frozenset((m.a, m.b))
+        if key in pairs:
+            issues.append(f"{m.id}: {m.a} and {m.b} already meet in {pairs[key]}")
+        pairs.setdefault(key, m.id)
+    for (p, t), ids in sorted(per_person_slot.items()):
+        if len(ids) > 1:
+            issues.append(f"{p} has {len(ids)} meetings in slot {t}: {', '.join(ids)}")
+    for t, rooms in sorted(per_slot_rooms.items()):
+        if len(rooms) > ev.rooms:
+            issues.append(f"slot {t} has {len(rooms)} meetings for {ev.rooms} rooms")
+        dup = sorted(r for r, n in Counter(rooms).items() if n > 1)
+        if dup:
+            issues.append(f"slot {t}: room {dup[0]} holds two meetings")
+    for p, n in sorted(count.items()):
+        cap = people[p].cap(ev)
+        locked_n = sum(1 for m in live if m.locked and p in (m.a, m.b))
+        if n > max(cap, locked_n):
+            issues.append(f"{p} has {n} meetings, over its cap of {cap}")
+    by_id = {m.id: m for m in live}
+    for lk in prob.locks:
+        m = by_id.get(lk.meeting_id)
+        if m is None:
+            issues.append(f"locked meeting {lk.meeting_id} is missing")
+        elif placed.get(m.id) != (lk.slot, lk.room):
+            issues.append(f"locked meeting {lk.meeting_id} moved from slot {lk.slot} room {lk.room}")
+    return issues
+
+
+def idle_slots(prob: SchedProblem, schedule: Schedule) -> int:
+    """Count empty slots between a participant's first and last meeting of each session."""
+    slot_at = {s.start: s for s in prob.slots}
+    busy: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for m in schedule.meetings:
+        if m.status in ("cancelled", "no_show"):
+            continue
+        s = slot_at[m.start]
+        for p in (m.a, m.b):
+            busy[(p, s.session)].append(s.index)
+    return sum(max(ts) - min(ts) + 1 - len(ts) for ts in busy.values())
+
+
+def sessions_attended(prob: SchedProblem, schedule: Schedule) -> int:
+    """Count (participant, session) pairs with at least one meeting."""
+    slot_at = {s.start: s for s in prob.slots}
+    return len({(p, slot_at[m.start].session) for m in schedule.meetings for p in (m.a, m.b)
+                if m.status not in ("cancelled", "no_show")})  # fmt: skip
