@@ -24,8 +24,9 @@ from .problem import Assignment, SchedProblem
 
 #: Counted work per LNS step, besides CP-SAT's deterministic time: per variable
 #: built and per step, calibrated so a unit of work takes about a second here.
-WORK_PER_VAR = 2.5e-5
+WORK_PER_VAR = 3e-5
 WORK_PER_STEP = 2e-3
+WORK_PER_PERSON_STEP = 5e-7  # choosing a neighbourhood scans every participant
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,8 @@ class Compactor:
         solver.parameters.max_deterministic_time = dtime
         solver.parameters.max_time_in_seconds = max(1.0, 20 * dtime)
         status = solver.solve(model.m)
-        self.work += solver.deterministic_time + WORK_PER_VAR * model.size + WORK_PER_STEP
+        self.work += (solver.deterministic_time + WORK_PER_VAR * model.size + WORK_PER_STEP
+                      + WORK_PER_PERSON_STEP * len(self.people))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False
         new = model.read(solver)
@@ -240,20 +242,40 @@ class Compactor:
             self.excess[p] = self._excess(p)
 
 
+@dataclass(frozen=True)
+class Compacted:
+    assignment: Assignment
+    work: float  # deterministic work used
+    penalty: int  # weighted idle slots + sessions attended
+    bound: int  # no placement of these meetings does better (lower bound on the penalty)
+
+
+#: LNS steps in a row without improvement after which the search stops (a local optimum).
+STALL = 150
+#: Up to this many (meeting, slot) variables, a whole-event model then tries to prove the LNS optimal.
+PROVE_LIMIT = 30_000
+
+
+def lower_bound(prob: SchedProblem, w: Weights, asg: Assignment) -> int:
+    """Trivial bound: each participant with a meeting attends at least one session, idle >= 0."""
+    return w.session * len(asg.busy(prob))
+
+
 def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: float, seed: int,
-            report: Callable[[int], None] | None = None) -> tuple[Assignment, float]:
-    """Return ``asg`` with the same meetings in slots that make days more compact, and the work used.
+            report: Callable[[int], None] | None = None) -> Compacted:
+    """Return the same meetings in slots that make days more compact, with the work used.
 
     ``work`` is the deterministic budget (about seconds on an idle machine);
     ``wall`` a real-time cap that only an overloaded machine reaches.
     """
-    if work <= 0 or wall <= 0 or len(asg.slot_of) < 2:
-        return asg, 0.0
     c = Compactor(prob, w, asg, seed)
+    bound = lower_bound(prob, w, asg)
+    if work <= 0 or wall <= 0 or len(asg.slot_of) < 2:
+        return Compacted(asg, 0.0, c.penalty(), bound)
+    small = sum(len(prob.common[k]) for k in asg.slot_of) <= PROVE_LIMIT
     wall_end = time.monotonic() + wall
-    budget = work
     people, stale = 8, 0
-    while c.work < budget and time.monotonic() < wall_end:
+    while c.work < work and time.monotonic() < wall_end and c.penalty() > bound and stale < STALL:
         group = c.neighbourhood(people)
         if not group:
             break
@@ -263,4 +285,45 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
             people = min(people + 4, 40)  # no luck nearby: look wider
         if improved and report is not None:
             report(c.penalty())
-    return Assignment(c.slot_of), c.work
+    best = Assignment(dict(c.slot_of))
+    if small and c.penalty() > bound:
+        best, bound = _prove(c, best, work - c.work, wall_end - time.monotonic(), bound)
+    final = Compactor(prob, w, best, seed).penalty()
+    return Compacted(best, c.work, final, bound if final > bound else final)
+
+
+def _prove(c: Compactor, asg: Assignment, dtime: float, wall: float, bound: int) -> tuple[Assignment, int]:
+    """Re-place every meeting at once, from the LNS result; return the best found and a lower bound."""
+    if dtime <= 0.1 or wall <= 0.5:
+        return asg, bound
+    free = sorted(k for k in asg.slot_of if k not in c.locked)
+    fixed: dict[str, set[int]] = defaultdict(set)
+    for k in c.locked & set(asg.slot_of):
+        pr = c.prob.pairs[k]
+        fixed[pr.a].add(asg.slot_of[k])
+        fixed[pr.b].add(asg.slot_of[k])
+    cands = {k: tuple(t for t in c.prob.common[k]
+                      if t not in fixed[c.prob.pairs[k].a] and t not in fixed[c.prob.pairs[k].b])
+             for k in free}  # fmt: skip
+    room_left = {t: c.prob.event.rooms for t in range(len(c.prob.slots))}
+    for k in c.locked & set(asg.slot_of):
+        room_left[asg.slot_of[k]] -= 1
+    model = CompactModel(c.prob, c.w, free, cands, dict(fixed), room_left)
+    model.hint(asg.slot_of)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = c.rng.randrange(1 << 30)
+    solver.parameters.max_deterministic_time = dtime
+    solver.parameters.max_time_in_seconds = wall
+    status = solver.solve(model.m)
+    c.work += solver.deterministic_time + WORK_PER_VAR * model.size
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return asg, bound
+    # the model prices only participants with 2+ meetings of which one is free; the rest is constant
+    modelled = {q for k in free for q in (c.prob.pairs[k].a, c.prob.pairs[k].b) if len(c.busy[q]) >= 2}
+    constant = c.penalty(sorted(set(c.busy) - modelled))
+    new = Assignment({**asg.slot_of, **model.read(solver)})
+    proven = max(bound, int(solver.best_objective_bound + 1e-6) + constant)
+    if Compactor(c.prob, c.w, new, 0).penalty() > Compactor(c.prob, c.w, asg, 0).penalty():
+        new = asg
+    return new, proven

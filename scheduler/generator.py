@@ -239,3 +239,73 @@ def generate_event(n: int, seed: int = 1, event_id: str | None = None,
         if rng.random() < 0.15:
             add(r["to"], r["from"], r["priority"])
     return {"event": event, "participants": participants, "requests": requests}
+
+
+def generate_fixed_list(companies: int, slots: int, meetings: int, seed: int = 1) -> dict[str, Any]:
+    """Return a brokerage event whose meeting list is fixed (the B2B scheduling problem).
+
+    Every meeting is a priority-1 request, same-kind meetings are allowed, and
+    the organiser only asks for times: as in the forums of Bofill et al. (JAIR
+    2022), one day split into a morning and an afternoon session, some
+    companies present only in one of them.
+    """
+    rng = random.Random(seed)
+    morning = slots // 2
+    afternoon = slots - morning
+
+    def hhmm(minutes: int) -> str:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    day = "2027-05-12"
+    event = {
+        "id": f"b2b-{companies}c-{slots}s-{meetings}m-s{seed}",
+        "name": f"Brokerage forum ({companies} companies, {meetings} meetings)",
+        "timezone": "Europe/Madrid",
+        "slot_minutes": 20,
+        "gap_minutes": 0,
+        "sessions": [
+            {"date": day, "start": "09:00", "end": hhmm(9 * 60 + 20 * morning)},
+            {"date": day, "start": "15:00", "end": hhmm(15 * 60 + 20 * afternoon)},
+        ],
+        "rooms": max(2, math.ceil(meetings / slots * 1.25)),
+        "max_meetings": slots,
+        "allow_same_kind": True,
+    }
+    participants = []
+    capacity = {}
+    for i in range(companies):
+        pid = f"c-{i + 1:03d}"
+        p: dict[str, Any] = {
+            "id": pid, "name": f"Company {i + 1}", "kind": rng.choice(("traditional", "tech")),
+            "timezone": "Europe/Madrid", "working_hours": {"start": "08:00", "end": "20:00"},
+        }  # fmt: skip
+        roll = rng.random()
+        if roll < 0.15:
+            p["available"] = [{"date": day, "start": "08:00", "end": "14:00"}]
+            capacity[pid] = morning
+        elif roll < 0.3:
+            p["available"] = [{"date": day, "start": "14:00", "end": "20:00"}]
+            capacity[pid] = afternoon
+        else:
+            capacity[pid] = slots
+        participants.append(p)
+    ids = [p["id"] for p in participants]
+    popularity = {pid: rng.paretovariate(1.5) for pid in ids}
+    load = dict.fromkeys(ids, 0)
+    pairs: set[tuple[str, str]] = set()
+    tries = 0
+    while len(pairs) < meetings and tries < meetings * 200:
+        tries += 1
+        a, b = rng.choices(ids, weights=[popularity[i] for i in ids], k=2)
+        if a == b or (a, b) in pairs or (b, a) in pairs:
+            continue
+        if load[a] >= capacity[a] - 1 or load[b] >= capacity[b] - 1:
+            continue
+        both = {capacity[a], capacity[b]}
+        if morning in both and afternoon in both and slots not in both and morning != slots:
+            continue  # a morning-only and an afternoon-only company cannot meet
+        pairs.add((a, b))
+        load[a] += 1
+        load[b] += 1
+    requests = [{"from": a, "to": b, "priority": 1} for a, b in sorted(pairs)]
+    return {"event": event, "participants": participants, "requests": requests}

@@ -218,11 +218,13 @@ def to_schedule(prob: SchedProblem, asg: Assignment):
     from .model import Schedule
 
     rooms = assign_rooms(prob, asg)
-    lock_ids = {_key(lk.a, lk.b): lk.meeting_id for lk in prob.locks}
+    locks = {_key(lk.a, lk.b): lk for lk in prob.locks}
     meetings = []
     for k, t in sorted(asg.slot_of.items(), key=lambda kt: (kt[1], rooms[kt[0]])):
         pr, s = prob.pairs[k], prob.slots[t]
-        locked = pr.key in lock_ids
-        mid = lock_ids.get(pr.key, meeting_id(pr))
-        meetings.append(Meeting(mid, pr.a, pr.b, s.start, s.end, rooms[k], "scheduled", locked))
+        lk = locks.get(pr.key)
+        if lk is not None:  # a locked meeting keeps its id and the organiser's order of names
+            meetings.append(Meeting(lk.meeting_id, lk.a, lk.b, s.start, s.end, rooms[k], "scheduled", True))
+        else:
+            meetings.append(Meeting(meeting_id(pr), pr.a, pr.b, s.start, s.end, rooms[k]))
     return Schedule(prob.event.id, tuple(meetings))

@@ -21,7 +21,7 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
-from .compaction import Weights, compact, person_penalty
+from .compaction import Compacted, Weights, compact, lower_bound, person_penalty
 from .greedy import greedy
 from .matchflow import select_by_flow, usable_limits
 from .model import EventData, Meeting, Schedule, Stats, Unscheduled
@@ -84,11 +84,17 @@ class Report:
     seed: int
     workers: int
     status: str
+    compact_penalty: int = 0  # idle_weight x idle slots + session_weight x sessions attended
+    compact_bound: int = 0  # proven lower bound on that penalty for the chosen meetings
     phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
         return _gap(self.objective, self.bound)
+
+    @property
+    def compact_optimal(self) -> bool:
+        return self.compact_penalty <= self.compact_bound
 
 
 @dataclass(frozen=True)
@@ -134,8 +140,9 @@ def _fair_targets(prob: SchedProblem) -> list[str]:
 
 
 def _add_pair_objective(m: cp_model.CpModel, prob: SchedProblem, cfg: SolverConfig,
-                        held: dict[int, cp_model.LinearExprT]) -> dict[str, tuple[cp_model.IntVar, ...]]:
-    """Maximise weighted meetings plus the fairness bonuses; return the bonus variables."""
+                        held: dict[int, cp_model.LinearExprT],
+                        ) -> tuple[dict[str, tuple[cp_model.IntVar, ...]], cp_model.LinearExprT]:
+    """Maximise weighted meetings plus the fairness bonuses; return the bonus variables and objective."""
     terms = [prob.pairs[k].weight * h for k, h in held.items()]
     pairs_of = prob.pairs_of()
     served: dict[str, tuple[cp_model.IntVar, ...]] = {}
@@ -149,8 +156,9 @@ def _add_pair_objective(m: cp_model.CpModel, prob: SchedProblem, cfg: SolverConf
         m.add_implication(s2, s1)
         served[p] = (s1, s2)
         terms += [cfg.first_bonus * s1, cfg.second_bonus * s2]
-    m.maximize(sum(terms))
-    return served
+    objective = sum(terms)
+    m.maximize(objective)
+    return served, objective
 
 
 def _hint_served(m: cp_model.CpModel, prob: SchedProblem, served: dict[str, tuple[cp_model.IntVar, ...]],
@@ -187,7 +195,7 @@ class AggregateModel:
             self.m.add(sum(self.held.values()) <= total).with_name("rooms_x_slots")
         for k in prob.locked_slot():
             self.m.add(self.held[k] == 1)
-        self.served = _add_pair_objective(self.m, prob, cfg, dict(self.held))
+        self.served, _ = _add_pair_objective(self.m, prob, cfg, dict(self.held))
 
     def hint(self, asg: Assignment) -> None:
         for k, v in self.held.items():
@@ -254,7 +262,7 @@ class SelectModel:
             self.m.add(self.x[k, t] == 1).with_name(f"locked[{k}@{t}]")
 
     def add_objective(self) -> None:
-        self.served = _add_pair_objective(self.m, self.prob, self.cfg, self.held)
+        self.served, self.objective = _add_pair_objective(self.m, self.prob, self.cfg, self.held)
 
     def hint(self, asg: Assignment) -> None:
         for (k, t), v in self.x.items():
@@ -312,24 +320,35 @@ def solve(data: EventData, locked: tuple[Meeting, ...] = (), config: SolverConfi
     asg = greedy(prob)
     bound = _trivial_bound(prob, cfg)
     status = "greedy"
+    w = Weights(cfg.idle_weight, cfg.session_weight)
+    pen = (penalty(prob, w, asg), lower_bound(prob, w, asg))
     if cfg.method == "cpsat":
         asg, bound, status = _choose(prob, cfg, asg, clock, progress)
+        pen = (penalty(prob, w, asg), lower_bound(prob, w, asg))
         if cfg.compact:
-            asg = _compact(prob, cfg, asg, clock, progress, objective_value(prob, asg, cfg))
+            done = _compact(prob, cfg, asg, clock, progress, objective_value(prob, asg, cfg))
+            asg, pen = done.assignment, (done.penalty, done.bound)
             clock.lap("compact")
     check_assignment(prob, asg)
     schedule = to_schedule(prob, asg)
     upper = meetings_upper_bound(prob)
     report = _report(prob, cfg, asg, schedule, bound, upper, clock.elapsed(), status, clock.laps)
+    report = replace(report, compact_penalty=pen[0], compact_bound=pen[1])
     stats = Stats(
         meetings=report.meetings, requests=len(data.requests), objective=report.objective,
         bound=report.bound, solve_seconds=report.solve_seconds,
         extra={"gap": round(report.gap, 6), "meetings_upper_bound": upper, "seed": cfg.seed,
                "workers": cfg.workers, "method": cfg.method, "idle_slots": report.idle_slots,
-               "status": status},
+               "status": status, "compact_penalty": report.compact_penalty,
+               "compact_bound": report.compact_bound},
     )  # fmt: skip
     schedule = replace(schedule, unscheduled=explain(prob, asg), stats=stats)
     return Result(schedule, report, prob)
+
+
+#: Work charged per unit of CP-SAT deterministic time in the selection models:
+#: measured here, their deterministic clock runs at about half the wall clock.
+DTIME_COST = 2.0
 
 
 class _Clock:
@@ -340,7 +359,7 @@ class _Clock:
     is only a cap. ``RESERVE`` keeps room for model building and reporting.
     """
 
-    RESERVE = 0.85
+    RESERVE = 0.75
 
     def __init__(self, limit: float):
         self.limit, self.start = limit, time.monotonic()
@@ -385,17 +404,21 @@ def _choose(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _Clo
         filled = greedy(prob, start=placed)
         if objective_value(prob, filled, cfg) > objective_value(prob, best, cfg):
             best, status = filled, "aggregate"
+        if len(placed.slot_of) < len(chosen):
+            got = _place_all(prob, cfg, chosen, placed, clock, clock.work_left() * share * 0.5)
+            if got is not None and objective_value(prob, got, cfg) > objective_value(prob, best, cfg):
+                best, status = got, "aggregate"
         _emit(progress, "select", clock, len(best.slot_of), objective_value(prob, best, cfg), bound)
     n_vars = sum(len(c) for c in prob.common)
     if objective_value(prob, best, cfg) < bound and n_vars <= FULL_MODEL_LIMIT:
         full = SelectModel(prob, cfg)
         full.hint(best)
-        solver = _solver(cfg, clock.work_left() * share, clock.left())
+        solver = _solver(cfg, clock.work_left() * share / DTIME_COST, clock.left())
         xs = list(full.x.values())
         watcher = _Watcher("select", clock.start,
                            lambda cb: sum(1 for v in xs if cb.boolean_value(v)), progress)  # fmt: skip
         st = solver.solve(full.m, watcher)
-        clock.spent += solver.deterministic_time
+        clock.spent += solver.deterministic_time * DTIME_COST
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             bound = min(bound, float(solver.best_objective_bound))
             got = full.read(solver.boolean_value)
@@ -409,6 +432,24 @@ def _choose(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _Clo
     return best, max(bound, value), status
 
 
+def _place_all(prob: SchedProblem, cfg: SolverConfig, chosen: list[int], hint: Assignment,
+               clock: _Clock, dtime: float) -> Assignment | None:
+    """Find slots for every chosen pair: a pure feasibility problem, far easier than optimising."""
+    if sum(len(prob.common[k]) for k in chosen) > FULL_MODEL_LIMIT:
+        return None
+    model = SelectModel(prob, cfg, pairs=chosen)
+    for h in model.held.values():
+        model.m.add(h == 1)
+    model.m.clear_objective()
+    model.hint(hint)
+    solver = _solver(cfg, dtime / DTIME_COST, clock.left())
+    st = solver.solve(model.m)
+    clock.spent += solver.deterministic_time * DTIME_COST
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return greedy(prob, start=model.read(solver.boolean_value))  # fill any room left
+
+
 def _aggregate(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _Clock,
                seconds: float) -> tuple[list[int] | None, float]:
     """Choose pairs with slots relaxed away; return (pairs, bound on the weighted objective)."""
@@ -418,9 +459,9 @@ def _aggregate(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _
         return chosen, float(objective_value(prob, Assignment(dict.fromkeys(chosen, 0)), cfg))
     agg = AggregateModel(prob, cfg)
     agg.hint(base)
-    solver = _solver(cfg, seconds, clock.left())
+    solver = _solver(cfg, seconds / DTIME_COST, clock.left())
     st = solver.solve(agg.m)
-    clock.spent += solver.deterministic_time
+    clock.spent += solver.deterministic_time * DTIME_COST
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, _trivial_bound(prob, cfg)
     return [k for k, v in agg.held.items() if solver.boolean_value(v)], float(solver.best_objective_bound)
@@ -433,7 +474,7 @@ def _emit(progress: ProgressFn | None, phase: str, clock: _Clock, meetings: int,
 
 
 def _compact(prob: SchedProblem, cfg: SolverConfig, asg: Assignment, clock: _Clock,
-             progress: ProgressFn | None, objective: float) -> Assignment:
+             progress: ProgressFn | None, objective: float) -> Compacted:
     """Re-place the chosen meetings for compact days (see scheduler/compaction.py)."""
     w = Weights(cfg.idle_weight, cfg.session_weight)
     chosen = sorted(asg.slot_of)
@@ -446,9 +487,9 @@ def _compact(prob: SchedProblem, cfg: SolverConfig, asg: Assignment, clock: _Clo
     def report(_pen: int) -> None:
         _emit(progress, "compact", clock, n, objective, objective)
 
-    out, work = compact(prob, w, start, clock.work_left(), clock.left() - 0.2, cfg.seed, report)
-    clock.spent += work
-    return out
+    done = compact(prob, w, start, clock.work_left(), clock.left() - 0.2, cfg.seed, report)
+    clock.spent += done.work
+    return done
 
 
 def penalty(prob: SchedProblem, w: Weights, asg: Assignment) -> int:
