@@ -9,18 +9,22 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scheduler import formats
 from scheduler.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.generator import generate_event
 from scheduler.model import EventData
+from scheduler.solver import Progress as SolverProgress
+from scheduler.solver import Result, SolverConfig, solve
 from scheduler.store import ENV_VAR, Store, default_path
 from scheduler.timegrid import allowed_map, build_slots
 
@@ -98,6 +102,94 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("solve")
+def cmd_solve(args: argparse.Namespace) -> int:
+    if bool(args.event_file) == bool(args.event):
+        raise InvalidInput("give either EVENT.json or --event ID")
+    locked: tuple = ()
+    store = None
+    if args.event:
+        store = open_store(args)
+        data = store.load(args.event)
+        locked = tuple(m for m in store.meetings(args.event) if m.locked)
+        version = store.schedule_version(args.event)
+    else:
+        data = formats.read_event_file(args.event_file)
+    if args.locked:
+        doc = formats.parse_schedule_document(json.loads(Path(args.locked).read_text("utf-8")), args.locked)
+        locked = tuple(m for m in doc.meetings if m.locked)
+    config = SolverConfig(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
+                          method=args.method, deterministic=not args.parallel)  # fmt: skip
+    try:
+        result = run_with_progress(data, locked, config)
+        if args.output:
+            formats.dump_json(formats.schedule_document(result.schedule), args.output)
+            out.print(f"wrote {args.output}")
+        if store is not None:
+            v = store.save_schedule(result.schedule, actor="cli", expected_version=version,
+                                    detail={"objective": result.report.objective,
+                                            "seed": config.seed})  # fmt: skip
+            out.print(f"stored as schedule version {v} of event {data.event.id!r}")
+    finally:
+        if store is not None:
+            store.close()
+    print_report(result)
+    return 0
+
+
+def run_with_progress(data: EventData, locked: tuple, config: SolverConfig) -> Result:
+    columns = (
+        TextColumn("[bold]{task.fields[phase]:<8}"), BarColumn(), TimeElapsedColumn(),
+        TextColumn("meetings {task.fields[meetings]:>6}"), TextColumn("gap {task.fields[gap]}"),
+    )  # fmt: skip
+    with Progress(*columns, console=out, transient=False) as bar:
+        task = bar.add_task("solve", total=config.time_limit, phase="build", meetings=0, gap="-")
+
+        def report(p: SolverProgress) -> None:
+            bar.update(task, completed=min(p.elapsed, config.time_limit), phase=p.phase,
+                       meetings=p.meetings, gap=f"{p.gap:.2%}")  # fmt: skip
+
+        result = solve(data, locked, config, progress=report)
+        bar.update(task, completed=config.time_limit, phase="done", meetings=result.report.meetings,
+                   gap=f"{result.report.gap:.2%}")  # fmt: skip
+    return result
+
+
+def print_report(result: Result) -> None:
+    r = result.report
+    t = Table(title="Schedule quality", show_header=False)
+    t.add_row("meetings placed", f"{r.meetings} of {r.feasible_pairs} wanted pairs that share a slot")
+    t.add_row("upper bound on meetings", f"{r.meetings_upper_bound} "
+              f"({r.meetings / max(1, r.meetings_upper_bound):.1%} reached)")  # fmt: skip
+    t.add_row("traditional SMEs served", f"{r.traditional_served} of {r.traditional_with_feasible} "
+              "with a feasible request")  # fmt: skip
+    t.add_row("objective / bound", f"{r.objective:.0f} / {r.bound:.0f} (gap {r.gap:.2%})")
+    t.add_row("idle slots", str(r.idle_slots))
+    t.add_row("sessions attended", str(r.sessions_attended))
+    t.add_row("compact days", f"penalty {r.compact_penalty}, proven bound {r.compact_bound}"
+              + (" (optimal)" if r.compact_optimal else ""))  # fmt: skip
+    t.add_row("solve time", f"{r.solve_seconds:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in r.phases.items())})")
+    t.add_row("method / seed / workers", f"{r.method} / {r.seed} / {r.workers} ({r.status})")
+    out.print(t)
+    reasons = Counter(_reason_kind(u.reason) for u in result.schedule.unscheduled)
+    if reasons:
+        rt = Table("why wanted meetings were not placed", "pairs")
+        for reason, n in reasons.most_common():
+            rt.add_row(reason, str(n))
+        out.print(rt)
+
+
+def _reason_kind(reason: str) -> str:
+    for prefix in ("lower priority", "all rooms full", "no common slot"):
+        if reason.startswith(prefix):
+            return prefix
+    if "reached its cap" in reason:
+        return "a participant reached its cap"
+    if "has no available slot" in reason:
+        return "a participant has no available slot"
+    return reason
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     db_path = Path(args.db or "data/demo.db")
@@ -165,6 +257,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("json", "csv"), default="json")
 
     sub.add_parser("events", help="list stored events")
+
+    s = sub.add_parser("solve", help="schedule the meetings (file to file, or a stored event)")
+    s.add_argument("event_file", nargs="?", metavar="EVENT.json", help="event document (or use --event)")
+    s.add_argument("--event", help="solve the stored event with this id and store the schedule")
+    s.add_argument("-o", "--output", help="write the schedule document here")
+    s.add_argument("--time-limit", type=float, default=30.0, help="seconds, model building included")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--workers", type=int, default=8, help="CP-SAT workers (with --parallel)")
+    s.add_argument("--method", choices=("cpsat", "greedy"), default="cpsat",
+                   help="greedy is a baseline for benchmarks")
+    s.add_argument("--parallel", action="store_true",
+                   help="multi-worker CP-SAT on the wall clock (faster, not repeatable)")
+    s.add_argument("--locked", help="schedule document whose meetings marked locked stay in place")
 
     d = sub.add_parser("demo", help="generate, store and summarise a demo event")
     d.add_argument("--participants", "-n", type=int, default=120)

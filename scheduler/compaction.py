@@ -250,8 +250,9 @@ class Compacted:
     bound: int  # no placement of these meetings does better (lower bound on the penalty)
 
 
-#: LNS steps in a row without improvement after which the search stops (a local optimum).
-STALL = 150
+#: LNS steps in a row without improvement after which the search stops (a local optimum):
+#: small events then hand over to the whole-event proof, large ones keep trying longer.
+STALL_SMALL, STALL_LARGE = 60, 400
 #: Up to this many (meeting, slot) variables, a whole-event model then tries to prove the LNS optimal.
 PROVE_LIMIT = 30_000
 
@@ -275,7 +276,8 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
     small = sum(len(prob.common[k]) for k in asg.slot_of) <= PROVE_LIMIT
     wall_end = time.monotonic() + wall
     people, stale = 8, 0
-    while c.work < work and time.monotonic() < wall_end and c.penalty() > bound and stale < STALL:
+    stall = STALL_SMALL if small else STALL_LARGE
+    while c.work < work and time.monotonic() < wall_end and c.penalty() > bound and stale < stall:
         group = c.neighbourhood(people)
         if not group:
             break
@@ -293,37 +295,56 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
 
 
 def _prove(c: Compactor, asg: Assignment, dtime: float, wall: float, bound: int) -> tuple[Assignment, int]:
-    """Re-place every meeting at once, from the LNS result; return the best found and a lower bound."""
-    if dtime <= 0.1 or wall <= 0.5:
-        return asg, bound
+    """Lower-bound-first search over the whole event: is there a placement with penalty <= k?
+
+    k runs up from the proven bound; a refuted k raises the bound, the first
+    feasible k is optimal. Presolve refutes small k fast, which plain
+    minimisation does not (SOLVER-NOTES).
+    """
+    current = c.penalty()
+    deadline = time.monotonic() + wall
     free = sorted(k for k in asg.slot_of if k not in c.locked)
+    modelled = {q for k in free for q in (c.prob.pairs[k].a, c.prob.pairs[k].b) if len(c.busy[q]) >= 2}
+    # the model prices only participants with 2+ meetings of which one is free; the rest is constant
+    constant = c.penalty(sorted(set(c.busy) - modelled))
+    best = asg
+    k = max(bound, constant)
+    while k < current and dtime > 0.1 and time.monotonic() < deadline - 0.5:
+        model = _whole_model(c, asg, free)
+        model.m.add(sum(model.penalty) <= k - constant)
+        model.m.clear_objective()
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = c.rng.randrange(1 << 30)
+        solver.parameters.max_deterministic_time = dtime / 2
+        solver.parameters.max_time_in_seconds = max(0.5, deadline - time.monotonic())
+        status = solver.solve(model.m)
+        used = solver.deterministic_time + WORK_PER_VAR * model.size
+        c.work += used
+        dtime -= used
+        if status == cp_model.INFEASIBLE:
+            bound = k = k + 1
+        elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = Assignment({**asg.slot_of, **model.read(solver)})
+            current = Compactor(c.prob, c.w, best, 0).penalty()
+            bound = max(bound, k)  # every smaller k was refuted
+            break
+        else:
+            break
+    return best, min(bound, current)
+
+
+def _whole_model(c: Compactor, asg: Assignment, free: list[int]) -> CompactModel:
     fixed: dict[str, set[int]] = defaultdict(set)
+    room_left = {t: c.prob.event.rooms for t in range(len(c.prob.slots))}
     for k in c.locked & set(asg.slot_of):
         pr = c.prob.pairs[k]
         fixed[pr.a].add(asg.slot_of[k])
         fixed[pr.b].add(asg.slot_of[k])
+        room_left[asg.slot_of[k]] -= 1
     cands = {k: tuple(t for t in c.prob.common[k]
                       if t not in fixed[c.prob.pairs[k].a] and t not in fixed[c.prob.pairs[k].b])
              for k in free}  # fmt: skip
-    room_left = {t: c.prob.event.rooms for t in range(len(c.prob.slots))}
-    for k in c.locked & set(asg.slot_of):
-        room_left[asg.slot_of[k]] -= 1
     model = CompactModel(c.prob, c.w, free, cands, dict(fixed), room_left)
     model.hint(asg.slot_of)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = c.rng.randrange(1 << 30)
-    solver.parameters.max_deterministic_time = dtime
-    solver.parameters.max_time_in_seconds = wall
-    status = solver.solve(model.m)
-    c.work += solver.deterministic_time + WORK_PER_VAR * model.size
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return asg, bound
-    # the model prices only participants with 2+ meetings of which one is free; the rest is constant
-    modelled = {q for k in free for q in (c.prob.pairs[k].a, c.prob.pairs[k].b) if len(c.busy[q]) >= 2}
-    constant = c.penalty(sorted(set(c.busy) - modelled))
-    new = Assignment({**asg.slot_of, **model.read(solver)})
-    proven = max(bound, int(solver.best_objective_bound + 1e-6) + constant)
-    if Compactor(c.prob, c.w, new, 0).penalty() > Compactor(c.prob, c.w, asg, 0).penalty():
-        new = asg
-    return new, proven
+    return model

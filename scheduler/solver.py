@@ -39,7 +39,7 @@ class SolverConfig:
     seed: int = 0
     workers: int = 8
     method: Method = "cpsat"
-    select_share: float = 0.55  # share of the time limit for phase 1
+    select_share: float = 0.7  # share of the work budget the selection may use (compaction gets the rest)
     first_bonus: int = 30  # fairness: a traditional SME's first meeting
     second_bonus: int = 10  # fairness: its second meeting
     idle_weight: int = 3  # per idle slot inside a session
