@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -19,10 +20,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scheduler import formats
+from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.generator import generate_event
-from scheduler.model import EventData
+from scheduler.model import LIVE_STATUSES, EventData
+from scheduler.requests import STATUSES, TRANSITIONS
 from scheduler.solver import Progress as SolverProgress
 from scheduler.solver import Result, SolverConfig, solve
 from scheduler.store import ENV_VAR, Store, default_path
@@ -190,6 +192,95 @@ def _reason_kind(reason: str) -> str:
     return reason
 
 
+@command("recommend")
+def cmd_recommend(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        data = store.load(args.event)
+        t0 = time.monotonic()
+        recs = matching.recommend(data, args.per_participant, exclude=_proposed(data))
+        seconds = time.monotonic() - t0
+        table = Table("traditional SME", "partner", "score", "why")
+        names = {p.id: p.name for p in data.participants}
+        for t, ms in sorted(recs.items()):
+            for m in ms:
+                table.add_row(f"{t} {names[t]}", f"{m.partner} {names[m.partner]}", f"{m.percent}%",
+                              "; ".join(m.reasons))  # fmt: skip
+        if not args.quiet:
+            out.print(table)
+        n = sum(len(v) for v in recs.values())
+        out.print(f"{n} recommendations for {len(recs)} traditional SMEs in {seconds:.1f} s")
+        if args.write:
+            new = [(m.participant, m.partner, 2) for ms in recs.values() for m in ms]
+            scores = {(m.participant, m.partner): m.score for ms in recs.values() for m in ms}
+            added = store.add_requests(data.event.id, new, status="suggested", origin="recommendation",
+                                       actor="cli", scores=scores)  # fmt: skip
+            out.print(f"stored {added} suggested requests")
+    return 0
+
+
+def _proposed(data: EventData) -> list[tuple[str, str]]:
+    """Pairs already requested in either direction (or declined): never recommend them again."""
+    return [(r.sender, r.receiver) for r in data.requests]
+
+
+@command("autofill")
+def cmd_autofill(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        data = store.load(args.event)
+        recs = matching.recommend(data, args.min + 5, exclude=_proposed(data))
+        live = [(r.sender, r.receiver) for r in data.requests if r.status in LIVE_STATUSES]
+        fill = matching.autofill(data, args.min, recs, live)
+        added = store.add_requests(data.event.id, [(t, s, 2) for t, s, _ in fill], status="suggested",
+                                   origin="autofill", actor="cli",
+                                   scores={(t, s): sc for t, s, sc in fill})  # fmt: skip
+        data = store.load(args.event)
+    short = _below(data, args.min)
+    out.print(f"added {added} suggested requests; traditional SMEs still below {args.min}: {len(short)}")
+    for pid in short[:20]:
+        out.print(f"  {pid}: no further compatible partner with a common slot")
+    return 0
+
+
+def _below(data: EventData, minimum: int) -> list[str]:
+    count: Counter[str] = Counter()
+    for pr in data.pairs():
+        count[pr.a] += 1
+        count[pr.b] += 1
+    return [p.id for p in data.participants if p.kind == "traditional" and count[p.id] < minimum]
+
+
+@command("requests")
+def cmd_requests(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        if args.expire:
+            out.print(f"expired {store.expire_requests(args.event)} pending requests")
+        states = store.request_states(args.event)
+    table = Table("from", "to", "priority", "status", "origin", "expires (UTC)")
+    for s in states:
+        r = s.request
+        if args.status and r.status != args.status:
+            continue
+        if args.participant and args.participant not in (r.sender, r.receiver):
+            continue
+        table.add_row(r.sender, r.receiver, str(r.priority), r.status, s.origin,
+                      f"{s.expires_at:%Y-%m-%d %H:%M}" if s.expires_at else "")  # fmt: skip
+    out.print(table)
+    return 0
+
+
+@command("request")
+def cmd_request(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        if args.action == "create":
+            store.add_requests(args.event, [(args.sender, args.receiver, args.priority)],
+                               status="pending", origin="organiser", actor=args.actor)  # fmt: skip
+            out.print(f"request {args.sender} -> {args.receiver} created (pending)")
+            return 0
+        new = store.transition_request(args.event, args.sender, args.receiver, args.action, args.actor)
+    out.print(f"request {args.sender} -> {args.receiver} is now {new.request.status}")
+    return 0
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     db_path = Path(args.db or "data/demo.db")
@@ -199,8 +290,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data = formats.read_event_file(src)
     with Store(db_path) as store:
         store.save_event(data, replace=True, actor="demo")
-    out.print(f"[bold]Demo event[/bold] generated into {src} and stored in {db_path}")
-    print_summary(data)
+        out.print(f"[bold]Demo event[/bold] generated into {src} and stored in {db_path}")
+        print_summary(data)
+        recs = matching.recommend(data, 3, exclude=_proposed(data))
+        live = [(r.sender, r.receiver) for r in data.requests]
+        fill = matching.autofill(data, 3, recs, live)
+        store.add_requests("demo", [(t, s, 2) for t, s, _ in fill], status="suggested", origin="autofill",
+                           actor="demo", scores={(t, s): sc for t, s, sc in fill})  # fmt: skip
+        out.print(f"auto-fill proposed {len(fill)} more meetings so every traditional SME has at least 3"
+                  if fill else "every traditional SME already has at least 3 proposed meetings")
+        data = store.load("demo")
+        result = run_with_progress(data, (), SolverConfig(time_limit=args.time_limit, seed=args.seed))
+        store.save_schedule(result.schedule, actor="demo")
+    print_report(result)
     return 0
 
 
@@ -271,9 +373,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="multi-worker CP-SAT on the wall clock (faster, not repeatable)")
     s.add_argument("--locked", help="schedule document whose meetings marked locked stay in place")
 
+    r = sub.add_parser("recommend", help="propose tech partners to each traditional SME, with reasons")
+    r.add_argument("--event", required=True)
+    r.add_argument("--per-participant", "-k", type=int, default=5)
+    r.add_argument("--write", action="store_true", help="store them as suggested requests")
+    r.add_argument("--quiet", action="store_true", help="print only the summary line")
+
+    a = sub.add_parser("autofill", help="lift every traditional SME to at least K proposed meetings")
+    a.add_argument("--event", required=True)
+    a.add_argument("--min", type=int, required=True, metavar="K")
+
+    q = sub.add_parser("requests", help="list requests and their status")
+    q.add_argument("--event", required=True)
+    q.add_argument("--status", choices=STATUSES)
+    q.add_argument("--participant")
+    q.add_argument("--expire", action="store_true", help="first expire pending requests past their time")
+
+    rq = sub.add_parser("request", help="create a request or move one through its lifecycle")
+    rq.add_argument("action", choices=("create", *TRANSITIONS.keys()))
+    rq.add_argument("sender", metavar="FROM")
+    rq.add_argument("receiver", metavar="TO")
+    rq.add_argument("--event", required=True)
+    rq.add_argument("--priority", type=int, default=2)
+    rq.add_argument("--actor", default="organiser", help="who acts: a participant id or 'organiser'")
+
     d = sub.add_parser("demo", help="generate, store and summarise a demo event")
     d.add_argument("--participants", "-n", type=int, default=120)
     d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--time-limit", type=float, default=20.0)
     return p
 
 

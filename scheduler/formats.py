@@ -143,6 +143,8 @@ class EventIn(_In):
     max_meetings: PosInt
     video_url_template: str | None = None
     allow_same_kind: Annotated[bool, Field(strict=True)] = False
+    request_policy: Literal["unless_declined", "accepted_only"] = "unless_declined"
+    request_ttl_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 72.0
 
 
 class ParticipantIn(_In):
@@ -328,6 +330,8 @@ def _event(ev: EventIn) -> Event:
         max_meetings=ev.max_meetings,
         video_url_template=ev.video_url_template,
         allow_same_kind=ev.allow_same_kind,
+        request_policy=ev.request_policy,
+        request_ttl_hours=ev.request_ttl_hours,
         extra=dict(ev.model_extra or {}),
     )
 
@@ -380,6 +384,8 @@ def event_to_dict(e: Event) -> dict[str, Any]:
         rooms=e.rooms,
         max_meetings=e.max_meetings,
         allow_same_kind=e.allow_same_kind,
+        request_policy=e.request_policy,
+        request_ttl_hours=e.request_ttl_hours,
     )
     if e.video_url_template is not None:
         out["video_url_template"] = e.video_url_template

@@ -18,6 +18,9 @@ KINDS: tuple[Kind, ...] = ("traditional", "tech")
 MeetingStatus = Literal["scheduled", "moved", "cancelled", "held", "no_show"]
 MEETING_STATUSES: tuple[MeetingStatus, ...] = ("scheduled", "moved", "cancelled", "held", "no_show")
 
+#: Request statuses that still stand for a wanted meeting (see scheduler/requests.py).
+LIVE_STATUSES = ("suggested", "pending", "accepted", "imposed")
+
 #: ``time.max`` stands for "24:00", the end of a local day.
 END_OF_DAY = time.max
 
@@ -52,6 +55,8 @@ class Event:
     gap_minutes: int = 0
     video_url_template: str | None = None
     allow_same_kind: bool = False
+    request_policy: str = "unless_declined"  # or "accepted_only" (scheduler/requests.py)
+    request_ttl_hours: float = 72.0
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -99,7 +104,9 @@ class Pair:
     b: str
     priority: int  # best (lowest) priority of the requests behind it
     mutual: bool
-    weight: int = 0  # solver weight; filled by the objective builder when 0
+    weight: int = 0  # solver weight; filled by the problem builder
+    accepted: bool = False  # the receiving side said yes
+    imposed: bool = False  # the organiser decided it
 
     @property
     def key(self) -> tuple[str, str]:
@@ -173,16 +180,18 @@ class EventData:
     def by_id(self) -> dict[str, Participant]:
         return {p.id: p for p in self.participants}
 
-    def pairs(self) -> tuple[Pair, ...]:
-        """Merge requests into unordered wanted pairs (mutual when both asked)."""
+    def pairs(self, statuses: tuple[str, ...] = LIVE_STATUSES) -> tuple[Pair, ...]:
+        """Merge requests with one of ``statuses`` into unordered wanted pairs (mutual when both asked)."""
         merged: dict[tuple[str, str], list[Request]] = {}
         for r in self.requests:
-            if r.status in ("declined", "expired", "withdrawn"):
+            if r.status not in statuses:
                 continue
             key = (r.sender, r.receiver) if r.sender < r.receiver else (r.receiver, r.sender)
             merged.setdefault(key, []).append(r)
         out = []
         for (a, b), reqs in sorted(merged.items()):
             senders = {r.sender for r in reqs}
-            out.append(Pair(a, b, min(r.priority for r in reqs), mutual=len(senders) == 2))
+            out.append(Pair(a, b, min(r.priority for r in reqs), mutual=len(senders) == 2,
+                            accepted=any(r.status == "accepted" for r in reqs),
+                            imposed=any(r.status == "imposed" for r in reqs)))
         return tuple(out)

@@ -9,21 +9,30 @@ meetings the organiser locked. Solvers return an :class:`Assignment`
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .errors import InfeasibleLock, InvalidInput, Problem
 from .model import EventData, Meeting, Pair, Participant, Slot
+from .requests import wanted_pairs
 from .timegrid import allowed_map, build_slots
 
-#: Weight of a wanted pair by its best priority; a mutual request adds MUTUAL_BONUS.
+#: Weight of a wanted pair by its best priority, and what mutuality, acceptance,
+#: an organiser's decision and the compatibility score add (docs/matching.md).
 PRIORITY_WEIGHT = {1: 12, 2: 8, 3: 5}
 MUTUAL_BONUS = 6
+ACCEPTED_BONUS = 3
+IMPOSED_BONUS = 10
 
 
-def pair_weight(priority: int, mutual: bool) -> int:
+def pair_weight(priority: int, mutual: bool, accepted: bool = False, imposed: bool = False,
+                score: float = 0.0) -> int:
     """Return the objective weight of a wanted pair."""
-    return PRIORITY_WEIGHT.get(priority, 5) + (MUTUAL_BONUS if mutual else 0)
+    from .matching import score_bonus
+
+    return (PRIORITY_WEIGHT.get(priority, 5) + (MUTUAL_BONUS if mutual else 0)
+            + (ACCEPTED_BONUS if accepted and not mutual else 0) + (IMPOSED_BONUS if imposed else 0)
+            + score_bonus(score))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,15 +96,16 @@ def build_problem(data: EventData, locked: tuple[Meeting, ...] = ()) -> SchedPro
     people = data.by_id()
     locks = _locks(data, slots, locked)
     pairs: dict[tuple[str, str], Pair] = {}
-    for pr in data.pairs():
-        a, b = people[pr.a], people[pr.b]
-        if a.kind == b.kind and not data.event.allow_same_kind:
-            continue
-        pairs[pr.key] = Pair(pr.a, pr.b, pr.priority, pr.mutual, pair_weight(pr.priority, pr.mutual))
+    wanted = [pr for pr in wanted_pairs(data)
+              if people[pr.a].kind != people[pr.b].kind or data.event.allow_same_kind]  # fmt: skip
+    scores = _scores(data, allowed, wanted)
+    for pr in wanted:
+        w = pair_weight(pr.priority, pr.mutual, pr.accepted, pr.imposed, scores.get(pr.key, 0.0))
+        pairs[pr.key] = replace(pr, weight=w)
     for lk in locks:  # a locked meeting is wanted even when nobody requested it
         key = _key(lk.a, lk.b)
         if key not in pairs:
-            pairs[key] = Pair(key[0], key[1], 1, False, pair_weight(1, False))
+            pairs[key] = Pair(key[0], key[1], 1, False, pair_weight(1, False, imposed=True), imposed=True)
     ordered = tuple(pairs[k] for k in sorted(pairs))
     common = tuple(tuple(sorted(allowed[p.a] & allowed[p.b])) for p in ordered)
     # a locked meeting may sit outside someone's hours: the organiser decided so
@@ -105,6 +115,16 @@ def build_problem(data: EventData, locked: tuple[Meeting, ...] = ()) -> SchedPro
         for p, c in zip(ordered, common, strict=True)
     )
     return SchedProblem(data, slots, allowed, ordered, common, locks, people)
+
+
+def _scores(data: EventData, allowed: dict[str, frozenset[int]], wanted: list[Pair]
+            ) -> dict[tuple[str, str], float]:
+    """Compatibility scores of the wanted pairs, when the profiles say anything."""
+    if not any(p.needs or p.offers or p.description for p in data.participants):
+        return {}
+    from .matching import Scorer, pair_scores
+
+    return pair_scores(data, [pr.key for pr in wanted], Scorer(data, allowed))
 
 
 def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]) -> tuple[Lock, ...]:

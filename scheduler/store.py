@@ -22,9 +22,11 @@ from typing import Any
 
 import sqlite_utils
 
+from . import requests as req
 from .errors import Conflict, NotFound
 from .formats import event_to_dict, parse_clock, parse_day, participant_to_dict
 from .model import Event, EventData, Meeting, Participant, Request, Schedule, Session, Window
+from .requests import RequestState
 
 DEFAULT_DB = Path("data") / "matchmaking.db"
 ENV_VAR = "MATCHMAKING_DB"
@@ -102,8 +104,26 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    """Request lifecycle history (append-only) for the request / accept cycle."""
+    db["request_history"].create(
+        {"id": int, "event_id": str, "sender": str, "receiver": str, "at": str, "actor": str,
+         "action": str, "status": str},
+        pk="id", not_null={"event_id", "sender", "receiver", "at", "action", "status"},
+    )  # fmt: skip
+    db["request_history"].create_index(["event_id", "sender", "receiver"])
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER request_history_append_only_{op[0].lower()} BEFORE {op} ON request_history"
+            " BEGIN SELECT RAISE(ABORT, 'the request history is append-only'); END"
+        )
+    db["requests"].add_column("score", float)
+    db["events"].add_column("request_policy", str, not_null_default="unless_declined")
+    db["events"].add_column("request_ttl_hours", float, not_null_default=72.0)
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -201,6 +221,7 @@ class Store:
                                "replaced": replace})  # fmt: skip
 
     def _delete_event_rows(self, event_id: str) -> None:
+        # history and audit stay: they are append-only records of what happened
         for table in ("meetings", "requests", "participants", "events"):
             key = "id" if table == "events" else "event_id"
             self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", [event_id])
@@ -217,6 +238,7 @@ class Store:
             "video_url_template": ev.video_url_template, "allow_same_kind": int(ev.allow_same_kind),
             "sessions": json.dumps(doc["sessions"]), "extra": json.dumps(dict(ev.extra)),
             "schedule_version": 0, "imported_at": _iso(now),
+            "request_policy": ev.request_policy, "request_ttl_hours": ev.request_ttl_hours,
         }  # fmt: skip
 
     @staticmethod
@@ -265,7 +287,10 @@ class Store:
             ),
             rooms=row["rooms"], max_meetings=row["max_meetings"],
             video_url_template=row["video_url_template"],
-            allow_same_kind=bool(row["allow_same_kind"]), extra=json.loads(row["extra"] or "{}"),
+            allow_same_kind=bool(row["allow_same_kind"]),
+            request_policy=row.get("request_policy") or "unless_declined",
+            request_ttl_hours=row.get("request_ttl_hours") or 72.0,
+            extra=json.loads(row["extra"] or "{}"),
         )  # fmt: skip
 
     def _has_event(self, event_id: str) -> bool:
@@ -310,6 +335,78 @@ class Store:
             r["id"]: r["token"]
             for r in self.db["participants"].rows_where("event_id = ?", [event_id], select="id, token")
         }
+
+    # ------------------------------------------------------------ requests
+
+    def request_states(self, event_id: str) -> list[RequestState]:
+        """Return every request of the event with its lifecycle fields."""
+        return [
+            RequestState(
+                Request(r["sender"], r["receiver"], r["priority"], r["status"], json.loads(r["extra"] or "{}")),
+                r["origin"] or "import", _dt(r["created_at"]), _dt(r["updated_at"]),
+                _dt(r["expires_at"]) if r["expires_at"] else None,
+            )
+            for r in self.db["requests"].rows_where("event_id = ?", [event_id], order_by="position")
+        ]  # fmt: skip
+
+    def add_requests(self, event_id: str, new: list[tuple[str, str, int]], *, status: str, origin: str,
+                     actor: str, now: datetime | None = None,
+                     scores: dict[tuple[str, str], float] | None = None) -> int:
+        """Add requests (sender, receiver, priority) in one transaction; all or none."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            data = self.load(event_id)
+            wait = req.ttl(data.event)
+            pos = self.db.execute("SELECT coalesce(max(position), -1) FROM requests WHERE event_id = ?",
+                                  [event_id]).fetchone()[0]  # fmt: skip
+            rows = []
+            for i, (a, b, prio) in enumerate(new):
+                req.check_new(data, a, b, prio)
+                data = EventData(data.event, data.participants, (*data.requests, Request(a, b, prio, status)))
+                rows.append({
+                    "event_id": event_id, "sender": a, "receiver": b, "priority": prio, "status": status,
+                    "origin": origin, "extra": "{}", "created_at": _iso(now), "updated_at": _iso(now),
+                    "expires_at": _iso(now + wait) if status == "pending" else None,
+                    "position": pos + 1 + i, "score": (scores or {}).get((a, b)),
+                })  # fmt: skip
+            db["requests"].insert_all(rows)
+            db["request_history"].insert_all(
+                {"event_id": event_id, "sender": r["sender"], "receiver": r["receiver"], "at": _iso(now),
+                 "actor": actor, "action": "create", "status": status} for r in rows)  # fmt: skip
+        return len(rows)
+
+    def transition_request(self, event_id: str, sender: str, receiver: str, action: str, actor: str,
+                           now: datetime | None = None) -> RequestState:
+        """Apply one lifecycle action in one transaction; refusals change nothing."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            ev = self.event(event_id)
+            state = req.find(self.request_states(event_id), sender, receiver)
+            new = req.transition(state, action, actor, now, req.ttl(ev))
+            db.execute(
+                "UPDATE requests SET status = ?, updated_at = ?, expires_at = ?"
+                " WHERE event_id = ? AND sender = ? AND receiver = ?",
+                [new.request.status, _iso(now), _iso(new.expires_at) if new.expires_at else None,
+                 event_id, sender, receiver],
+            )  # fmt: skip
+            db["request_history"].insert({"event_id": event_id, "sender": sender, "receiver": receiver,
+                                          "at": _iso(now), "actor": actor, "action": action,
+                                          "status": new.request.status})  # fmt: skip
+        return new
+
+    def expire_requests(self, event_id: str, now: datetime | None = None) -> int:
+        """Mark pending requests past their answer time as expired; return how many."""
+        now = now or datetime.now(UTC)
+        with self.write():
+            due = [s for s in self.request_states(event_id)
+                   if s.request.status == "pending" and s.expires_at is not None and s.expires_at <= now]
+            for s in due:
+                self.transition_request(event_id, s.request.sender, s.request.receiver, "expire", "system", now)
+            return len(due)
+
+    def request_history(self, event_id: str, sender: str, receiver: str) -> list[dict[str, Any]]:
+        return list(self.db["request_history"].rows_where(
+            "event_id = ? AND sender = ? AND receiver = ?", [event_id, sender, receiver], order_by="id"))
 
     # ------------------------------------------------------------ schedules
 

@@ -20,7 +20,8 @@ def run(*args: str, env_db=None, check: bool = True) -> subprocess.CompletedProc
 
 
 def test_help_for_every_subcommand():
-    for sub in ("generate", "import", "export", "events", "demo"):
+    for sub in ("generate", "import", "export", "events", "demo", "solve", "recommend", "autofill",
+                "requests", "request"):
         assert "usage:" in run(sub, "--help").stdout
 
 
@@ -80,3 +81,35 @@ def test_generator_is_deterministic():
     assert a == b and a != generate_event(200, seed=6)
     zones = {p["timezone"] for p in generate_event(400, seed=1)["participants"]}
     assert {"Atlantic/Azores", "Indian/Reunion", "America/Martinique"} & zones
+
+
+def test_recommend_autofill_and_request_cycle_from_the_command_line(tmp_path):
+    db = tmp_path / "r.db"
+    run("--db", str(db), "import", str(ROOT / "data" / "sample-event.json"))
+    rec = run("--db", str(db), "recommend", "--event", "ai4trad-2027", "-k", "2", "--write").stdout
+    assert "recommendations for 6 traditional SMEs" in rec and "stored" in rec
+    listing = run("--db", str(db), "requests", "--event", "ai4trad-2027", "--status", "suggested").stdout
+    assert "recommendation" in listing
+    fill = run("--db", str(db), "autofill", "--event", "ai4trad-2027", "--min", "3").stdout
+    assert fill.startswith("added ")
+    run("--db", str(db), "request", "decline", "t-002", "s-002", "--event", "ai4trad-2027", "--actor", "s-002")
+    proc = run("--db", str(db), "request", "accept", "t-002", "s-002", "--event", "ai4trad-2027",
+               "--actor", "s-002", check=False)
+    assert proc.returncode == 2 and "is declined since" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run("--db", str(db), "request", "create", "t-001", "t-002", "--event", "ai4trad-2027", check=False)
+    assert proc.returncode == 2 and "both traditional" in proc.stderr
+
+
+def test_solve_file_to_file_and_stored(tmp_path):
+    out = tmp_path / "s.json"
+    proc = run("solve", str(ROOT / "data" / "sample-event.json"), "-o", str(out), "--time-limit", "3")
+    doc = json.loads(out.read_text())
+    assert doc["event_id"] == "ai4trad-2027" and doc["meetings"]
+    assert doc["stats"]["meetings"] == len(doc["meetings"])
+    assert "Schedule quality" in proc.stdout
+    db = tmp_path / "sv.db"
+    run("--db", str(db), "import", str(ROOT / "data" / "sample-event.json"))
+    proc = run("--db", str(db), "solve", "--event", "ai4trad-2027", "--time-limit", "3")
+    assert "stored as schedule version 1" in proc.stdout
+    with Store(db) as s:
+        assert len(s.meetings("ai4trad-2027")) == doc["stats"]["meetings"]
