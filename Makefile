@@ -20,6 +20,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PY) bench/pipeline_bench.py
 	$(PY) bench/solver_bench.py
 
 lint: $(STAMP)
