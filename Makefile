@@ -16,7 +16,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) run.py demo
 
-test: $(STAMP)
+# test-only JavaScript tools (Mozilla's ical.js), from the npm registry
+JS_STAMP := tests/js/node_modules/.installed-stamp
+$(JS_STAMP): tests/js/package.json
+	cd tests/js && npm install --no-audit --no-fund --loglevel=error
+	touch $(JS_STAMP)
+
+test: $(STAMP) $(JS_STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scheduler import formats, matching
+from scheduler.delivery import SmtpConfig
 from scheduler.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.generator import generate_event
 from scheduler.model import LIVE_STATUSES, EventData
@@ -281,6 +282,64 @@ def cmd_request(args: argparse.Namespace) -> int:
     return 0
 
 
+def smtp_from_env(env: dict[str, str]) -> SmtpConfig | None:
+    """SMTP settings from the environment (secrets stay out of code and files)."""
+    host = env.get("MATCHMAKING_SMTP_HOST")
+    if not host:
+        return None
+    return SmtpConfig(host=host, port=int(env.get("MATCHMAKING_SMTP_PORT", "25")),
+                      starttls=env.get("MATCHMAKING_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+                      username=env.get("MATCHMAKING_SMTP_USER") or None,
+                      password=env.get("MATCHMAKING_SMTP_PASSWORD") or None,
+                      sender=env.get("MATCHMAKING_SMTP_FROM", "b2bmatch@localhost"))  # fmt: skip
+
+
+def invite_context(data: EventData, tokens: dict[str, str], base_url: str, organiser: str):
+    from scheduler.invites import InviteContext
+
+    name = str(data.event.extra.get("organiser_name", f"{data.event.name} organisers"))
+
+    def ctx_for(pid: str) -> InviteContext:
+        return InviteContext(data.event, organiser, name, f"{base_url.rstrip('/')}/p/{tokens[pid]}")
+
+    return ctx_for
+
+
+@command("invites")
+def cmd_invites(args: argparse.Namespace) -> int:
+    import os
+    from datetime import UTC, datetime
+
+    from scheduler import delivery
+
+    smtp = smtp_from_env(dict(os.environ))
+    now = datetime.now(UTC)
+    with open_store(args) as store:
+        data = store.load(args.event)
+        organiser = (args.organiser_email or str(data.event.extra.get("organiser_email", ""))
+                     or (smtp.sender if smtp else "b2bmatch@localhost"))  # fmt: skip
+        ctx_for = invite_context(data, store.tokens(args.event), args.base_url, organiser)
+        if not args.send:
+            rows, skipped = delivery.plan(ctx_for, store.meetings(args.event), data.by_id(),
+                                          store.notified(args.event), now, organiser)  # fmt: skip
+            kinds = Counter(r["method"] for r in rows)
+            out.print(f"{kinds['REQUEST']} invites and {kinds['CANCEL']} cancellations to send "
+                      "(run again with --send to queue and deliver them)")  # fmt: skip
+        else:
+            queued, skipped = delivery.queue_invites(store, args.event, ctx_for, now, organiser)
+            folder = Path(args.outbox_dir or f"data/outbox/{args.event}")
+            transport = delivery.Transport(smtp, None if smtp else folder)
+            report = delivery.deliver(store, transport, now)
+            where = f"SMTP {smtp.host}:{smtp.port}" if smtp else f"folder {folder}"
+            out.print(f"queued {queued} new messages; delivered {report.sent} via {where}; "
+                      f"{report.retrying} waiting to retry; {report.failed} failed")  # fmt: skip
+            for e in report.errors[:10]:
+                out.print(f"  server said: {e}")
+        for s in skipped:
+            print(f"warning: {s.participant} ({s.meeting}): {s.reason}", file=sys.stderr)
+    return 0
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     db_path = Path(args.db or "data/demo.db")
@@ -396,6 +455,14 @@ def build_parser() -> argparse.ArgumentParser:
     rq.add_argument("--event", required=True)
     rq.add_argument("--priority", type=int, default=2)
     rq.add_argument("--actor", default="organiser", help="who acts: a participant id or 'organiser'")
+
+    iv = sub.add_parser("invites", help="build (and with --send, queue and deliver) calendar invites")
+    iv.add_argument("--event", required=True)
+    iv.add_argument("--send", action="store_true", help="queue new invites in the outbox and deliver them")
+    iv.add_argument("--base-url", default="http://127.0.0.1:5000", help="where participants' agenda links point")
+    iv.add_argument("--organiser-email", help="ORGANIZER address (default: the event's, or the SMTP sender)")
+    iv.add_argument("--outbox-dir", help="folder for .eml files when no SMTP server is configured "
+                    "(MATCHMAKING_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD, _FROM)")
 
     d = sub.add_parser("demo", help="generate, store and summarise a demo event")
     d.add_argument("--participants", "-n", type=int, default=120)

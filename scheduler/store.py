@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +122,21 @@ def _v2(db: sqlite_utils.Database) -> None:
     db["events"].add_column("request_ttl_hours", float, not_null_default=72.0)
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    """Durable outbox for calendar invites: every message stored before it is sent."""
+    db.execute(
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, meeting_id TEXT NOT NULL,"
+        " participant_id TEXT NOT NULL, sequence INTEGER NOT NULL, method TEXT NOT NULL,"
+        " recipient TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, message_id TEXT NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at TEXT NOT NULL, last_error TEXT, created_at TEXT NOT NULL, sent_at TEXT,"
+        " UNIQUE (event_id, meeting_id, participant_id, sequence, method))"
+    )
+    db["outbox"].create_index(["status", "next_attempt_at"])
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -408,6 +421,51 @@ class Store:
         return list(self.db["request_history"].rows_where(
             "event_id = ? AND sender = ? AND receiver = ?", [event_id, sender, receiver], order_by="id"))
 
+    # ------------------------------------------------------------ outbox
+
+    def queue(self, messages: list[dict[str, Any]], now: datetime | None = None) -> int:
+        """Store messages before anything is sent; one already queued (same key) is kept as it was."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            before = db["outbox"].count
+            db["outbox"].insert_all(
+                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": _iso(now), "created_at": _iso(now)}
+                 for m in messages),
+                ignore=True,
+            )  # fmt: skip
+            return db["outbox"].count - before
+
+    def notified(self, event_id: str) -> set[tuple[str, str, int, str]]:
+        """Return (meeting, participant, sequence, method) of every message ever queued."""
+        rows = self.db.execute(
+            "SELECT meeting_id, participant_id, sequence, method FROM outbox WHERE event_id = ?", [event_id])
+        return {(a, b, int(c), d) for a, b, c, d in rows.fetchall()}
+
+    def due(self, now: datetime, stale_after: timedelta, limit: int = 200) -> list[dict[str, Any]]:
+        """Messages to try now: queued and due, or stuck in 'sending' (a crash mid-send) for a while."""
+        return [dict(r) for r in self.db.query(
+            "SELECT * FROM outbox WHERE (status = 'queued' AND next_attempt_at <= ?)"
+            " OR (status = 'sending' AND next_attempt_at <= ?) ORDER BY id LIMIT ?",
+            [_iso(now), _iso(now - stale_after), limit])]  # fmt: skip
+
+    def mark(self, message_id: int, status: str, now: datetime, *, error: str | None = None,
+             next_attempt: datetime | None = None, attempt: bool = False) -> None:
+        """Record one delivery step of one message (its own transaction)."""
+        with self.write() as db:
+            sets = {"status": status, "last_error": error}
+            if status == "sent":
+                sets["sent_at"] = _iso(now)
+            if next_attempt is not None:
+                sets["next_attempt_at"] = _iso(next_attempt)
+            if status == "sending":
+                sets["next_attempt_at"] = _iso(now)
+            cols = ", ".join(f"{k} = ?" for k in sets)
+            db.execute(f"UPDATE outbox SET {cols}{', attempts = attempts + 1' if attempt else ''} WHERE id = ?",
+                       [*sets.values(), message_id])  # fmt: skip
+
+    def outbox(self, event_id: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db["outbox"].rows_where("event_id = ?", [event_id], order_by="id")]
+
     # ------------------------------------------------------------ schedules
 
     def schedule_version(self, event_id: str) -> int:
@@ -446,6 +504,40 @@ class Store:
             self.audit(ev_id, "schedule", actor=actor, now=now,
                        detail={"meetings": len(rows), "version": version + 1, **(detail or {})})  # fmt: skip
             return version + 1
+
+    def update_meeting(self, event_id: str, meeting_id: str, *, actor: str, start: datetime | None = None,
+                       end: datetime | None = None, room: int | None = None, status: str | None = None,
+                       expected_version: int | None = None, reason: str = "",
+                       now: datetime | None = None) -> Meeting:
+        """Change one meeting in one transaction, with an audit record; bump its invite version
+        when its time or room changes or it is cancelled. Returns the meeting as stored."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            version = self.schedule_version(event_id)
+            if expected_version is not None and version != expected_version:
+                raise Conflict(f"the schedule of {event_id!r} changed meanwhile (version {version}, you had "
+                               f"{expected_version}); reload and try again")  # fmt: skip
+            old = next((m for m in self.meetings(event_id) if m.id == meeting_id), None)
+            if old is None:
+                raise NotFound(f"no meeting {meeting_id!r} in event {event_id!r}")
+            new = Meeting(old.id, old.a, old.b, start or old.start, end or old.end,
+                          room if room is not None else old.room, status or old.status, old.locked, old.version)  # fmt: skip
+            moved = (new.start, new.room) != (old.start, old.room)
+            cancelled = new.status == "cancelled" and old.status != "cancelled"
+            if moved and new.status == "scheduled":
+                new = Meeting(new.id, new.a, new.b, new.start, new.end, new.room, "moved", new.locked, new.version)
+            bumped = new.version + (1 if moved or cancelled else 0)
+            row = self._meeting_row(event_id, new, bumped)
+            db.execute("UPDATE meetings SET start = ?, end = ?, room = ?, status = ?, version = ?"
+                       " WHERE event_id = ? AND id = ?",
+                       [row["start"], row["end"], row["room"], row["status"], bumped, event_id, meeting_id])  # fmt: skip
+            db.execute("UPDATE events SET schedule_version = ? WHERE id = ?", [version + 1, event_id])
+            self.audit(event_id, "meeting", actor=actor, now=now, detail={
+                "meeting": meeting_id, "reason": reason, "version": version + 1,
+                "before": {"start": _iso(old.start), "room": old.room, "status": old.status},
+                "after": {"start": row["start"], "room": new.room, "status": new.status},
+            })  # fmt: skip
+            return Meeting(new.id, new.a, new.b, new.start, new.end, new.room, new.status, new.locked, bumped)
 
     @staticmethod
     def _meeting_row(event_id: str, m: Meeting, version: int) -> dict[str, Any]:

@@ -113,3 +113,16 @@ def test_solve_file_to_file_and_stored(tmp_path):
     assert "stored as schedule version 1" in proc.stdout
     with Store(db) as s:
         assert len(s.meetings("ai4trad-2027")) == doc["stats"]["meetings"]
+
+
+def test_invites_twice_sends_nothing_new(tmp_path):
+    db, folder = tmp_path / "i.db", tmp_path / "eml"
+    run("--db", str(db), "import", str(ROOT / "data" / "sample-event.json"))
+    run("--db", str(db), "solve", "--event", "ai4trad-2027", "--time-limit", "3")
+    plan = run("--db", str(db), "invites", "--event", "ai4trad-2027").stdout
+    assert plan.startswith("22 invites and 0 cancellations to send")
+    first = run("--db", str(db), "invites", "--event", "ai4trad-2027", "--send", "--outbox-dir", str(folder))
+    assert "queued 22 new messages; delivered 22 via folder" in first.stdout
+    second = run("--db", str(db), "invites", "--event", "ai4trad-2027", "--send", "--outbox-dir", str(folder))
+    assert "queued 0 new messages; delivered 0" in second.stdout
+    assert len(list(folder.glob("*.eml"))) == 22

@@ -1,0 +1,225 @@
+"""Invite e-mail (iMIP, RFC 6047) through a durable outbox that loses nothing.
+
+Each message is built, stored in the ``outbox`` table, and only then sent.
+A message moves ``queued`` -> ``sending`` -> ``sent``; a refusal or a server
+that is down puts it back to ``queued`` with the server's answer and a later
+attempt time (exponential back-off), and after ``MAX_ATTEMPTS`` it is
+``failed`` for the organiser to see.
+
+What we guarantee: every queued message is delivered at least once, and never
+twice except after a crash between the server's acceptance and our
+``sent`` mark. Then it is sent again, identical: same UID, same SEQUENCE, same
+Message-ID, which calendars and most mail servers treat as the same invite.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from .formats import EMAIL_RE
+from .invites import InviteContext, meeting_invite, summary, to_bytes, uid
+from .model import Meeting, Participant
+from .timegrid import to_local
+
+MAX_ATTEMPTS = 8
+BACKOFF_START = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+STALE_SENDING = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 25
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    sender: str = "b2bmatch@localhost"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A participant who could not be sent an invite, and why."""
+
+    participant: str
+    meeting: str
+    reason: str
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt ``attempts + 1``: 30 s, 1 min, 2 min, ... capped at an hour."""
+    return min(BACKOFF_START * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
+
+
+def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
+                  stamp: datetime, method: str, sender: str) -> EmailMessage:
+    """Return the iMIP message: text + text/calendar alternatives, and the same file as invite.ics."""
+    ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method))
+    local = to_local(m.start, me.timezone)
+    verb = "Cancelled" if method == "CANCEL" else ("Updated" if sequence else "Invitation")
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = f"{verb}: {summary(me, other)}, {local:%a %d %b %H:%M} ({me.timezone})"
+    msg["From"] = sender
+    msg["To"] = me.email
+    msg["Date"] = format_datetime(stamp)
+    msg["Message-ID"] = f"<{method.lower()}-{sequence}-{me.id}.{uid(ctx.event.id, m.id, ctx.domain)}>"
+    text = ("This meeting is cancelled.\n\n" if method == "CANCEL" else "") + _text(ctx, m, me, other)
+    msg.set_content(text)
+    msg.make_alternative()
+    msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
+    msg.make_mixed()
+    msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    return msg
+
+
+def _text(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
+    from .invites import describe
+
+    return f"Dear {me.contact or me.name},\n\n" + describe(ctx, m, me, other) + "\n"
+
+
+def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
+         people: dict[str, Participant], notified: set[tuple[str, str, int, str]], stamp: datetime,
+         sender: str) -> tuple[list[dict[str, Any]], list[Skipped]]:
+    """Return the outbox rows not yet queued at each meeting's current SEQUENCE, and who was skipped."""
+    rows: list[dict[str, Any]] = []
+    skipped: list[Skipped] = []
+    for m in meetings:
+        cancelled = m.status in ("cancelled",)
+        method = "CANCEL" if cancelled else "REQUEST"
+        for me_id, other_id in ((m.a, m.b), (m.b, m.a)):
+            key = (m.id, me_id, m.version, method)
+            if key in notified:
+                continue
+            if cancelled and not any(n[0] == m.id and n[1] == me_id for n in notified):
+                continue  # never invited: nothing to cancel
+            me = people[me_id]
+            if not me.email:
+                skipped.append(Skipped(me_id, m.id, "no e-mail address"))
+                continue
+            if not EMAIL_RE.match(me.email):
+                skipped.append(Skipped(me_id, m.id, f"{me.email!r} is not an e-mail address"))
+                continue
+            msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender)
+            rows.append({
+                "event_id": ctx_for(me_id).event.id, "meeting_id": m.id, "participant_id": me_id,
+                "sequence": m.version, "method": method, "recipient": me.email,
+                "subject": str(msg["Subject"]), "message": msg.as_string(), "message_id": str(msg["Message-ID"]),
+            })  # fmt: skip
+    return rows, skipped
+
+
+class Transport:
+    """Where messages go: an SMTP server, or a folder of .eml files when none is configured."""
+
+    def __init__(self, smtp: SmtpConfig | None = None, folder: Path | None = None):
+        if smtp is None and folder is None:
+            raise ValueError("configure an SMTP server or an outbox folder")
+        self.smtp, self.folder = smtp, folder
+        self._conn: smtplib.SMTP | None = None
+
+    def send(self, row: dict[str, Any]) -> None:
+        if self.smtp is None:
+            assert self.folder is not None
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = f"{row['id']:06d}-{row['meeting_id']}-{row['participant_id']}-{row['method'].lower()}-{row['sequence']}.eml"
+            (self.folder / name).write_text(row["message"], encoding="utf-8")
+            return
+        conn = self._connect()
+        conn.sendmail(self.smtp.sender, [row["recipient"]], row["message"].encode("utf-8"))
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._conn is None:
+            assert self.smtp is not None
+            conn = smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=self.smtp.timeout)
+            if self.smtp.starttls:
+                conn.starttls(context=ssl.create_default_context())
+            if self.smtp.username:
+                conn.login(self.smtp.username, self.smtp.password or "")
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._conn = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int
+    retrying: int
+    failed: int
+    errors: tuple[str, ...]
+
+
+def deliver(store: Any, transport: Transport, now: datetime, batch: int = 500) -> DeliveryReport:
+    """Send everything due in the outbox; record every step so a crash loses nothing."""
+    outcomes: Counter[str] = Counter()
+    errors: list[str] = []
+    try:
+        while rows := store.due(now, STALE_SENDING, batch):
+            for row in rows:
+                outcome, error = _send_one(store, transport, row, now)
+                outcomes[outcome] += 1
+                if error:
+                    errors.append(f"{row['recipient']}: {error}")
+    finally:
+        transport.close()
+    return DeliveryReport(outcomes["sent"], outcomes["retrying"], outcomes["failed"], tuple(errors))
+
+
+def _send_one(store: Any, transport: Transport, row: dict[str, Any], now: datetime) -> tuple[str, str | None]:
+    """Mark, send, mark: 'sending' is on disk before the server sees the message."""
+    store.mark(row["id"], "sending", now, attempt=True)
+    try:
+        transport.send(row)
+    except (smtplib.SMTPException, OSError) as exc:
+        transport.close()
+        answer = _answer(exc)
+        if row["attempts"] + 1 >= MAX_ATTEMPTS or _permanent(exc):
+            store.mark(row["id"], "failed", now, error=answer)
+            return "failed", answer
+        store.mark(row["id"], "queued", now, error=answer, next_attempt=now + backoff(row["attempts"] + 1))
+        return "retrying", answer
+    store.mark(row["id"], "sent", now)
+    return "sent", None
+
+
+def _answer(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {text}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _permanent(exc: Exception) -> bool:
+    """A 5xx answer about the recipient will not change by retrying."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500 and exc.smtp_code != 554
+
+
+def queue_invites(store: Any, event_id: str, ctx_for: Callable[[str], InviteContext], stamp: datetime,
+                  sender: str) -> tuple[int, list[Skipped]]:
+    """Queue an invite (or cancellation) for every meeting not yet notified at its SEQUENCE."""
+    data = store.load(event_id)
+    rows, skipped = plan(ctx_for, store.meetings(event_id), data.by_id(), store.notified(event_id), stamp, sender)
+    return store.queue(rows, stamp), skipped

@@ -1,0 +1,147 @@
+"""Calendar documents (icalendar 7): iTIP REQUEST / CANCEL per meeting, and feeds.
+
+Decisions, so that Outlook, Google Calendar, Apple Calendar and Thunderbird
+all apply our invites:
+
+- **Times in UTC** (``DTSTART:20270326T080000Z``). Every client converts UTC
+  to the reader's zone itself; a ``TZID`` needs a ``VTIMEZONE`` that each
+  client must accept, and a stale or missing one is exactly how invites land
+  an hour off around daylight-saving switches. The participant's local time is
+  written in the description instead, for reading.
+- **UID** derived from the event and meeting ids, never random, so every
+  version of a meeting (moves, cancellation) updates the same calendar entry.
+- **SEQUENCE** is the meeting's version: 0 when first scheduled, +1 on every
+  change of time or room, +1 again for a cancellation.
+- **DTSTAMP** is injected (``stamp``), never a hidden ``now()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
+
+from .model import Event as B2BEvent
+from .model import Meeting, Participant
+from .timegrid import to_local
+
+PRODID = "-//b2bmatch//virtual B2B match-making//EN"
+ALARM_BEFORE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class InviteContext:
+    """What every document of one event needs besides the meeting."""
+
+    event: B2BEvent
+    organiser_email: str
+    organiser_name: str
+    agenda_url: str = ""  # the recipient's personal agenda link ("" when not served)
+    domain: str = "b2bmatch.invalid"
+
+
+def uid(event_id: str, meeting_id: str, domain: str = "b2bmatch.invalid") -> str:
+    """Return the stable UID of a meeting: the same for every version of it."""
+    return f"{meeting_id}.{event_id}@{domain}"
+
+
+def video_url(event: B2BEvent, m: Meeting) -> str:
+    """Return the meeting's video link from the event's template ('' when none)."""
+    template = event.video_url_template or ""
+    return template.replace("{room}", str(m.room)).replace("{meeting}", m.id)
+
+
+def _address(p: Participant, role: str = "REQ-PARTICIPANT", partstat: str = "NEEDS-ACTION") -> vCalAddress:
+    return vCalAddress.new(p.email or f"{p.id}@invalid.invalid", cn=p.name, role=role,
+                           partstat=partstat, rsvp=True, cutype="INDIVIDUAL")  # fmt: skip
+
+
+def summary(me: Participant, other: Participant) -> str:
+    return f"B2B meeting: {me.name} <> {other.name}"
+
+
+def describe(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
+    """The invite's text: when (in the reader's zone), with whom, how to join."""
+    start, end = to_local(m.start, me.timezone), to_local(m.end, me.timezone)
+    lines = [
+        f"{ctx.event.name}",
+        f"Your time: {start:%A %d %B %Y, %H:%M}-{end:%H:%M} ({me.timezone})",
+        "",
+        f"You meet {other.name} ({'tech provider' if other.kind == 'tech' else 'traditional SME'}"
+        + (f", {other.country}" if other.country else "") + ")",
+    ]
+    for label, value in (
+        ("Cluster", other.cluster), ("Contact", other.contact),
+        ("Sectors", ", ".join(other.sectors)), ("Offers", ", ".join(other.offers)),
+        ("Needs", ", ".join(other.needs)), ("Languages", ", ".join(other.languages)),
+    ):  # fmt: skip
+        if value:
+            lines.append(f"{label}: {value}")
+    if other.description:
+        lines += ["", other.description]
+    link = video_url(ctx.event, m)
+    lines += ["", f"Virtual room {m.room}" + (f": {link}" if link else "")]
+    if ctx.agenda_url:
+        lines.append(f"Your agenda: {ctx.agenda_url}")
+    return "\n".join(lines)
+
+
+def _vevent(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
+            stamp: datetime, cancelled: bool) -> Event:
+    link = video_url(ctx.event, m)
+    ev = Event.new(
+        uid=uid(ctx.event.id, m.id, ctx.domain),
+        sequence=sequence,
+        stamp=stamp,
+        start=m.start,
+        end=m.end,
+        summary=summary(me, other),
+        description=describe(ctx, m, me, other),
+        location=link or f"Virtual room {m.room}",
+        url=link or None,
+        organizer=vCalAddress.new(ctx.organiser_email, cn=ctx.organiser_name),
+        attendees=[_address(me), _address(other)],
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        transparency="OPAQUE",
+    )
+    if not cancelled:
+        alarm = Alarm.new(description=f"In 10 minutes: {summary(me, other)}")
+        alarm.add("action", "DISPLAY")
+        alarm.add("trigger", -ALARM_BEFORE)
+        ev.add_component(alarm)
+    return ev
+
+
+def meeting_invite(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
+                   stamp: datetime, method: str = "REQUEST") -> Calendar:
+    """Return the iTIP document (METHOD REQUEST or CANCEL) of one meeting for one attendee."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
+    cal = Calendar.new(prodid=PRODID, method=method,
+                       uid=f"{method.lower()}-{sequence}-{me.id}-{uid(ctx.event.id, m.id, ctx.domain)}")
+    cal.add_component(_vevent(ctx, m, me, other, sequence, stamp, cancelled=method == "CANCEL"))
+    return cal
+
+
+def feed(ctx: InviteContext, name: str, meetings: Iterable[Meeting], people: dict[str, Participant],
+         stamp: datetime, viewer: str | None = None,
+         refresh: timedelta = timedelta(hours=1)) -> Calendar:
+    """Return a subscribable feed (no METHOD): ``viewer``'s meetings, or all of them for the organiser."""
+    cal = Calendar.new(prodid=PRODID, name=name, refresh_interval=refresh,
+                       uid=f"feed-{viewer or 'organiser'}.{ctx.event.id}@{ctx.domain}")
+    cal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+    cal.add("x-published-ttl", vDuration(refresh))
+    for m in sorted(meetings, key=lambda m: (m.start, m.room, m.id)):
+        if viewer is not None and viewer not in (m.a, m.b):
+            continue
+        me_id = viewer or m.a
+        other_id = m.b if me_id == m.a else m.a
+        cancelled = m.status in ("cancelled", "no_show")
+        cal.add_component(_vevent(ctx, m, people[me_id], people[other_id], m.version, stamp, cancelled))
+    return cal
+
+
+def to_bytes(cal: Calendar) -> bytes:
+    return cal.to_ical()
