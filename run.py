@@ -27,7 +27,7 @@ from scheduler.generator import generate_event
 from scheduler.model import LIVE_STATUSES, EventData
 from scheduler.requests import STATUSES, TRANSITIONS
 from scheduler.solver import Progress as SolverProgress
-from scheduler.solver import Result, SolverConfig, solve
+from scheduler.solver import Result, SolverConfig, schedule_detail, solve
 from scheduler.store import ENV_VAR, Store, default_path
 from scheduler.timegrid import allowed_map, build_slots
 
@@ -130,8 +130,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             out.print(f"wrote {args.output}")
         if store is not None:
             v = store.save_schedule(result.schedule, actor="cli", expected_version=version,
-                                    detail={"objective": result.report.objective,
-                                            "seed": config.seed})  # fmt: skip
+                                    detail=schedule_detail(result))
             out.print(f"stored as schedule version {v} of event {data.event.id!r}")
     finally:
         if store is not None:
@@ -340,6 +339,39 @@ def cmd_invites(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("user")
+def cmd_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from werkzeug.security import generate_password_hash
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.username}: ")
+    if len(password) < 8:
+        raise InvalidInput("password: use at least 8 characters")
+    with open_store(args) as store:
+        store.add_user(args.username, generate_password_hash(password), args.role)
+    out.print(f"user {args.username!r} ({args.role}) created")
+    return 0
+
+
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    serve(str(args.db or default_path()), args.host, args.port)
+    return 0
+
+
+def serve(db: str, host: str, port: int) -> None:
+    from webapp import create_app
+    from webapp.extensions import socketio
+
+    app = create_app({"DATABASE": db, "BASE_URL": f"http://{host}:{port}"})
+    out.print(f"serving on http://{host}:{port}  (Ctrl-C to stop)")
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     db_path = Path(args.db or "data/demo.db")
@@ -360,9 +392,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
                   if fill else "every traditional SME already has at least 3 proposed meetings")
         data = store.load("demo")
         result = run_with_progress(data, (), SolverConfig(time_limit=args.time_limit, seed=args.seed))
-        store.save_schedule(result.schedule, actor="demo")
+        store.save_schedule(result.schedule, actor="demo", detail=schedule_detail(result))
+        password = _demo_organiser(store)
+        tokens = store.tokens("demo")
     print_report(result)
+    base = f"http://{args.host}:{args.port}"
+    out.print(f"\n[bold]Organiser console[/bold]: {base}/login   user [bold]organiser[/bold]  password [bold]{password}[/bold]")
+    for p in [p for p in data.participants if p.kind == "traditional"][:2] + \
+            [p for p in data.participants if p.kind == "tech"][:1]:
+        out.print(f"Participant link for {p.name} ({p.timezone}): {base}/p/{tokens[p.id]}")
+    if args.no_serve:
+        return 0
+    serve(str(db_path), args.host, args.port)
     return 0
+
+
+def _demo_organiser(store: Store) -> str:
+    """A fresh organiser password for each demo run (no password lives in the code)."""
+    import secrets
+
+    from werkzeug.security import generate_password_hash
+
+    password = secrets.token_urlsafe(9)
+    with store.write() as db:
+        db.execute("DELETE FROM users WHERE username = 'organiser'")
+    store.add_user("organiser", generate_password_hash(password), "organiser")
+    return password
 
 
 def print_summary(data: EventData) -> None:
@@ -468,6 +523,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--participants", "-n", type=int, default=120)
     d.add_argument("--seed", type=int, default=7)
     d.add_argument("--time-limit", type=float, default=20.0)
+    d.add_argument("--host", default="127.0.0.1")
+    d.add_argument("--port", type=int, default=5000)
+    d.add_argument("--no-serve", action="store_true", help="stop after solving; do not start the web app")
+
+    u = sub.add_parser("user", help="manage organiser and host accounts")
+    u.add_argument("action", choices=("add",))
+    u.add_argument("username")
+    u.add_argument("--role", choices=("organiser", "host"), default="organiser")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    sv = sub.add_parser("serve", help="serve the web app for a stored database")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=5000)
     return p
 
 

@@ -495,16 +495,31 @@ def _participant_row(row: Mapping[str, str]) -> dict[str, Any]:
             m = _HOURS_RE.match(value)
             out[key] = {"start": m.group(1), "end": m.group(2)} if m else value
         elif key == "available":
-            windows: list[Any] = []
-            for part in value.split(";"):
-                m = _WINDOW_RE.match(part)
-                windows.append({"date": m.group(1), "start": m.group(2), "end": m.group(3)} if m else part)
-            out[key] = windows
+            out[key] = parse_windows(value)
         elif key == "max_meetings":
             out[key] = _csv_int(value)
         else:
             out[key] = value
     return out
+
+
+def parse_windows(text: str) -> list[Any]:
+    """Turn ``2027-03-26 08:00-11:00; 2027-03-29 14:00-18:00`` into availability windows."""
+    out: list[Any] = []
+    for part in text.split(";"):
+        if part.strip():
+            m = _WINDOW_RE.match(part)
+            out.append({"date": m.group(1), "start": m.group(2), "end": m.group(3)} if m else part.strip())
+    return out
+
+
+def parse_participant(raw: Mapping[str, Any], label: str = "participant") -> Participant:
+    """Validate one participant record (a profile edit); raise InvalidInput naming each field."""
+    problems: list[Problem] = []
+    p = _validate(ParticipantIn, label, raw, problems)
+    if problems:
+        raise InvalidInput(problems)
+    return _participant(p)
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:

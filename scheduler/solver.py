@@ -585,3 +585,14 @@ def _reason(prob: SchedProblem, asg: Assignment, k: int, busy: dict[str, dict[in
                 blockers[p] += 1
     who = max((pr.a, pr.b), key=lambda p: (blockers[p], p))
     return f"lower priority than the meetings {who} got in the {len(open_slots)} slots both share"
+
+
+def schedule_detail(result: Result) -> dict[str, object]:
+    """What the audit log keeps of a solve: its quality and why wanted meetings were left out."""
+    r = result.report
+    return {
+        "objective": r.objective, "bound": r.bound, "gap": round(r.gap, 6), "meetings": r.meetings,
+        "meetings_upper_bound": r.meetings_upper_bound, "idle_slots": r.idle_slots, "seed": r.seed,
+        "unscheduled": [{"from": u.sender, "to": u.receiver, "reason": u.reason}
+                        for u in result.schedule.unscheduled],
+    }  # fmt: skip

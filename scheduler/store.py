@@ -135,8 +135,15 @@ def _v3(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["status", "next_attempt_at"])
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """Organiser and host accounts; a per-event solve lock for background jobs."""
+    db["users"].create({"username": str, "password_hash": str, "role": str, "created_at": str},
+                       pk="username", not_null={"password_hash", "role"})  # fmt: skip
+    db["events"].add_column("solving_since", str)
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -420,6 +427,71 @@ class Store:
     def request_history(self, event_id: str, sender: str, receiver: str) -> list[dict[str, Any]]:
         return list(self.db["request_history"].rows_where(
             "event_id = ? AND sender = ? AND receiver = ?", [event_id, sender, receiver], order_by="id"))
+
+    # ------------------------------------------------------------ people and access
+
+    def add_user(self, username: str, password_hash: str, role: str, now: datetime | None = None) -> None:
+        if role not in ("organiser", "host"):
+            raise ValueError(f"role must be organiser or host, not {role!r}")
+        with self.write() as db:
+            if db["users"].count_where("username = ?", [username]):
+                raise Conflict(f"user {username!r} already exists")
+            db["users"].insert({"username": username, "password_hash": password_hash, "role": role,
+                                "created_at": _iso(now or datetime.now(UTC))})  # fmt: skip
+
+    def user(self, username: str) -> dict[str, Any] | None:
+        rows = list(self.db["users"].rows_where("username = ?", [username]))
+        return rows[0] if rows else None
+
+    def by_token(self, token: str) -> tuple[str, str] | None:
+        """Return (event id, participant id) for a personal link token, or None."""
+        if not token:
+            return None
+        row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ?", [token]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def renew_token(self, event_id: str, pid: str, actor: str) -> str:
+        """Revoke a participant's link and return the new one's token."""
+        token = secrets.token_urlsafe(24)
+        with self.write() as db:
+            cur = db.execute("UPDATE participants SET token = ? WHERE event_id = ? AND id = ?",
+                             [token, event_id, pid])  # fmt: skip
+            if cur.rowcount != 1:
+                raise NotFound(f"no participant {pid!r} in event {event_id!r}")
+            self.audit(event_id, "renew_token", actor=actor, detail={"participant": pid})
+        return token
+
+    def update_participant(self, event_id: str, p: Participant, actor: str) -> None:
+        """Replace one participant's profile (already validated) in one transaction."""
+        with self.write() as db:
+            row = self._participant_row(event_id, p, "", 0)
+            for key in ("token", "position", "event_id", "id"):
+                row.pop(key)
+            cols = ", ".join(f"{k} = ?" for k in row)
+            cur = db.execute(f"UPDATE participants SET {cols} WHERE event_id = ? AND id = ?",
+                             [*row.values(), event_id, p.id])  # fmt: skip
+            if cur.rowcount != 1:
+                raise NotFound(f"no participant {p.id!r} in event {event_id!r}")
+            self.audit(event_id, "profile", actor=actor, detail={"participant": p.id})
+
+    # ------------------------------------------------------------ solve lock
+
+    def start_solve(self, event_id: str, now: datetime | None = None) -> bool:
+        """Take the event's solve lock; False when a solve is already running."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            self.event(event_id)  # NotFound for an unknown event
+            cur = db.execute("UPDATE events SET solving_since = ? WHERE id = ? AND solving_since IS NULL",
+                             [_iso(now), event_id])  # fmt: skip
+            return cur.rowcount == 1
+
+    def end_solve(self, event_id: str) -> None:
+        with self.write() as db:
+            db.execute("UPDATE events SET solving_since = NULL WHERE id = ?", [event_id])
+
+    def solving(self, event_id: str) -> bool:
+        row = self.db.execute("SELECT solving_since FROM events WHERE id = ?", [event_id]).fetchone()
+        return bool(row and row[0])
 
     # ------------------------------------------------------------ outbox
 

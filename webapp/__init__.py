@@ -1,0 +1,84 @@
+"""Flask + Flask-SocketIO web app: organiser console and participant portal."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g
+
+from scheduler.store import Store, default_path
+
+from .extensions import csrf, socketio
+
+
+def _secret_key(app: Flask) -> str:
+    """The key from configuration, else one generated once into the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return app.config["SECRET_KEY"]
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``test_config`` overrides settings (DATABASE, SECRET_KEY, ...)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        DATABASE=str(default_path()),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # uploads: event files are small
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        SOLVE_TIME_LIMIT=20.0,
+        BASE_URL="http://127.0.0.1:5000",
+        OUTBOX_DIR=None,
+    )
+    app.config.from_prefixed_env("MATCHMAKING")
+    if test_config:
+        app.config.update(test_config)
+    app.config["SECRET_KEY"] = _secret_key(app)
+    app.debug = False
+
+    csrf.init_app(app)
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
+
+    from . import auth, console, events, portal
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(console.bp)
+    app.register_blueprint(portal.bp)
+    events.register(socketio)
+
+    @app.teardown_appcontext
+    def close_store(_exc: BaseException | None) -> None:
+        store = g.pop("store", None)
+        if store is not None:
+            store.close()
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")  # personal links stay private
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:",
+        )
+        return resp
+
+    return app
+
+
+def get_store() -> Store:
+    """The request's store handle (one SQLite connection per request thread)."""
+    if "store" not in g:
+        from flask import current_app
+
+        g.store = Store(current_app.config["DATABASE"])
+    return g.store

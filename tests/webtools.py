@@ -1,0 +1,80 @@
+"""A real server for web tests: `run.py serve` in a subprocess on a free 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from werkzeug.security import generate_password_hash
+
+from scheduler import formats
+from scheduler.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed_db(path: Path, docs: list[dict]) -> dict[str, dict[str, str]]:
+    """Store events and the two staff accounts; return each event's participant tokens."""
+    with Store(path) as store:
+        for doc in docs:
+            store.save_event(formats.parse_event_document(doc))
+        store.add_user("olga", generate_password_hash(PASSWORD), "organiser")
+        store.add_user("hans", generate_password_hash(PASSWORD), "host")
+        return {ev["event"]["id"]: store.tokens(ev["event"]["id"]) for ev in docs}
+
+
+class Server:
+    def __init__(self, db: Path, solve_seconds: float = 3.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "MATCHMAKING_SOLVE_TIME_LIMIT": str(solve_seconds),
+               "MATCHMAKING_SECRET_KEY": "test-secret-not-for-production"}
+        self.log = (db.parent / f"server-{self.port}.log").open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "--db", str(db), "serve", "--port", str(self.port)],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/login", timeout=1).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def login(url: str, user: str = "olga") -> tuple[requests.Session, str]:
+    """Log in through the real form; return the session and a CSRF token."""
+    s = requests.Session()
+    token = csrf_of(s.get(url + "/login").text)
+    r = s.post(url + "/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 200, r.text
+    return s, csrf_of(r.text)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)

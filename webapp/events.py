@@ -1,0 +1,49 @@
+"""Socket.IO handlers: authenticate, join the right room. Routing only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
+
+from scheduler.store import Store
+
+from .live import participant_room
+
+
+def _store() -> Store:
+    from flask import current_app
+
+    return Store(current_app.config["DATABASE"])
+
+
+def register(socketio: SocketIO) -> None:
+    @socketio.on("connect")
+    def connect(auth: dict[str, Any] | None = None):
+        token = (auth or {}).get("token") if isinstance(auth, dict) else None
+        if token:
+            with _store() as store:
+                who = store.by_token(str(token))
+            if who is None:
+                raise ConnectionRefusedError("unknown or revoked link")
+            join_room(participant_room(*who))
+            session["socket_participant"] = list(who)
+            return True
+        if session.get("role") in ("organiser", "host"):
+            return True
+        raise ConnectionRefusedError("log in or use your personal link")
+
+    @socketio.on("watch")
+    def watch(data: dict[str, Any] | None = None):
+        """Staff join an event's room to see solves and changes live."""
+        if session.get("role") not in ("organiser", "host"):
+            emit("error", {"message": "only organisers and hosts can watch an event"})
+            return
+        event_id = str((data or {}).get("event", ""))
+        with _store() as store:
+            if event_id not in store.event_ids():
+                emit("error", {"message": f"no event {event_id!r}"})
+                return
+        join_room(f"event:{event_id}")
+        emit("watching", {"event": event_id})

@@ -1,0 +1,187 @@
+"""Participant portal: reached by a personal, unguessable, revocable link. No password."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,  # fmt: skip
+    session,
+    url_for,
+)
+
+from scheduler import formats, matching
+from scheduler.errors import Conflict, InvalidInput
+from scheduler.invites import InviteContext, feed, meeting_invite, to_bytes, video_url
+from scheduler.timegrid import to_local
+
+from . import get_store
+
+bp = Blueprint("portal", __name__, url_prefix="/p")
+
+
+@bp.url_value_preprocessor
+def who(_endpoint, values):
+    token = (values or {}).pop("token", None)
+    found = get_store().by_token(token or "")
+    if found is None:
+        abort(404)  # unknown and revoked links look the same
+    g.token = token
+    g.event_id, g.pid = found
+    session["participant"] = [g.event_id, g.pid]
+
+
+@bp.url_defaults
+def add_token(endpoint, values):
+    if "token" not in values and getattr(g, "token", None) and endpoint.startswith("portal."):
+        values["token"] = g.token
+
+
+def _ctx(data) -> InviteContext:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return InviteContext(data.event, str(data.event.extra.get("organiser_email", "organiser@localhost")),
+                         f"{data.event.name} organisers", f"{base}/p/{g.token}")  # fmt: skip
+
+
+def _agenda(data, meetings):
+    people = data.by_id()
+    me = people[g.pid]
+    out = []
+    for m in sorted(meetings, key=lambda m: m.start):
+        if g.pid not in (m.a, m.b):
+            continue
+        other = people[m.b if m.a == g.pid else m.a]
+        mine, theirs = to_local(m.start, me.timezone), to_local(m.start, data.event.timezone)
+        out.append({
+            "id": m.id, "status": m.status, "room": m.room, "day": mine.strftime("%A %d %B"),
+            "time": f"{mine:%H:%M}-{to_local(m.end, me.timezone):%H:%M}",
+            "event_time": f"{theirs:%H:%M} {data.event.timezone}",
+            "other": other.name, "other_id": other.id, "other_country": other.country,
+            "other_offers": ", ".join(other.offers or other.needs), "video": video_url(data.event, m),
+            "ics": url_for("portal.meeting_ics", meeting_id=m.id),
+        })  # fmt: skip
+    return out
+
+
+@bp.get("/<token>")
+def home(**_):
+    store = get_store()
+    data = store.load(g.event_id)
+    me = data.by_id()[g.pid]
+    states = [s for s in store.request_states(g.event_id) if g.pid in (s.request.sender, s.request.receiver)]
+    recs = []
+    if me.kind == "traditional":
+        recs = matching.recommend(data, 5, exclude=[(r.sender, r.receiver) for r in data.requests]).get(g.pid, [])
+    return render_template(
+        "portal.html", data=data, ev=data.event, me=me, people=data.by_id(), states=states, recs=recs,
+        agenda=_agenda(data, store.meetings(g.event_id)), token=g.token,
+        feed_url=url_for("portal.my_feed", _external=True),
+    )  # fmt: skip
+
+
+@bp.get("/<token>/agenda.json")
+def agenda_json(**_):
+    store = get_store()
+    data = store.load(g.event_id)
+    return jsonify({"participant": g.pid, "agenda": _agenda(data, store.meetings(g.event_id))})
+
+
+@bp.post("/<token>/profile")
+def profile(**_):
+    store = get_store()
+    data = store.load(g.event_id)
+    me = data.by_id()[g.pid]
+    doc = formats.participant_to_dict(me)
+    form = request.form
+    for field in ("name", "contact", "email", "description"):
+        if field in form:
+            doc[field] = form[field].strip()
+    for field in ("sectors", "needs", "offers", "languages"):
+        if field in form:
+            doc[field] = [t.strip() for t in form[field].replace(",", ";").split(";") if t.strip()]
+    if "wh_start" in form:
+        doc["working_hours"] = {"start": form["wh_start"], "end": form["wh_end"]}
+    if "available" in form:
+        text = form["available"].strip()
+        doc.pop("available", None)
+        if text:
+            doc["available"] = formats.parse_windows(text)
+    try:
+        updated = formats.parse_participant(doc, "profile")
+    except InvalidInput as exc:
+        for p in exc.problems:
+            flash(str(p).removeprefix("profile."), "error")
+        return redirect(url_for("portal.home") + "#profile"), 303
+    store.update_participant(g.event_id, updated, actor=g.pid)
+    flash("Profile saved.")
+    return redirect(url_for("portal.home") + "#profile")
+
+
+@bp.post("/<token>/requests")
+def new_request(**_):
+    try:
+        priority = int(request.form.get("priority", "2"))
+    except ValueError:
+        priority = -1
+    try:
+        get_store().add_requests(g.event_id, [(g.pid, request.form.get("to", ""), priority)], status="pending",
+                                 origin="participant", actor=g.pid)  # fmt: skip
+        flash("Request sent.")
+    except (InvalidInput, Conflict) as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("portal.home") + "#requests")
+
+
+@bp.post("/<token>/requests/<sender>/<receiver>/<action>")
+def request_action(sender, receiver, action, **_):
+    if g.pid not in (sender, receiver):
+        abort(403)
+    try:
+        new = get_store().transition_request(g.event_id, sender, receiver, action, g.pid)
+        flash(f"Request {sender} -> {receiver} is now {new.request.status}.")
+    except (InvalidInput, Conflict) as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("portal.home") + "#requests")
+
+
+@bp.get("/<token>/meetings/<meeting_id>.ics")
+def meeting_ics(meeting_id, **_):
+    store = get_store()
+    m = next((x for x in store.meetings(g.event_id) if x.id == meeting_id), None)
+    if m is None or g.pid not in (m.a, m.b):
+        abort(404)
+    data = store.load(g.event_id)
+    people = data.by_id()
+    other = people[m.b if m.a == g.pid else m.a]
+    method = "CANCEL" if m.status == "cancelled" else "REQUEST"
+    cal = meeting_invite(_ctx(data), m, people[g.pid], other, m.version, _stamp(), method)
+    return Response(to_bytes(cal), mimetype="text/calendar",
+                    headers={"Content-Disposition": f"attachment; filename={meeting_id}.ics"})
+
+
+@bp.get("/<token>/feed.ics")
+def my_feed(**_):
+    store = get_store()
+    data = store.load(g.event_id)
+    meetings = store.meetings(g.event_id)
+    mine = [m for m in meetings if g.pid in (m.a, m.b)]
+    # the ETag follows what the feed shows, so an unchanged agenda costs a 304
+    tag = hashlib.sha256(repr([(m.id, m.start, m.room, m.status, m.version) for m in mine]).encode()).hexdigest()[:32]
+    if request.if_none_match.contains(tag):
+        return Response(status=304, headers={"ETag": f'"{tag}"'})
+    cal = feed(_ctx(data), f"{data.event.name}: my meetings", mine, data.by_id(), _stamp(), viewer=g.pid)
+    return Response(to_bytes(cal), mimetype="text/calendar", headers={"ETag": f'"{tag}"'})
+
+
+def _stamp() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)

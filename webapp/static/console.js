@@ -1,0 +1,79 @@
+// Organiser console: live solve progress and schedule updates over Socket.IO, table filters.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  document.querySelectorAll("[data-filter]").forEach((input) => {
+    const table = document.getElementById(input.dataset.filter);
+    const kind = document.querySelector(`[data-filter-kind="${input.dataset.filter}"]`);
+    const status = document.querySelector(`[data-filter-status="${input.dataset.filter}"]`);
+    const apply = () => {
+      const q = input.value.toLowerCase();
+      table.querySelectorAll("tbody tr").forEach((tr) => {
+        const okText = !q || tr.textContent.toLowerCase().includes(q);
+        const okKind = !kind || !kind.value || tr.dataset.kind === kind.value;
+        const okStatus = !status || !status.value || tr.dataset.status === status.value;
+        tr.hidden = !(okText && okKind && okStatus);
+      });
+    };
+    input.addEventListener("input", apply);
+    if (kind) kind.addEventListener("change", apply);
+    if (status) status.addEventListener("change", apply);
+  });
+
+  const page = document.getElementById("event-page");
+  if (!page) return;
+  const eventId = page.dataset.event;
+  const box = document.getElementById("progress");
+  const bar = document.getElementById("progress-bar");
+  const text = document.getElementById("progress-text");
+  const button = document.getElementById("solve-btn");
+
+  function wireMoveForm() {
+    const form = document.getElementById("move-form");
+    if (!form) return;
+    form.addEventListener("submit", () => {
+      form.action = form.dataset.base + encodeURIComponent(document.getElementById("move-meeting").value) + "/move";
+    });
+  }
+  wireMoveForm();
+
+  async function refreshGrid() {
+    const resp = await fetch(page.dataset.gridUrl, { headers: { Accept: "text/html" } });
+    if (!resp.ok) return;
+    document.getElementById("grid").innerHTML = await resp.text();
+    const fresh = document.getElementById("kpi-fresh");
+    if (fresh) document.getElementById("kpis").innerHTML = fresh.innerHTML;
+    wireMoveForm();
+  }
+
+  const socket = io({ transports: ["websocket", "polling"] });
+  socket.on("connect", () => socket.emit("watch", { event: eventId }));
+  socket.on("solve_progress", (p) => {
+    box.hidden = false;
+    bar.style.width = Math.min(100, (100 * p.elapsed) / p.limit) + "%";
+    const gap = p.gap === null ? "" : ` · gap ${(100 * p.gap).toFixed(2)}%`;
+    text.textContent = `${p.phase} · ${p.elapsed.toFixed(1)} s · ${p.meetings} meetings placed${gap}`;
+  });
+  socket.on("solve_done", async (r) => {
+    bar.style.width = "100%";
+    text.textContent = `Done in ${r.seconds} s: ${r.meetings} meetings (upper bound ${r.upper_bound}), ` +
+      `gap ${(100 * r.gap).toFixed(2)}%, ${r.idle_slots} idle slots, ${r.unscheduled} wanted meetings not placed.`;
+    if (button) button.disabled = false;
+    await refreshGrid();
+  });
+  socket.on("solve_failed", (e) => { text.textContent = "The solve failed: " + e.error; if (button) button.disabled = false; });
+  socket.on("schedule_changed", () => refreshGrid());
+
+  if (button) {
+    if (page.dataset.solving === "yes") { button.disabled = true; box.hidden = false; }
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      box.hidden = false;
+      text.textContent = "Starting…";
+      const resp = await fetch(page.dataset.solveUrl, { method: "POST", headers: { "X-CSRFToken": csrf } });
+      if (resp.status === 409) text.textContent = "A solve is already running for this event.";
+      else if (!resp.ok) { text.textContent = "Could not start the solve (" + resp.status + ")."; button.disabled = false; }
+    });
+  }
+})();

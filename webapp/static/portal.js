@@ -1,0 +1,47 @@
+// Participant portal: the agenda updates itself when the schedule changes, and says what changed.
+(function () {
+  "use strict";
+  const root = document.getElementById("portal");
+  if (!root) return;
+  const list = document.getElementById("agenda");
+  const banner = document.getElementById("changes");
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;  // text only: names are never parsed as HTML
+    return e;
+  }
+
+  function render(agenda) {
+    list.replaceChildren();
+    if (!agenda.length) { list.append(el("li", "muted", "No meetings yet.")); return; }
+    for (const a of agenda) {
+      const li = el("li", "meeting st-" + a.status);
+      li.dataset.meeting = a.id;
+      const when = el("div", "when");
+      when.append(el("b", "", a.time), el("span", "", a.day), el("small", "", a.event_time));
+      const what = el("div", "what");
+      what.append(el("b", "", a.other), document.createTextNode(" "), el("span", "muted", a.other_country),
+        el("div", "small", a.other_offers));
+      const info = el("div", "small");
+      if (a.status === "cancelled") info.append(el("span", "tag st-cancelled", "cancelled"));
+      else {
+        info.append(document.createTextNode("Room " + a.room));
+        if (a.video) { const v = el("a", "", "join video"); v.href = a.video; v.rel = "noreferrer"; info.append(" · ", v); }
+      }
+      const ics = el("a", "", ".ics"); ics.href = a.ics; info.append(" · ", ics);
+      what.append(info);
+      li.append(when, what);
+      list.append(li);
+    }
+  }
+
+  const socket = io({ transports: ["websocket", "polling"], auth: { token: root.dataset.token } });
+  socket.on("agenda_changed", async (msg) => {
+    const resp = await fetch(root.dataset.agendaUrl, { headers: { Accept: "application/json" } });
+    if (resp.ok) render((await resp.json()).agenda);
+    banner.replaceChildren(el("b", "", msg.why + ": "), document.createTextNode(msg.changes.join(" · ")));
+    banner.hidden = false;
+  });
+})();
