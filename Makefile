@@ -22,7 +22,13 @@ $(JS_STAMP): tests/js/package.json
 	cd tests/js && npm install --no-audit --no-fund --loglevel=error
 	touch $(JS_STAMP)
 
-test: $(STAMP) $(JS_STAMP)
+# headless Chromium for the browser tests: Debian's package (no browser download)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
+test: $(STAMP) $(JS_STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import time
@@ -231,3 +230,24 @@ def free_slot_for(page: str, sched: dict, m: dict) -> tuple[int, int]:
         assert isinstance(datetime.now(), datetime)
         return int(opt), room
     raise AssertionError("no free slot to move to")
+
+
+def test_publish_queues_invites_and_shows_the_outbox(world):
+    server, _, db = world
+    s, csrf = login(server.url)
+    wait_for_meetings(s, server.url, "ai4trad-2027")
+    for _ in range(100):  # a solve from another test may still be running
+        page = s.get(server.url + "/events/ai4trad-2027").text
+        if 'data-solving="no"' in page:
+            break
+        time.sleep(0.3)
+    r = s.post(server.url + "/events/ai4trad-2027/publish", data={"csrf_token": csrf})
+    assert r.status_code == 200 and "Published:" in r.text and "invites queued" in r.text
+    from scheduler.store import Store
+
+    with Store(db) as store:
+        rows = store.outbox("ai4trad-2027")
+    assert rows and {x["status"] for x in rows} == {"sent"}
+    assert "Invite outbox" in r.text and rows[0]["recipient"] in r.text
+    again = s.post(server.url + "/events/ai4trad-2027/publish", data={"csrf_token": csrf})
+    assert "Published: 0 invites queued" in again.text

@@ -60,6 +60,7 @@
     text.textContent = `Done in ${r.seconds} s: ${r.meetings} meetings (upper bound ${r.upper_bound}), ` +
       `gap ${(100 * r.gap).toFixed(2)}%, ${r.idle_slots} idle slots, ${r.unscheduled} wanted meetings not placed.`;
     if (button) button.disabled = false;
+    document.querySelectorAll("button[disabled]").forEach((b) => { if (b.textContent.includes("Publish")) b.disabled = false; });
     await refreshGrid();
   });
   socket.on("solve_failed", (e) => { text.textContent = "The solve failed: " + e.error; if (button) button.disabled = false; });
