@@ -398,8 +398,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print_report(result)
     base = f"http://{args.host}:{args.port}"
     out.print(f"\n[bold]Organiser console[/bold]: {base}/login   user [bold]organiser[/bold]  password [bold]{password}[/bold]")
-    for p in [p for p in data.participants if p.kind == "traditional"][:2] + \
-            [p for p in data.participants if p.kind == "tech"][:1]:
+    far = ("America/", "Indian/", "Atlantic/", "Asia/")
+    trad = sorted((p for p in data.participants if p.kind == "traditional"),
+                  key=lambda p: (not p.timezone.startswith(far), p.id))  # show a far-away zone first
+    for p in trad[:2] + [p for p in data.participants if p.kind == "tech"][:1]:
         out.print(f"Participant link for {p.name} ({p.timezone}): {base}/p/{tokens[p.id]}")
     if args.no_serve:
         return 0

@@ -251,3 +251,12 @@ def test_publish_queues_invites_and_shows_the_outbox(world):
     assert "Invite outbox" in r.text and rows[0]["recipient"] in r.text
     again = s.post(server.url + "/events/ai4trad-2027/publish", data={"csrf_token": csrf})
     assert "Published: 0 invites queued" in again.text
+
+
+def test_per_participant_view_shows_both_zones(world):
+    server, _, _ = world
+    s, _ = login(server.url)
+    wait_for_meetings(s, server.url, "ai4trad-2027")
+    html = s.get(server.url + "/events/ai4trad-2027/participants/t-004").text
+    assert "Their time (America/Martinique)" in html and "Event time (Europe/Brussels)" in html
+    assert s.get(server.url + "/events/ai4trad-2027/participants/nobody").status_code == 404

@@ -149,6 +149,25 @@ def grid(event_id):
                            slots=slots, k=kpis(data, meetings), version=store.schedule_version(event_id))  # fmt: skip
 
 
+@bp.get("/events/<event_id>/participants/<pid>")
+@staff_required("organiser", "host")
+def participant(event_id, pid):
+    """One participant's day, in their zone and the event's: the per-participant view of the grid."""
+    store = get_store()
+    data = store.load(event_id)
+    people = data.by_id()
+    if pid not in people:
+        raise NotFound(f"no participant {pid!r} in event {event_id!r}")
+    me = people[pid]
+    rows = []
+    for m in store.meetings(event_id):
+        if pid in (m.a, m.b):
+            rows.append({"m": m, "other": people[m.b if m.a == pid else m.a],
+                         "local": to_local(m.start, me.timezone), "event": to_local(m.start, data.event.timezone)})
+    states = [s for s in store.request_states(event_id) if pid in (s.request.sender, s.request.receiver)]
+    return render_template("participant.html", ev=data.event, me=me, rows=rows, states=states, people=people)
+
+
 @bp.get("/events/<event_id>/recommendations")
 @staff_required("organiser")
 def recommendations(event_id):
