@@ -89,8 +89,11 @@ def _key(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def build_problem(data: EventData, locked: tuple[Meeting, ...] = ()) -> SchedProblem:
-    """Return the problem for ``data``, with ``locked`` meetings fixed in place."""
+def build_problem(data: EventData, locked: tuple[Meeting, ...] = (), scores: bool = True) -> SchedProblem:
+    """Return the problem for ``data``, with ``locked`` meetings fixed in place.
+
+    ``scores=False`` skips the compatibility scores in the weights (a live repair needs speed).
+    """
     slots = build_slots(data.event)
     allowed = allowed_map(data, slots)
     people = data.by_id()
@@ -98,9 +101,9 @@ def build_problem(data: EventData, locked: tuple[Meeting, ...] = ()) -> SchedPro
     pairs: dict[tuple[str, str], Pair] = {}
     wanted = [pr for pr in wanted_pairs(data)
               if people[pr.a].kind != people[pr.b].kind or data.event.allow_same_kind]  # fmt: skip
-    scores = _scores(data, allowed, wanted)
+    score = _scores(data, allowed, wanted) if scores else {}
     for pr in wanted:
-        w = pair_weight(pr.priority, pr.mutual, pr.accepted, pr.imposed, scores.get(pr.key, 0.0))
+        w = pair_weight(pr.priority, pr.mutual, pr.accepted, pr.imposed, score.get(pr.key, 0.0))
         pairs[pr.key] = replace(pr, weight=w)
     for lk in locks:  # a locked meeting is wanted even when nobody requested it
         key = _key(lk.a, lk.b)

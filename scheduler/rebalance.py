@@ -1,0 +1,212 @@
+"""Repair the rest of the day after no-shows and cancellations, moving as little as possible.
+
+Slots that have started are frozen. Every live meeting in a later slot keeps
+its slot unless moving it lets more wanted meetings happen: the objective
+values an existing meeting far above any new one, prices each move above an
+unplaced low-priority request, charges extra for a second move of the same
+participant, and adds a rescue bonus to new meetings of participants who lost
+one. Freed slots are refilled from wanted pairs that have not met.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ortools.sat.python import cp_model
+
+from .changes import diff
+from .model import EventData, Meeting
+from .problem import _key, build_problem, meeting_id
+
+LIVE = ("scheduled", "moved", "held")
+KEEP_VALUE = 100  # an existing meeting is worth keeping far above any new one
+MOVE_COST = 8  # more than an unplaced priority-3 one-way request (5)
+SECOND_MOVE_COST = 6  # per further move of the same participant
+RESCUE_BONUS = 10  # a new meeting for someone who lost one
+
+
+@dataclass(frozen=True)
+class Absence:
+    """``participant`` is away until ``until`` (None: gone for the rest of the day)."""
+
+    participant: str
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RebalanceConfig:
+    time_limit: float = 2.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    meetings: tuple[Meeting, ...]  # the whole schedule after the repair
+    added: tuple[Meeting, ...]
+    moved: tuple[tuple[Meeting, Meeting], ...]  # (before, after)
+    cancelled: tuple[Meeting, ...]
+    affected: frozenset[str] = field(default_factory=frozenset)
+    seconds: float = 0.0
+
+
+def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absences: Iterable[Absence] = (),
+              config: RebalanceConfig | None = None) -> Plan:
+    """Return the repaired schedule from ``now`` on, and what changed."""
+    cfg = config or RebalanceConfig()
+    started = time.monotonic()
+    meetings = tuple(meetings)
+    prob = build_problem(data, scores=False)
+    frozen = {s.index for s in prob.slots if s.start <= now}
+    future = [s.index for s in prob.slots if s.index not in frozen]
+    slot_of_start = {s.start: s.index for s in prob.slots}
+    away: dict[str, set[int]] = defaultdict(set)
+    for a in absences:
+        for t in future:
+            if a.until is None or prob.slots[t].start < a.until:
+                away[a.participant].add(t)
+
+    index = {pr.key: k for k, pr in enumerate(prob.pairs)}
+    fixed = [m for m in meetings if slot_of_start.get(m.start) in frozen or m.status not in LIVE]
+    existing: dict[int, Meeting] = {}
+    for m in meetings:
+        if m.status in LIVE and slot_of_start.get(m.start) not in frozen:
+            k = index.get(_key(m.a, m.b))
+            if k is None:
+                fixed.append(m)  # a pair nobody asks for any more (an organiser's): left as it is
+            else:
+                existing[k] = m
+    met = {_key(m.a, m.b) for m in fixed}
+    hit = [*existing.values(), *(m for m in meetings if m.status == "no_show")]
+    losers = {m.b if m.a == a.participant else m.a
+              for a in absences for m in hit if a.participant in (m.a, m.b)}  # fmt: skip
+    absent = {a.participant for a in absences}
+    # The neighbourhood: who lost a meeting, the partners they could meet instead, and the
+    # absent themselves. Everyone else's meetings stay fixed, which keeps the model small
+    # and the disruption local.
+    candidates = {k for k, pr in enumerate(prob.pairs)
+                  if {pr.a, pr.b} & losers and pr.key not in met and k not in existing}  # fmt: skip
+    movable = losers | absent | {p for k in candidates for p in (prob.pairs[k].a, prob.pairs[k].b)}
+    for k, m in list(existing.items()):
+        if not {m.a, m.b} & movable:
+            fixed.append(existing.pop(k))
+    busy: dict[str, set[int]] = defaultdict(set)
+    rooms_used: dict[int, int] = defaultdict(int)
+    used: dict[str, int] = defaultdict(int)
+    for m in fixed:
+        if m.status in LIVE:
+            t = slot_of_start.get(m.start)
+            rooms_used[t] += 1
+            for p in (m.a, m.b):
+                used[p] += 1
+                busy[p].add(t)
+
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    for k in sorted(candidates | set(existing)):
+        pr = prob.pairs[k]
+        for t in prob.common[k]:
+            if t in frozen or t in away[pr.a] or t in away[pr.b] or t in busy[pr.a] or t in busy[pr.b]:
+                continue
+            x[k, t] = model.new_bool_var(f"x[{pr.a},{pr.b}@{t}]")
+    by_pair: dict[int, list] = defaultdict(list)
+    per_person: dict[tuple[str, int], list] = defaultdict(list)
+    per_slot: dict[int, list] = defaultdict(list)
+    for (k, t), v in x.items():
+        by_pair[k].append(v)
+        per_person[prob.pairs[k].a, t].append(v)
+        per_person[prob.pairs[k].b, t].append(v)
+        per_slot[t].append(v)
+    for vs in by_pair.values():
+        model.add_at_most_one(vs)
+    for vs in per_person.values():
+        if len(vs) > 1:
+            model.add_at_most_one(vs)
+    for t, vs in per_slot.items():
+        if len(vs) > prob.event.rooms - rooms_used[t]:
+            model.add(sum(vs) <= max(0, prob.event.rooms - rooms_used[t]))
+    pairs_of = prob.pairs_of()
+    for p, ks in pairs_of.items():
+        held = [v for k in ks for v in by_pair.get(k, [])]
+        room_left = prob.cap(p) - used[p]
+        if len(held) > max(0, room_left):
+            model.add(sum(held) <= max(0, room_left))
+
+    terms = []
+    moves: dict[str, list] = defaultdict(list)
+    for k, vs in by_pair.items():
+        pr = prob.pairs[k]
+        if k in existing:
+            t0 = slot_of_start[existing[k].start]
+            terms.append((KEEP_VALUE + pr.weight) * sum(vs))
+            if (k, t0) in x:
+                terms.append(MOVE_COST * x[k, t0])  # staying put earns back the move cost
+            moved = sum(vs) - (x[k, t0] if (k, t0) in x else 0)
+            moves[pr.a].append(moved)
+            moves[pr.b].append(moved)
+        else:
+            bonus = RESCUE_BONUS if {pr.a, pr.b} & losers else 0
+            terms.append((pr.weight + bonus - MOVE_COST) * sum(vs))
+    for p, ms in moves.items():
+        extra = model.new_int_var(0, len(ms), f"extra_moves[{p}]")
+        model.add(extra >= sum(ms) - 1)
+        terms.append(-SECOND_MOVE_COST * extra)
+    model.maximize(sum(terms))
+    for (k, t), v in x.items():
+        model.add_hint(v, k in existing and slot_of_start[existing[k].start] == t)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = cfg.seed
+    solver.parameters.max_deterministic_time = cfg.time_limit
+    solver.parameters.max_time_in_seconds = cfg.time_limit * 3
+    status = solver.solve(model)
+    chosen = {k: t for (k, t), v in x.items() if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+              and solver.boolean_value(v)}  # fmt: skip
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # keep what still can be kept
+        chosen = {k: slot_of_start[m.start] for k, m in existing.items()
+                  if (k, slot_of_start[m.start]) in x}  # fmt: skip
+    new = _with_rooms(prob, fixed, existing, chosen, meetings)
+    before = {m.id: m for m in meetings}
+    changes = diff(meetings, new)
+    added = tuple(m for m in new if m.id not in before or before[m.id].status not in LIVE and m.status in LIVE)
+    moved = tuple((before[m.id], m) for m in new if m.id in before and before[m.id].status in LIVE
+                  and m.status in LIVE and (before[m.id].start, before[m.id].room) != (m.start, m.room))  # fmt: skip
+    cancelled = tuple(m for m in new if m.status == "cancelled" and before.get(m.id, m).status in LIVE)
+    return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started)
+
+
+def _with_rooms(prob, fixed, existing, chosen, meetings) -> tuple[Meeting, ...]:
+    out = list(fixed)
+    taken: dict[int, set[int]] = defaultdict(set)
+    slot_of_start = {s.start: s.index for s in prob.slots}
+    for m in fixed:
+        if m.status in LIVE:
+            taken[slot_of_start[m.start]].add(m.room)
+    keep = [(k, t) for k, t in chosen.items() if k in existing and slot_of_start[existing[k].start] == t]
+    for k, t in keep:
+        out.append(existing[k])
+        taken[t].add(existing[k].room)
+    for k, t in sorted(chosen.items()):
+        if (k, t) in keep:
+            continue
+        pr, s = prob.pairs[k], prob.slots[t]
+        room = min(set(range(1, prob.event.rooms + 1)) - taken[t])
+        taken[t].add(room)
+        if k in existing:
+            old = existing[k]
+            out.append(Meeting(old.id, old.a, old.b, s.start, s.end, room, "moved", old.locked, old.version))
+        else:
+            out.append(Meeting(meeting_id(pr), pr.a, pr.b, s.start, s.end, room))
+    for k, m in existing.items():
+        if k not in chosen:
+            out.append(Meeting(m.id, m.a, m.b, m.start, m.end, m.room, "cancelled", m.locked, m.version))
+    # a new meeting that reuses the id of an earlier cancelled one replaces that record
+    by_id: dict[str, Meeting] = {}
+    for m in out:
+        if m.id not in by_id or by_id[m.id].status not in LIVE:
+            by_id[m.id] = m
+    return tuple(sorted(by_id.values(), key=lambda m: (m.start, m.room, m.id)))

@@ -1,0 +1,46 @@
+"""Live repair core (groundwork for issue 7): frozen past, rescue meetings, local changes only."""
+
+from __future__ import annotations
+
+from scheduler.formats import parse_event_document
+from scheduler.generator import generate_event
+from scheduler.model import Schedule
+from scheduler.rebalance import Absence, rebalance
+from scheduler.solver import SolverConfig, solve
+from scheduler.validate import validate
+from tests.builders import build, person
+
+
+def test_a_no_show_frees_a_rescue_meeting_with_a_compatible_free_partner():
+    sessions = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
+    data = build([person("t1", max_meetings=1), person("s1"), person("s2")],
+                 [("t1", "s1", 1), ("t1", "s2", 2)], rooms=2, sessions=sessions)
+    r = solve(data, config=SolverConfig(time_limit=2))
+    [m] = r.schedule.meetings
+    assert {m.a, m.b} == {"s1", "t1"}
+    from dataclasses import replace
+
+    now = m.start  # the meeting's slot has started and s1 is not there: the host marks a no-show
+    plan = rebalance(data, (replace(m, status="no_show"),), now, [Absence("s1")])
+    assert [(x.a, x.b) for x in plan.added] == [("s2", "t1")]
+    assert plan.cancelled == () and plan.affected == {"s2", "t1"}
+    assert plan.added[0].start > now
+    assert validate(r.problem, Schedule(data.event.id, plan.meetings)) == []
+
+
+def test_frozen_slots_never_change_and_changes_stay_local():
+    data = parse_event_document(generate_event(120, seed=3))
+    r = solve(data, config=SolverConfig(time_limit=4))
+    slots = r.problem.slots
+    for cut in (5, 12, 20):
+        now = slots[cut].start
+        upcoming = [m for m in r.schedule.meetings if m.start == slots[cut + 1].start]
+        absent = upcoming[0].a
+        plan = rebalance(data, r.schedule.meetings, now, [Absence(absent)])
+        past_before = sorted((m for m in r.schedule.meetings if m.start <= now), key=lambda m: m.id)
+        past_after = sorted((m for m in plan.meetings if m.start <= now), key=lambda m: m.id)
+        assert past_before == past_after
+        assert validate(r.problem, Schedule(data.event.id, plan.meetings)) == []
+        partners = {m.b if m.a == absent else m.a for m in r.schedule.meetings if absent in (m.a, m.b)}
+        assert sum(1 for before, _ in plan.moved if not {before.a, before.b} & (partners | {absent})) <= 3
+        assert all(absent not in (m.a, m.b) or m.start <= now or m.status == "cancelled" for m in plan.meetings)
