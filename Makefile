@@ -34,6 +34,7 @@ test: $(STAMP) $(JS_STAMP) $(CHROMIUM)
 bench: $(STAMP)
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/solver_bench.py
+	$(PY) bench/live_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -372,6 +372,27 @@ def serve(db: str, host: str, port: int) -> None:
     socketio.run(app, host=host, port=port, debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
 
 
+@command("simulate")
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from scheduler.simulate import compare
+
+    with open_store(args) as store:
+        data = store.load(args.event)
+        meetings = store.meetings(args.event)
+    if not meetings:
+        raise InvalidInput(f"event {args.event!r} has no schedule yet: run 'solve --event {args.event}' first")
+    rep = compare(data, meetings, args.no_show_rate, args.seed)
+    table = Table("slot", "start (UTC)", "no-shows", "rebalance s", "meetings rescued", "others moved")
+    for s in rep.slots:
+        table.add_row(str(s.slot), f"{s.start:%a %H:%M}", str(s.no_shows),
+                      "" if s.rebalance_seconds is None else f"{s.rebalance_seconds:.2f}",
+                      str(s.rescued), str(s.moved_others))  # fmt: skip
+    out.print(table)
+    out.print(f"meetings held: {rep.held_with} with rebalancing, {rep.held_without} without "
+              f"({rep.gain:+.1%}); {rep.scheduled} were scheduled; median rebalance {rep.median_rebalance:.2f} s")
+    return 0
+
+
 @command("demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     db_path = Path(args.db or "data/demo.db")
@@ -528,6 +549,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=5000)
     d.add_argument("--no-serve", action="store_true", help="stop after solving; do not start the web app")
+
+    sm = sub.add_parser("simulate", help="play the event day with random no-shows, rebalancing as it goes")
+    sm.add_argument("--event", required=True)
+    sm.add_argument("--no-show-rate", type=float, default=0.2)
+    sm.add_argument("--seed", type=int, default=0)
 
     u = sub.add_parser("user", help="manage organiser and host accounts")
     u.add_argument("action", choices=("add",))

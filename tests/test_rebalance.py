@@ -44,3 +44,14 @@ def test_frozen_slots_never_change_and_changes_stay_local():
         partners = {m.b if m.a == absent else m.a for m in r.schedule.meetings if absent in (m.a, m.b)}
         assert sum(1 for before, _ in plan.moved if not {before.a, before.b} & (partners | {absent})) <= 3
         assert all(absent not in (m.a, m.b) or m.start <= now or m.status == "cancelled" for m in plan.meetings)
+
+
+def test_simulated_day_holds_more_meetings_with_rebalancing():
+    from scheduler.simulate import compare
+
+    data = parse_event_document(generate_event(60, seed=2))
+    r = solve(data, config=SolverConfig(time_limit=3))
+    rep = compare(data, r.schedule.meetings, 0.25, seed=4)
+    assert rep.held_with > rep.held_without
+    assert sum(s.no_shows for s in rep.slots) > 0
+    assert all(s.moved_others <= 3 for s in rep.slots)
