@@ -142,8 +142,17 @@ def _v4(db: sqlite_utils.Database) -> None:
     db["events"].add_column("solving_since", str)
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """Schedule snapshots for undo; check-ins for the live event."""
+    db["snapshots"].create({"id": int, "event_id": str, "version": int, "actor": str, "at": str, "action": str,
+                            "meetings": str}, pk="id")  # fmt: skip
+    db["snapshots"].create_index(["event_id", "id"])
+    db["checkins"].create({"event_id": str, "participant_id": str, "at": str, "by": str},
+                          pk=("event_id", "participant_id"))  # fmt: skip
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -474,6 +483,15 @@ class Store:
                 raise NotFound(f"no participant {p.id!r} in event {event_id!r}")
             self.audit(event_id, "profile", actor=actor, detail={"participant": p.id})
 
+    def check_in(self, event_id: str, pid: str, by: str, now: datetime | None = None) -> None:
+        with self.write() as db:
+            db["checkins"].upsert({"event_id": event_id, "participant_id": pid,
+                                   "at": _iso(now or datetime.now(UTC)), "by": by},
+                                  pk=("event_id", "participant_id"))  # fmt: skip
+
+    def checked_in(self, event_id: str) -> set[str]:
+        return {r["participant_id"] for r in self.db["checkins"].rows_where("event_id = ?", [event_id])}
+
     # ------------------------------------------------------------ solve lock
 
     def start_solve(self, event_id: str, now: datetime | None = None) -> bool:
@@ -562,14 +580,18 @@ class Store:
                     f"the schedule of {ev_id!r} changed meanwhile (version {version}, you had "
                     f"{expected_version}); reload and try again"
                 )
-            old = {m.id: m for m in self.meetings(ev_id)}
+            before = self.meetings(ev_id)
+            self._snapshot(ev_id, version, before, actor, now, (detail or {}).get("action", "schedule"))
+            old = {m.id: m for m in before}
             db.execute("DELETE FROM meetings WHERE event_id = ?", [ev_id])
             rows = []
             for m in schedule.meetings:
                 prev = old.get(m.id)
                 v = m.version
                 if prev is not None:
-                    v = prev.version + (0 if (prev.start, prev.room) == (m.start, m.room) else 1)
+                    changed = (prev.start, prev.room) != (m.start, m.room)
+                    cancelled = m.status == "cancelled" and prev.status != "cancelled"
+                    v = prev.version + (1 if changed or cancelled else 0)
                 rows.append(self._meeting_row(ev_id, m, v))
             db["meetings"].insert_all(rows, batch_size=500)
             db.execute("UPDATE events SET schedule_version = ? WHERE id = ?", [version + 1, ev_id])
@@ -589,7 +611,10 @@ class Store:
             if expected_version is not None and version != expected_version:
                 raise Conflict(f"the schedule of {event_id!r} changed meanwhile (version {version}, you had "
                                f"{expected_version}); reload and try again")  # fmt: skip
-            old = next((m for m in self.meetings(event_id) if m.id == meeting_id), None)
+            current = self.meetings(event_id)
+            old = next((m for m in current if m.id == meeting_id), None)
+            if old is not None:
+                self._snapshot(event_id, version, current, actor, now, reason or "meeting")
             if old is None:
                 raise NotFound(f"no meeting {meeting_id!r} in event {event_id!r}")
             new = Meeting(old.id, old.a, old.b, start or old.start, end or old.end,
@@ -610,6 +635,38 @@ class Store:
                 "after": {"start": row["start"], "room": new.room, "status": new.status},
             })  # fmt: skip
             return Meeting(new.id, new.a, new.b, new.start, new.end, new.room, new.status, new.locked, bumped)
+
+    def _snapshot(self, event_id: str, version: int, meetings: tuple[Meeting, ...], actor: str,
+                  now: datetime, action: str) -> None:
+        """Keep the schedule as it was before a change, for undo."""
+        self.db["snapshots"].insert({
+            "event_id": event_id, "version": version, "actor": actor, "at": _iso(now), "action": action,
+            "meetings": json.dumps([self._meeting_row(event_id, m, m.version) for m in meetings]),
+        })  # fmt: skip
+
+    def undo(self, event_id: str, *, actor: str, expected_version: int | None = None,
+             now: datetime | None = None) -> int:
+        """Put back the schedule as it was before the last change; return the new version.
+
+        Times, rooms and statuses come back exactly; invite versions keep rising (a
+        meeting moved back gets a higher SEQUENCE, so calendars follow it back).
+        """
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            rows = list(db["snapshots"].rows_where("event_id = ?", [event_id], order_by="id desc", limit=1))
+            if not rows:
+                raise Conflict(f"nothing to undo in event {event_id!r}")
+            snap = rows[0]
+            meetings = tuple(
+                Meeting(r["id"], r["a"], r["b"], _dt(r["start"]), _dt(r["end"]), r["room"], r["status"],
+                        bool(r["locked"]), r["version"])  # fmt: skip
+                for r in json.loads(snap["meetings"])
+            )
+            version = self.save_schedule(Schedule(event_id, meetings), actor=actor, expected_version=expected_version,
+                                         now=now, detail={"action": "undo", "undid": snap["action"]})  # fmt: skip
+            # the snapshot save_schedule just took (of the state being undone) and the one used go away
+            db.execute("DELETE FROM snapshots WHERE event_id = ? AND id >= ?", [event_id, snap["id"]])
+            return version
 
     @staticmethod
     def _meeting_row(event_id: str, m: Meeting, version: int) -> dict[str, Any]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.conftest import ROOT, SAMPLE
-from tests.webtools import PASSWORD, Server, seed_db
+from tests.webtools import PASSWORD, Server, free_slot, seed_db
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -59,7 +58,8 @@ def test_organiser_solves_and_a_participant_sees_a_move_live(browser_world):
     page.click("#move summary")
     option = page.locator("#move-meeting option", has_text="Ferreira Texteis").first
     page.select_option("#move-meeting", value=option.get_attribute("value"))
-    target = free_target(page, option.get_attribute("value"))
+    schedule = page.request.get(page.url.split("#")[0].rstrip("/") + "/schedule.json").json()
+    target = free_slot(SAMPLE, schedule, option.get_attribute("value"))
     page.select_option("#move-slot", value=str(target[0]))
     page.fill("#move-room", str(target[1]))
     page.click("#move-form button[type=submit]")
@@ -72,28 +72,6 @@ def test_organiser_solves_and_a_participant_sees_a_move_live(browser_world):
     portal.screenshot(path=str(ARTIFACTS / "participant-agenda-phone.png"), full_page=True)
 
 
-def free_target(page, meeting_id: str) -> tuple[int, int]:
-    """Pick a slot both sides can take and a free room, from the schedule the app serves."""
-    from scheduler.formats import read_event_file
-    from scheduler.timegrid import allowed_map, build_slots
-
-    doc = page.request.get(page.url.split("#")[0].rstrip("/") + "/schedule.json").json()
-    m = next(x for x in doc["meetings"] if x["id"] == meeting_id)
-    data = read_event_file(SAMPLE)
-    slots = build_slots(data.event)
-    allowed = allowed_map(data, slots)
-    for s in slots:
-        at = s.start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if at == m["start"] or any(s.index not in allowed[p] for p in m["participants"]):
-            continue
-        busy = [x for x in doc["meetings"] if x["start"] == at]
-        if any(set(x["participants"]) & set(m["participants"]) for x in busy):
-            continue
-        used = {x["room"] for x in busy}
-        return s.index, next(r for r in range(1, data.event.rooms + 1) if r not in used)
-    raise AssertionError("no free slot")
-
-
 def test_pages_render_for_people(browser_world):
     server, tokens, browser = browser_world
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -102,4 +80,3 @@ def test_pages_render_for_people(browser_world):
     expect(page.get_by_role("heading", name="Kibbutz Analytics")).to_be_visible()
     assert re.search(r"your times are in\s+Asia/Jerusalem", page.inner_text("body"))
     page.screenshot(path=str(ARTIFACTS / "participant-laptop.png"), full_page=True)
-    assert isinstance(Path(ARTIFACTS), Path)

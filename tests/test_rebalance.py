@@ -55,3 +55,71 @@ def test_simulated_day_holds_more_meetings_with_rebalancing():
     assert rep.held_with > rep.held_without
     assert sum(s.no_shows for s in rep.slots) > 0
     assert all(s.moved_others <= 3 for s in rep.slots)
+
+
+def _stored(tmp_path):
+    from scheduler.store import Store
+
+    data = parse_event_document(generate_event(40, seed=5))
+    r = solve(data, config=SolverConfig(time_limit=2))
+    path = tmp_path / "live.db"
+    with Store(path) as s:
+        s.save_event(data)
+        s.save_schedule(r.schedule)
+    return path, data, r
+
+
+def test_two_hosts_acting_at_once_get_one_success_and_one_conflict(tmp_path):
+    import threading
+
+    from scheduler.errors import Conflict
+    from scheduler.store import Store
+
+    path, data, r = _stored(tmp_path)
+    m = r.schedule.meetings[0]
+    with Store(path) as s:
+        version = s.schedule_version(data.event.id)
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def act(status: str) -> None:
+        with Store(path) as s:  # each host has its own connection, as in the web app
+            barrier.wait()
+            try:
+                s.update_meeting(data.event.id, m.id, actor=f"host-{status}", status=status,
+                                 expected_version=version)
+                results.append(status)
+            except Conflict as exc:
+                results.append(f"conflict: {exc}")
+
+    threads = [threading.Thread(target=act, args=(st,)) for st in ("held", "no_show")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wins = [x for x in results if not x.startswith("conflict")]
+    assert len(wins) == 1 and len(results) == 2
+    assert "changed meanwhile" in next(x for x in results if x.startswith("conflict"))
+    with Store(path) as s:
+        got = next(x for x in s.meetings(data.event.id) if x.id == m.id)
+        assert got.status == wins[0] and s.schedule_version(data.event.id) == version + 1
+        assert len(s.meetings(data.event.id)) == len(r.schedule.meetings)  # nothing lost
+
+
+def test_undo_restores_the_previous_schedule_exactly(tmp_path):
+    from dataclasses import replace
+
+    from scheduler.store import Store
+
+    path, data, r = _stored(tmp_path)
+    with Store(path) as s:
+        before = s.meetings(data.event.id)
+        m = before[0]
+        plan = rebalance(data, [replace(m, status="no_show")] + list(before[1:]), m.start, [Absence(m.a)])
+        s.save_schedule(Schedule(data.event.id, plan.meetings), actor="host", detail={"action": "rebalance"})
+        assert s.meetings(data.event.id) != before
+        s.undo(data.event.id, actor="host")
+        after = s.meetings(data.event.id)
+        key = lambda x: (x.id, x.a, x.b, x.start, x.end, x.room, x.status, x.locked)  # noqa: E731
+        assert sorted(map(key, after)) == sorted(map(key, before))
+        assert all(a.version >= b.version for a, b in zip(sorted(after, key=key), sorted(before, key=key), strict=True))

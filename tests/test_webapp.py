@@ -12,7 +12,7 @@ import socketio
 
 from tests.builders import document, person
 from tests.conftest import SAMPLE
-from tests.webtools import PASSWORD, Server, csrf_of, login, seed_db
+from tests.webtools import PASSWORD, Server, csrf_of, free_slot, login, seed_db
 
 OTHER = document([person("t-x", name="Other Event SME"), person("s-x")], [("t-x", "s-x")])
 OTHER["event"]["id"] = "other-event"
@@ -182,8 +182,7 @@ def test_solve_progress_reaches_its_event_room_only_and_agendas_reach_only_their
     sched = s.get(server.url + "/events/ai4trad-2027/schedule.json").json()
     m = next(x for x in sched["meetings"] if "t-001" in x["participants"])
     partner = next(p for p in m["participants"] if p != "t-001")
-    page = s.get(server.url + "/events/ai4trad-2027").text
-    slot, room = free_slot_for(page, sched, m)
+    slot, room = free_slot(SAMPLE, sched, m["id"])
     s2 = Listener(server.url, token=tokens["ai4trad-2027"][partner])
     bystander_id = next(p for p in tokens["ai4trad-2027"]
                         if p not in m["participants"] and not any(
@@ -202,34 +201,6 @@ def test_solve_progress_reaches_its_event_room_only_and_agendas_reach_only_their
     assert bystander.got == [] and tx.got == []
     for c in (mine, other, t1, tx, s2, bystander):
         c.client.disconnect()
-
-
-def free_slot_for(page: str, sched: dict, m: dict) -> tuple[int, int]:
-    """A slot where both participants are free (from the move form) and a room nobody uses then."""
-    import re
-
-    options = re.findall(r'<option value="(\d+)">', page.split('id="move-slot"')[1].split("</select>")[0])
-    from datetime import datetime
-
-    from scheduler.formats import read_event_file
-    from scheduler.timegrid import allowed_map, build_slots
-
-    data = read_event_file(SAMPLE)
-    slots = build_slots(data.event)
-    allowed = allowed_map(data, slots)
-    for opt in options:
-        s = slots[int(opt)]
-        at = s.start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if at == m["start"] or any(int(opt) not in allowed[p] for p in m["participants"]):
-            continue
-        busy = [x for x in sched["meetings"] if x["start"] == at]
-        if any(set(x["participants"]) & set(m["participants"]) for x in busy):
-            continue
-        used = {x["room"] for x in busy}
-        room = next(r for r in range(1, data.event.rooms + 1) if r not in used)
-        assert isinstance(datetime.now(), datetime)
-        return int(opt), room
-    raise AssertionError("no free slot to move to")
 
 
 def test_publish_queues_invites_and_shows_the_outbox(world):

@@ -78,3 +78,24 @@ def login(url: str, user: str = "olga") -> tuple[requests.Session, str]:
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def free_slot(event_file: Path, schedule: dict, meeting_id: str) -> tuple[int, int]:
+    """A slot both sides of a meeting can take and are free in, and a room nobody uses then."""
+    from scheduler.formats import read_event_file
+    from scheduler.timegrid import allowed_map, build_slots
+
+    m = next(x for x in schedule["meetings"] if x["id"] == meeting_id)
+    data = read_event_file(event_file)
+    slots = build_slots(data.event)
+    allowed = allowed_map(data, slots)
+    for s in slots:
+        at = s.start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if at == m["start"] or any(s.index not in allowed[p] for p in m["participants"]):
+            continue
+        busy = [x for x in schedule["meetings"] if x["start"] == at]
+        if any(set(x["participants"]) & set(m["participants"]) for x in busy):
+            continue
+        used = {x["room"] for x in busy}
+        return s.index, next(r for r in range(1, data.event.rooms + 1) if r not in used)
+    raise AssertionError("no free slot to move to")
