@@ -48,12 +48,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
 
-    from . import auth, console, events, portal
+    from . import auth, board, console, events, portal
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(board.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp)
     events.register(socketio)
+
+    from scheduler.errors import InvalidInput
+
+    @app.errorhandler(InvalidInput)
+    def invalid(exc: InvalidInput):
+        from flask import render_template
+
+        return render_template("error.html", message=str(exc), title="That did not work"), 400
 
     @app.teardown_appcontext
     def close_store(_exc: BaseException | None) -> None:

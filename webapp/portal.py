@@ -154,6 +154,13 @@ def request_action(sender, receiver, action, **_):
     return redirect(url_for("portal.home") + "#requests")
 
 
+@bp.post("/<token>/checkin")
+def checkin(**_):
+    get_store().check_in(g.event_id, g.pid, by=g.pid)
+    flash("Thanks: the hosts see that you are here.")
+    return redirect(url_for("portal.home"))
+
+
 @bp.get("/<token>/meetings/<meeting_id>.ics")
 def meeting_ics(meeting_id, **_):
     store = get_store()
