@@ -293,31 +293,20 @@ def smtp_from_env(env: dict[str, str]) -> SmtpConfig | None:
                       sender=env.get("MATCHMAKING_SMTP_FROM", "b2bmatch@localhost"))  # fmt: skip
 
 
-def invite_context(data: EventData, tokens: dict[str, str], base_url: str, organiser: str):
-    from scheduler.invites import InviteContext
-
-    name = str(data.event.extra.get("organiser_name", f"{data.event.name} organisers"))
-
-    def ctx_for(pid: str) -> InviteContext:
-        return InviteContext(data.event, organiser, name, f"{base_url.rstrip('/')}/p/{tokens[pid]}")
-
-    return ctx_for
-
-
 @command("invites")
 def cmd_invites(args: argparse.Namespace) -> int:
     import os
     from datetime import UTC, datetime
 
     from scheduler import delivery
+    from scheduler.invites import contexts, organiser_of
 
     smtp = smtp_from_env(dict(os.environ))
     now = datetime.now(UTC)
     with open_store(args) as store:
         data = store.load(args.event)
-        organiser = (args.organiser_email or str(data.event.extra.get("organiser_email", ""))
-                     or (smtp.sender if smtp else "b2bmatch@localhost"))  # fmt: skip
-        ctx_for = invite_context(data, store.tokens(args.event), args.base_url, organiser)
+        organiser = args.organiser_email or organiser_of(data.event, smtp.sender if smtp else "b2bmatch@localhost")[0]
+        ctx_for = contexts(data.event, store.tokens(args.event), args.base_url, organiser)
         if not args.send:
             rows, skipped = delivery.plan(ctx_for, store.meetings(args.event), data.by_id(),
                                           store.notified(args.event), now, organiser)  # fmt: skip

@@ -17,7 +17,7 @@ all apply our invites:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,6 +40,24 @@ class InviteContext:
     organiser_name: str
     agenda_url: str = ""  # the recipient's personal agenda link ("" when not served)
     domain: str = "b2bmatch.invalid"
+
+
+def organiser_of(event: B2BEvent, fallback: str = "organiser@localhost") -> tuple[str, str]:
+    """The event's organiser address and display name (event fields, else defaults)."""
+    return (str(event.extra.get("organiser_email") or fallback),
+            str(event.extra.get("organiser_name") or f"{event.name} organisers"))  # fmt: skip
+
+
+def contexts(event: B2BEvent, tokens: dict[str, str], base_url: str,
+             organiser: str | None = None) -> Callable[[str], InviteContext]:
+    """Return participant id -> the InviteContext of their documents (with their agenda link)."""
+    email, name = organiser_of(event)
+    base = base_url.rstrip("/")
+
+    def ctx_for(pid: str) -> InviteContext:
+        return InviteContext(event, organiser or email, name, f"{base}/p/{tokens[pid]}")
+
+    return ctx_for
 
 
 def uid(event_id: str, meeting_id: str, domain: str = "b2bmatch.invalid") -> str:

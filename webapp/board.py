@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from scheduler.delivery import Transport, deliver, queue_invites
 from scheduler.errors import Conflict, InvalidInput
-from scheduler.invites import InviteContext
 from scheduler.model import Schedule
 from scheduler.rebalance import Absence, rebalance
 from scheduler.timegrid import build_slots, local_instant, to_local
 
 from . import get_store
 from .auth import current_user, staff_required
-from .live import push_changes
+from .live import push_changes, send_invites
 
 bp = Blueprint("board", __name__, url_prefix="/events/<event_id>/board")
 
@@ -160,17 +157,5 @@ def _back(event_id: str):
 
 def _notify(store, data, old, new, why: str) -> None:
     """Tell exactly the affected participants, live and by a new invite version, after the commit."""
-    affected = push_changes(data, old, new, why)
-    if not affected:
-        return
-    tokens = store.tokens(data.event.id)
-    base = current_app.config["BASE_URL"].rstrip("/")
-    organiser = str(data.event.extra.get("organiser_email", "organiser@localhost"))
-
-    def ctx_for(pid: str) -> InviteContext:
-        return InviteContext(data.event, organiser, f"{data.event.name} organisers", f"{base}/p/{tokens[pid]}")
-
-    t = datetime.now(UTC)
-    queue_invites(store, data.event.id, ctx_for, t, organiser)
-    folder = Path(current_app.config["OUTBOX_DIR"] or Path(current_app.instance_path) / "outbox" / data.event.id)
-    deliver(store, Transport(folder=folder), t)
+    if push_changes(data, old, new, why):
+        send_invites(store, data)

@@ -21,16 +21,15 @@ from flask import (
 )
 
 from scheduler import formats, matching
-from scheduler.delivery import Transport, deliver, queue_invites
 from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.invites import InviteContext, feed, to_bytes
+from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
 from scheduler.model import Meeting
 from scheduler.timegrid import allowed_map, build_slots, to_local
 
 from . import get_store, jobs
 from .auth import current_user, staff_required
-from .live import push_changes
+from .live import push_changes, send_invites
 
 bp = Blueprint("console", __name__)
 UPLOAD_TYPES = {".json", ".csv"}
@@ -239,18 +238,7 @@ def _bad(message: str):
 @staff_required("organiser")
 def publish(event_id):
     store = get_store()
-    data = store.load(event_id)
-    tokens = store.tokens(event_id)
-    base = current_app.config["BASE_URL"].rstrip("/")
-    organiser = str(data.event.extra.get("organiser_email", "organiser@localhost"))
-
-    def ctx_for(pid: str) -> InviteContext:
-        return InviteContext(data.event, organiser, f"{data.event.name} organisers", f"{base}/p/{tokens[pid]}")
-
-    now = datetime.now(UTC)
-    queued, skipped = queue_invites(store, event_id, ctx_for, now, organiser)
-    folder = Path(current_app.config["OUTBOX_DIR"] or Path(current_app.instance_path) / "outbox" / event_id)
-    report = deliver(store, Transport(folder=folder), now)
+    queued, skipped, report = send_invites(store, store.load(event_id))
     flash(f"Published: {queued} invites queued, {report.sent} delivered"
           + (f"; {len(skipped)} could not be sent (see the outbox)" if skipped else "") + ".")  # fmt: skip
     for s in skipped[:10]:
@@ -289,8 +277,7 @@ def schedule_csv(event_id):
 def organiser_feed(event_id):
     store = get_store()
     data = store.load(event_id)
-    ctx = InviteContext(data.event, str(data.event.extra.get("organiser_email", "organiser@localhost")),
-                        f"{data.event.name} organisers")  # fmt: skip
+    ctx = InviteContext(data.event, *organiser_of(data.event))
     cal = feed(ctx, f"{data.event.name}: all meetings", store.meetings(event_id), data.by_id(),
                datetime.now(UTC).replace(microsecond=0))  # fmt: skip
     return Response(to_bytes(cal), mimetype="text/calendar")

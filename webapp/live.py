@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app
 
 from scheduler.changes import Change, diff
+from scheduler.delivery import DeliveryReport, Skipped, Transport, deliver, queue_invites
+from scheduler.invites import contexts, organiser_of
 from scheduler.model import EventData, Meeting
 from scheduler.timegrid import to_local
 
@@ -38,3 +44,13 @@ def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting]
                       to=participant_room(data.event.id, pid))  # fmt: skip
     socketio.emit("schedule_changed", {"why": why, "participants": sorted(changes)}, to=f"event:{data.event.id}")
     return set(changes)
+
+
+def send_invites(store, data: EventData) -> tuple[int, list[Skipped], DeliveryReport]:
+    """Queue every invite not yet sent at its current SEQUENCE and deliver (to the outbox folder)."""
+    organiser, _ = organiser_of(data.event)
+    ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"])
+    now = datetime.now(UTC)
+    queued, skipped = queue_invites(store, data.event.id, ctx_for, now, organiser)
+    folder = Path(current_app.config["OUTBOX_DIR"] or Path(current_app.instance_path) / "outbox" / data.event.id)
+    return queued, skipped, deliver(store, Transport(folder=folder), now)

@@ -22,7 +22,7 @@ from flask import (
 
 from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput
-from scheduler.invites import InviteContext, feed, meeting_invite, to_bytes, video_url
+from scheduler.invites import InviteContext, contexts, feed, meeting_invite, to_bytes, video_url
 from scheduler.timegrid import to_local
 
 from . import get_store
@@ -48,9 +48,7 @@ def add_token(endpoint, values):
 
 
 def _ctx(data) -> InviteContext:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return InviteContext(data.event, str(data.event.extra.get("organiser_email", "organiser@localhost")),
-                         f"{data.event.name} organisers", f"{base}/p/{g.token}")  # fmt: skip
+    return contexts(data.event, {g.pid: g.token}, current_app.config["BASE_URL"])(g.pid)
 
 
 def _agenda(data, meetings):
