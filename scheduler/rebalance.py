@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from .changes import diff
 from .model import EventData, Meeting
-from .problem import _key, build_problem, meeting_id
+from .problem import SchedProblem, _key, build_problem, meeting_id
 
 LIVE = ("scheduled", "moved", "held")
 KEEP_VALUE = 100  # an existing meeting is worth keeping far above any new one
@@ -54,12 +54,23 @@ class Plan:
 
 
 def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absences: Iterable[Absence] = (),
-              config: RebalanceConfig | None = None) -> Plan:
-    """Return the repaired schedule from ``now`` on, and what changed."""
+              config: RebalanceConfig | None = None, *, closed_rooms: Iterable[int] = (),
+              wanted: Iterable[tuple[str, str]] = (), problem: SchedProblem | None = None) -> Plan:
+    """Return the repaired schedule from ``now`` on, and what changed.
+
+    ``closed_rooms`` are virtual rooms that can no longer be used from now on: their
+    meetings take a free room in the same slot when there is one, else move or go.
+    ``wanted`` are pairs to place if at all possible (a late request a host adds).
+    ``problem`` is ``build_problem(data, scores=False)`` when the caller already has it.
+    """
     cfg = config or RebalanceConfig()
     started = time.monotonic()
     meetings = tuple(meetings)
-    prob = build_problem(data, scores=False)
+    absences = tuple(absences)
+    closed = frozenset(closed_rooms)
+    wanted = {_key(a, b) for a, b in wanted}
+    prob = problem if problem is not None else build_problem(data, scores=False)
+    open_rooms = prob.event.rooms - len(closed & set(range(1, prob.event.rooms + 1)))
     frozen = {s.index for s in prob.slots if s.start <= now}
     future = [s.index for s in prob.slots if s.index not in frozen]
     slot_of_start = {s.start: s.index for s in prob.slots}
@@ -83,13 +94,16 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     hit = [*existing.values(), *(m for m in meetings if m.status == "no_show")]
     losers = {m.b if m.a == a.participant else m.a
               for a in absences for m in hit if a.participant in (m.a, m.b)}  # fmt: skip
+    losers |= {p for k in wanted for p in k}  # a late request is placed like a rescue
     absent = {a.participant for a in absences}
+    # meetings in a room closing from now on must find another room (or slot)
+    evicted = {p for m in existing.values() if m.room in closed for p in (m.a, m.b)}
     # The neighbourhood: who lost a meeting, the partners they could meet instead, and the
     # absent themselves. Everyone else's meetings stay fixed, which keeps the model small
     # and the disruption local.
     candidates = {k for k, pr in enumerate(prob.pairs)
                   if {pr.a, pr.b} & losers and pr.key not in met and k not in existing}  # fmt: skip
-    movable = losers | absent | {p for k in candidates for p in (prob.pairs[k].a, prob.pairs[k].b)}
+    movable = losers | absent | evicted | {p for k in candidates for p in (prob.pairs[k].a, prob.pairs[k].b)}
     for k, m in list(existing.items()):
         if not {m.a, m.b} & movable:
             fixed.append(existing.pop(k))
@@ -126,8 +140,8 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
         if len(vs) > 1:
             model.add_at_most_one(vs)
     for t, vs in per_slot.items():
-        if len(vs) > prob.event.rooms - rooms_used[t]:
-            model.add(sum(vs) <= max(0, prob.event.rooms - rooms_used[t]))
+        if len(vs) > open_rooms - rooms_used[t]:
+            model.add(sum(vs) <= max(0, open_rooms - rooms_used[t]))
     pairs_of = prob.pairs_of()
     for p, ks in pairs_of.items():
         held = [v for k in ks for v in by_pair.get(k, [])]
@@ -149,6 +163,8 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
             moves[pr.b].append(moved)
         else:
             bonus = RESCUE_BONUS if {pr.a, pr.b} & losers else 0
+            if pr.key in wanted:
+                bonus += KEEP_VALUE // 2  # what the host asked for now comes before any other new meeting
             terms.append((pr.weight + bonus - MOVE_COST) * sum(vs))
     for p, ms in moves.items():
         extra = model.new_int_var(0, len(ms), f"extra_moves[{p}]")
@@ -169,7 +185,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # keep what still can be kept
         chosen = {k: slot_of_start[m.start] for k, m in existing.items()
                   if (k, slot_of_start[m.start]) in x}  # fmt: skip
-    new = _with_rooms(prob, fixed, existing, chosen, meetings)
+    new = _with_rooms(prob, fixed, existing, chosen, closed)
     before = {m.id: m for m in meetings}
     changes = diff(meetings, new)
     added = tuple(m for m in new if m.id not in before or before[m.id].status not in LIVE and m.status in LIVE)
@@ -179,22 +195,24 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started)
 
 
-def _with_rooms(prob, fixed, existing, chosen, meetings) -> tuple[Meeting, ...]:
+def _with_rooms(prob, fixed, existing, chosen, closed) -> tuple[Meeting, ...]:
     out = list(fixed)
     taken: dict[int, set[int]] = defaultdict(set)
     slot_of_start = {s.start: s.index for s in prob.slots}
     for m in fixed:
         if m.status in LIVE:
             taken[slot_of_start[m.start]].add(m.room)
-    keep = [(k, t) for k, t in chosen.items() if k in existing and slot_of_start[existing[k].start] == t]
+    keep = [(k, t) for k, t in chosen.items() if k in existing and slot_of_start[existing[k].start] == t
+            and existing[k].room not in closed]  # fmt: skip
     for k, t in keep:
         out.append(existing[k])
         taken[t].add(existing[k].room)
+    rooms = set(range(1, prob.event.rooms + 1)) - closed
     for k, t in sorted(chosen.items()):
         if (k, t) in keep:
             continue
         pr, s = prob.pairs[k], prob.slots[t]
-        room = min(set(range(1, prob.event.rooms + 1)) - taken[t])
+        room = min(rooms - taken[t])
         taken[t].add(room)
         if k in existing:
             old = existing[k]

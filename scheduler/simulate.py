@@ -55,9 +55,9 @@ def simulate(data: EventData, meetings: tuple[Meeting, ...], no_show_rate: float
              gone_share: float = 0.5, repair: bool = True,
              config: RebalanceConfig | None = None) -> tuple[list[SlotReport], int]:
     """Run the day; return per-slot reports and the number of meetings held."""
-    prob = build_problem(data, scores=False)
     if repair:
         data = with_standby(data)
+    prob = build_problem(data, scores=False)  # built once for the day, as a live server keeps it
     q = 1 - math.sqrt(1 - no_show_rate)  # per person, so that about no_show_rate of meetings fail
     gone: set[str] = set()
     absences: dict[str, Absence] = {}
@@ -86,7 +86,7 @@ def simulate(data: EventData, meetings: tuple[Meeting, ...], no_show_rate: float
         rb_time, rescued, moved_others = None, 0, 0
         if repair and fresh:
             active = [a for a in absences.values() if a.until is None or a.until > now]
-            plan = rebalance(data, current, now, active, config)
+            plan = rebalance(data, current, now, active, config, problem=prob)
             hit = set(fresh) | {m.b if m.a in fresh else m.a for m in current if {m.a, m.b} & set(fresh)}
             rb_time, rescued = plan.seconds, len(plan.added)
             moved_others = sum(1 for before, _ in plan.moved if not {before.a, before.b} & hit)

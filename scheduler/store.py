@@ -151,8 +151,23 @@ def _v5(db: sqlite_utils.Database) -> None:
                           pk=("event_id", "participant_id"))  # fmt: skip
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    """Live-day settings per event, closed virtual rooms, standby "meet now" offers."""
+    db.execute("ALTER TABLE events ADD COLUMN auto_repair INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE events ADD COLUMN standby_minutes INTEGER NOT NULL DEFAULT 5")
+    db.execute("ALTER TABLE events ADD COLUMN closed_rooms TEXT NOT NULL DEFAULT '[]'")
+    db.execute(
+        "CREATE TABLE offers (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events(id),"
+        " slot_start TEXT NOT NULL, slot_end TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,"
+        " room INTEGER NOT NULL, score REAL NOT NULL, reasons TEXT NOT NULL, replaces TEXT NOT NULL,"
+        " a_answer TEXT, b_answer TEXT, status TEXT NOT NULL DEFAULT 'open', meeting_id TEXT, note TEXT,"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    db["offers"].create_index(["event_id", "status"])
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -251,7 +266,8 @@ class Store:
 
     def _delete_event_rows(self, event_id: str) -> None:
         # history and audit stay: they are append-only records of what happened
-        for table in ("meetings", "requests", "participants", "events"):
+        # live-day state of the replaced event goes (an undo must not bring back its meetings)
+        for table in ("offers", "snapshots", "checkins", "meetings", "requests", "participants", "events"):
             key = "id" if table == "events" else "event_id"
             self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", [event_id])
 
@@ -494,13 +510,18 @@ class Store:
 
     # ------------------------------------------------------------ solve lock
 
-    def start_solve(self, event_id: str, now: datetime | None = None) -> bool:
-        """Take the event's solve lock; False when a solve is already running."""
+    def start_solve(self, event_id: str, now: datetime | None = None,
+                    stale_after: timedelta = timedelta(minutes=30)) -> bool:
+        """Take the event's lock for a solve or a repair; False when one is already running.
+
+        A lock older than ``stale_after`` was left by a process that died: it is taken over.
+        """
         now = now or datetime.now(UTC)
         with self.write() as db:
             self.event(event_id)  # NotFound for an unknown event
-            cur = db.execute("UPDATE events SET solving_since = ? WHERE id = ? AND solving_since IS NULL",
-                             [_iso(now), event_id])  # fmt: skip
+            cur = db.execute("UPDATE events SET solving_since = ? WHERE id = ? AND"
+                             " (solving_since IS NULL OR solving_since < ?)",
+                             [_iso(now), event_id, _iso(now - stale_after)])  # fmt: skip
             return cur.rowcount == 1
 
     def end_solve(self, event_id: str) -> None:
@@ -510,6 +531,79 @@ class Store:
     def solving(self, event_id: str) -> bool:
         row = self.db.execute("SELECT solving_since FROM events WHERE id = ?", [event_id]).fetchone()
         return bool(row and row[0])
+
+    # ------------------------------------------------------------ live day
+
+    def live_settings(self, event_id: str) -> dict[str, Any]:
+        """``auto_repair`` (apply repairs after a no-show at once), ``standby_minutes`` (offer a
+        "meet now" when a partner is this late), ``closed_rooms`` (virtual rooms out of use)."""
+        row = self.db.execute("SELECT auto_repair, standby_minutes, closed_rooms FROM events WHERE id = ?",
+                              [event_id]).fetchone()  # fmt: skip
+        if row is None:
+            raise NotFound(f"no event {event_id!r}")
+        return {"auto_repair": bool(row[0]), "standby_minutes": int(row[1]), "closed_rooms": json.loads(row[2])}
+
+    def set_live_settings(self, event_id: str, *, actor: str, auto_repair: bool | None = None,
+                          standby_minutes: int | None = None, closed_rooms: list[int] | None = None,
+                          now: datetime | None = None) -> dict[str, Any]:
+        with self.write() as db:
+            current = self.live_settings(event_id)
+            new = {"auto_repair": current["auto_repair"] if auto_repair is None else bool(auto_repair),
+                   "standby_minutes": current["standby_minutes"] if standby_minutes is None else int(standby_minutes),
+                   "closed_rooms": current["closed_rooms"] if closed_rooms is None else sorted(set(closed_rooms))}  # fmt: skip
+            db.execute("UPDATE events SET auto_repair = ?, standby_minutes = ?, closed_rooms = ? WHERE id = ?",
+                       [int(new["auto_repair"]), new["standby_minutes"], json.dumps(new["closed_rooms"]), event_id])  # fmt: skip
+            self.audit(event_id, "live_settings", actor=actor, now=now, detail={"before": current, "after": new})
+            return new
+
+    def add_offers(self, event_id: str, offers: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+        """Store new standby offers (one transaction); return them with their ids."""
+        out = []
+        with self.write() as db:
+            for o in offers:
+                row = {"event_id": event_id, "slot_start": _iso(o["slot_start"]), "slot_end": _iso(o["slot_end"]),
+                       "a": o["a"], "b": o["b"], "room": o["room"], "score": o["score"],
+                       "reasons": json.dumps(list(o["reasons"])), "replaces": json.dumps(list(o["replaces"])),
+                       "status": "open", "created_at": _iso(now), "updated_at": _iso(now)}  # fmt: skip
+                row["id"] = db["offers"].insert(row).last_pk
+                self.audit(event_id, "standby_offer", actor="system", now=now,
+                           detail={"offer": row["id"], "a": o["a"], "b": o["b"], "slot": row["slot_start"]})  # fmt: skip
+                out.append(self._offer(row))
+        return out
+
+    @staticmethod
+    def _offer(row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "slot_start": _dt(row["slot_start"]), "slot_end": _dt(row["slot_end"]),
+                "reasons": json.loads(row["reasons"]), "replaces": json.loads(row["replaces"])}  # fmt: skip
+
+    def offers(self, event_id: str, *, status: str | None = None, participant: str | None = None,
+               ) -> list[dict[str, Any]]:
+        where, args = "event_id = ?", [event_id]
+        if status:
+            where, args = where + " AND status = ?", [*args, status]
+        if participant:
+            where, args = where + " AND (a = ? OR b = ?)", [*args, participant, participant]
+        return [self._offer(dict(r)) for r in self.db["offers"].rows_where(where, args, order_by="id")]
+
+    def offer(self, event_id: str, offer_id: int) -> dict[str, Any]:
+        rows = list(self.db["offers"].rows_where("event_id = ? AND id = ?", [event_id, offer_id]))
+        if not rows:
+            raise NotFound(f"no offer {offer_id} in event {event_id!r}")
+        return self._offer(dict(rows[0]))
+
+    def set_offer(self, event_id: str, offer_id: int, now: datetime, *, actor: str = "system",
+                  **fields: Any) -> dict[str, Any]:
+        """Change an offer's ``a_answer``, ``b_answer``, ``status``, ``meeting_id`` or ``note``."""
+        allowed = {"a_answer", "b_answer", "status", "meeting_id", "note"}
+        if set(fields) - allowed:
+            raise ValueError(f"cannot set {sorted(set(fields) - allowed)} on an offer")
+        with self.write() as db:
+            self.offer(event_id, offer_id)
+            cols = ", ".join(f"{k} = ?" for k in fields)
+            db.execute(f"UPDATE offers SET {cols}, updated_at = ? WHERE event_id = ? AND id = ?",
+                       [*fields.values(), _iso(now), event_id, offer_id])  # fmt: skip
+            self.audit(event_id, "standby_offer", actor=actor, now=now, detail={"offer": offer_id, **fields})
+            return self.offer(event_id, offer_id)
 
     # ------------------------------------------------------------ outbox
 
