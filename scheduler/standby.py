@@ -78,7 +78,7 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
         if m.status in COUNTED:
             used[m.a] += 1
             used[m.b] += 1
-    for p, m in waiting_meeting.items():
+    for p in waiting_meeting:
         used[p] -= 1  # the missed meeting does not count once it is replaced
     requested = {_key(r.sender, r.receiver) for r in data.requests if r.status not in ("declined", "withdrawn")}
     sc = scorer or Scorer(data, allowed)
