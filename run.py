@@ -357,6 +357,9 @@ def serve(db: str, host: str, port: int) -> None:
     from webapp.extensions import socketio
 
     app = create_app({"DATABASE": db, "BASE_URL": f"http://{host}:{port}"})
+    from webapp.live import start_ticker
+
+    start_ticker(app)  # standby "meet now" offers as slots run
     out.print(f"serving on http://{host}:{port}  (Ctrl-C to stop)")
     socketio.run(app, host=host, port=port, debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
 

@@ -9,9 +9,11 @@ behind the same bug here.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .model import Schedule
+from .model import EventData, Meeting, Schedule
+from .timegrid import Slot
 
 if TYPE_CHECKING:
     from .problem import SchedProblem
@@ -99,3 +101,29 @@ def sessions_attended(prob: SchedProblem, schedule: Schedule) -> int:
     slot_at = {s.start: s for s in prob.slots}
     return len({(p, slot_at[m.start].session) for m in schedule.meetings for p in (m.a, m.b)
                 if m.status not in ("cancelled", "no_show")})  # fmt: skip
+
+
+def move_problem(data: EventData, meetings: Iterable[Meeting], m: Meeting, slots: tuple[Slot, ...],
+                 slot_index: int, room: int, closed_rooms: Iterable[int] = ()) -> str | None:
+    """Why ``m`` cannot move to (slot, room) by hand, naming the field; None when it can."""
+    from .timegrid import allowed_map
+
+    if not 0 <= slot_index < len(slots):
+        return f"slot: {slot_index} is not a slot of this event"
+    if not 1 <= room <= data.event.rooms:
+        return f"room: must be between 1 and {data.event.rooms}"
+    if room in set(closed_rooms):
+        return f"room: room {room} is closed"
+    s = slots[slot_index]
+    allowed = allowed_map(data, slots)
+    for p in (m.a, m.b):
+        if slot_index not in allowed[p]:
+            return f"slot: {p} is not available then (their working hours or availability)"
+    for x in meetings:
+        if x.id == m.id or x.status in ("cancelled", "no_show") or x.start != s.start:
+            continue
+        if x.room == room:
+            return f"room: room {room} is taken by {x.id} in that slot"
+        if {x.a, x.b} & {m.a, m.b}:
+            return f"slot: {', '.join(sorted({x.a, x.b} & {m.a, m.b}))} already meets someone then"
+    return None

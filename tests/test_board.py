@@ -34,7 +34,7 @@ def board_version(s, url):
     import re
 
     html = s.get(url + "/events/live/board").text
-    return int(re.search(r"schedule version (\d+)", html).group(1))
+    return int(re.search(r"id=\"schedule-version\">(\d+)<", html).group(1))
 
 
 def test_no_show_repair_reaches_exactly_the_affected_and_can_be_undone(live):

@@ -1,27 +1,33 @@
-"""Host board: run the live event. Mark meetings, record absences, preview and apply repairs, undo."""
+"""Host board: run the live event. Mark meetings, record absences, close rooms, move meetings,
+add late requests, preview and apply repairs, undo, and follow standby "meet now" offers."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from scheduler.errors import Conflict, InvalidInput
-from scheduler.model import Schedule
+from scheduler.model import EventData, Request, Schedule
+from scheduler.problem import _key
 from scheduler.rebalance import Absence, rebalance
+from scheduler.requests import check_new
 from scheduler.timegrid import build_slots, local_instant, to_local
+from scheduler.validate import move_problem
 
 from . import get_store
 from .auth import current_user, staff_required
-from .live import push_changes, send_invites
+from .live import clock, offer_standby, push_changes, send_invites
 
 bp = Blueprint("board", __name__, url_prefix="/events/<event_id>/board")
 
+#: a repair lock older than this was left by a process that died
+REPAIR_LOCK_STALE = timedelta(minutes=3)
+
 
 def now() -> datetime:
-    """The event clock: real time, or MATCHMAKING_NOW for rehearsals and demos."""
-    fixed = current_app.config.get("NOW")
-    return datetime.fromisoformat(str(fixed)).astimezone(UTC) if fixed else datetime.now(UTC)
+    return clock()
 
 
 @bp.get("")
@@ -39,8 +45,13 @@ def board(event_id):
         ms = sorted((m for m in meetings if m.start == s.start), key=lambda m: m.room)
         rows.append({"slot": s, "label": to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M"),
                      "meetings": ms, "current": s.index == current, "past": s.end <= t})  # fmt: skip
+    upcoming = [m for m in meetings if m.start > t and m.status in ("scheduled", "moved")]
+    future = [(s.index, to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M")) for s in slots if s.start > t]
+    offers = [o for o in store.offers(event_id) if current is not None and o["slot_start"] == slots[current].start]
     return render_template("board.html", ev=data.event, rows=rows, people=people, now=t,
-                           checked=store.checked_in(event_id), version=store.schedule_version(event_id))  # fmt: skip
+                           checked=store.checked_in(event_id), version=store.schedule_version(event_id),
+                           settings=store.live_settings(event_id), upcoming=upcoming, future=future,
+                           offers=offers, tz=data.event.timezone, to_local=to_local)  # fmt: skip
 
 
 @bp.post("/meetings/<meeting_id>/<action>")
@@ -48,11 +59,19 @@ def board(event_id):
 def mark(event_id, meeting_id, action):
     status = {"held": "held", "no-show": "no_show", "cancel": "cancelled"}.get(action)
     if status is None:
-        flash(f"unknown action {action!r}", "error")
+        flash(f"action: unknown action {action!r}", "error")
         return _back(event_id)
     store = get_store()
     data = store.load(event_id)
     old = store.meetings(event_id)
+    absent = request.form.get("absent")
+    m = next((x for x in old if x.id == meeting_id), None)
+    if m is None:
+        flash(f"meeting: no meeting {meeting_id!r} in this event", "error")
+        return _back(event_id)
+    if absent and absent not in (m.a, m.b):
+        flash(f"absent: {absent!r} is not in meeting {meeting_id}", "error")
+        return _back(event_id)
     try:
         store.update_meeting(event_id, meeting_id, actor=current_user()["username"], status=status,
                              expected_version=_version(), reason=f"marked {status}")  # fmt: skip
@@ -62,9 +81,128 @@ def mark(event_id, meeting_id, action):
     new = store.meetings(event_id)
     _notify(store, data, old, new, f"A host marked a meeting {status.replace('_', '-')}")
     flash(f"Meeting marked {status.replace('_', ' ')}.")
-    absent = request.form.get("absent")
     if status == "no_show" and absent:
-        return _plan(event_id, [Absence(absent)], apply=bool(request.form.get("auto")))
+        auto = store.live_settings(event_id)["auto_repair"]
+        return _plan(event_id, Repair(absences=(Absence(absent),)), apply=auto,
+                     expected=store.schedule_version(event_id))  # fmt: skip
+    return _back(event_id)
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What a host asks the repair to take into account; also carried by the preview form."""
+
+    absences: tuple[Absence, ...] = ()
+    close_room: int | None = None
+    late: tuple[str, str, int] | None = None  # (from, to, priority)
+
+    @classmethod
+    def from_form(cls, form) -> Repair:
+        absences = tuple(Absence(p, datetime.fromisoformat(u) if u else None)
+                         for p, u in zip(form.getlist("participant"), form.getlist("until"), strict=False))  # fmt: skip
+        room = form.get("close_room")
+        late = (form["late_from"], form["late_to"], int(form.get("late_priority", "1"))) if form.get("late_from") else None
+        return cls(absences, int(room) if room else None, late)
+
+    def hidden(self) -> list[tuple[str, str]]:
+        out = []
+        for a in self.absences:
+            out += [("participant", a.participant), ("until", a.until.isoformat() if a.until else "")]
+        if self.close_room is not None:
+            out.append(("close_room", str(self.close_room)))
+        if self.late:
+            out += [("late_from", self.late[0]), ("late_to", self.late[1]), ("late_priority", str(self.late[2]))]
+        return out
+
+    def describe(self, people, tz: str) -> str:
+        parts = [f"{people[a.participant].name} away "
+                 + ("for the rest of the day" if not a.until else f"until {to_local(a.until, tz):%H:%M}")
+                 for a in self.absences]  # fmt: skip
+        if self.close_room is not None:
+            parts.append(f"room {self.close_room} closes")
+        if self.late:
+            parts.append(f"late request {people[self.late[0]].name} → {people[self.late[1]].name}")
+        return "; ".join(parts)
+
+
+def _with_late(data: EventData, late: tuple[str, str, int] | None) -> EventData:
+    """The event as the repair should see it once the late request is imposed."""
+    if not late:
+        return data
+    a, b, prio = late
+    same = [r for r in data.requests if _key(r.sender, r.receiver) == _key(a, b)]
+    if not same:
+        check_new(data, a, b, prio)  # unknown people, same kind, bad priority: named errors
+        return replace(data, requests=(*data.requests, Request(a, b, prio, "imposed")))
+    rest = tuple(r for r in data.requests if r not in same)
+    return replace(data, requests=(*rest, replace(same[0], status="imposed"), *same[1:]))
+
+
+def _store_late(store, event_id: str, late: tuple[str, str, int], actor: str) -> None:
+    a, b, prio = late
+    data = store.load(event_id)
+    same = [r for r in data.requests if _key(r.sender, r.receiver) == _key(a, b)]
+    if not same:
+        store.add_requests(event_id, [(a, b, prio)], status="imposed", origin="organiser", actor=actor)
+    elif not any(r.status in ("accepted", "imposed") for r in same):
+        store.transition_request(event_id, same[0].sender, same[0].receiver, "impose", "organiser")
+
+
+def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = None):
+    """Preview or apply a repair; ``expected`` is the schedule version the host's decision was based on.
+
+    Applying holds the event's lock (one repair or solve at a time) and saves the new schedule,
+    the closed room and the late request in one transaction: a crash leaves the old schedule.
+    """
+    store = get_store()
+    data = store.load(event_id)
+    people = data.by_id()
+    settings = store.live_settings(event_id)
+    for a in repair.absences:
+        if a.participant not in people:
+            flash(f"participant: unknown participant {a.participant!r}", "error")
+            return _back(event_id)
+    if repair.close_room is not None and not 1 <= repair.close_room <= data.event.rooms:
+        flash(f"room: must be between 1 and {data.event.rooms}", "error")
+        return _back(event_id)
+    try:
+        live_data = _with_late(data, repair.late)
+    except (InvalidInput, Conflict) as exc:
+        flash(f"late request: {exc}", "error")
+        return _back(event_id)
+    closed = sorted(set(settings["closed_rooms"]) | ({repair.close_room} - {None}))
+    wanted = [repair.late[:2]] if repair.late else []
+    if not apply:
+        plan = rebalance(live_data, store.meetings(event_id), now(), repair.absences, closed_rooms=closed,
+                         wanted=wanted)  # fmt: skip
+        return render_template("preview.html", ev=data.event, plan=plan, people=people, what=repair.describe(
+            people, data.event.timezone), hidden=repair.hidden(), version=store.schedule_version(event_id),
+            tz=data.event.timezone, to_local=to_local)  # fmt: skip
+    if not store.start_solve(event_id, stale_after=REPAIR_LOCK_STALE):
+        flash("Another repair or a schedule solve is running for this event; try again in a moment.", "error")
+        return _back(event_id)
+    try:
+        meetings = store.meetings(event_id)
+        version = store.schedule_version(event_id) if expected is None else expected
+        plan = rebalance(live_data, meetings, now(), repair.absences, closed_rooms=closed, wanted=wanted)
+        actor = current_user()["username"]
+        with store.write():
+            if repair.late:
+                _store_late(store, event_id, repair.late, actor)
+            if repair.close_room is not None:
+                store.set_live_settings(event_id, actor=actor, closed_rooms=closed)
+            store.save_schedule(Schedule(event_id, plan.meetings), actor=actor, expected_version=version,
+                                detail={"action": "rebalance", "absent": [a.participant for a in repair.absences],
+                                        "closed_rooms": closed, "late": list(repair.late or ())})  # fmt: skip
+    except (Conflict, InvalidInput) as exc:
+        flash(str(exc) + " Nothing was changed; the board below is fresh.", "error")
+        return _back(event_id)
+    finally:
+        store.end_solve(event_id)
+    _notify(store, data, meetings, store.meetings(event_id), "The schedule was repaired: " + repair.describe(
+        people, data.event.timezone))  # fmt: skip
+    flash(f"Applied: {len(plan.added)} meetings added, {len(plan.moved)} moved, {len(plan.cancelled)} cancelled; "
+          f"{len(plan.affected)} participants told.")  # fmt: skip
     return _back(event_id)
 
 
@@ -81,44 +219,128 @@ def absence(event_id):
             flash("until: write the time as HH:MM (event zone)", "error")
             return _back(event_id)
         until = local_instant(to_local(now(), data.event.timezone).date(), hh, data.event.timezone)
-    return _plan(event_id, [Absence(pid, until)], apply=request.form.get("apply") == "1")
+    return _plan(event_id, Repair(absences=(Absence(pid, until),)), apply=request.form.get("apply") == "1")
 
 
-def _plan(event_id: str, absences: list[Absence], apply: bool, expected: int | None = None):
-    """Preview or apply a repair; ``expected`` is the schedule version the host's decision was based on."""
-    store = get_store()
-    data = store.load(event_id)
-    people = data.by_id()
-    for a in absences:
-        if a.participant not in people:
-            flash(f"participant: unknown participant {a.participant!r}", "error")
-            return _back(event_id)
-    meetings = store.meetings(event_id)
-    version = store.schedule_version(event_id)
-    plan = rebalance(data, meetings, now(), absences)
-    if not apply:
-        return render_template("preview.html", ev=data.event, plan=plan, people=people, absences=absences,
-                               version=version, tz=data.event.timezone, to_local=to_local)  # fmt: skip
+@bp.post("/rooms/close")
+@staff_required("organiser", "host")
+def close_room(event_id):
     try:
-        store.save_schedule(Schedule(event_id, plan.meetings), actor=current_user()["username"],
-                            expected_version=version if expected is None else expected,
-                            detail={"action": "rebalance", "absent": [a.participant for a in absences]})  # fmt: skip
-    except Conflict as exc:
-        flash(str(exc), "error")
+        room = int(request.form.get("room", ""))
+    except ValueError:
+        flash("room: choose the room to close", "error")
         return _back(event_id)
-    _notify(store, data, meetings, store.meetings(event_id), "The schedule was repaired after an absence")
-    flash(f"Applied: {len(plan.added)} meetings added, {len(plan.moved)} moved, {len(plan.cancelled)} cancelled; "
-          f"{len(plan.affected)} participants told.")  # fmt: skip
+    return _plan(event_id, Repair(close_room=room), apply=False)
+
+
+@bp.post("/rooms/<int:room>/open")
+@staff_required("organiser", "host")
+def open_room(event_id, room):
+    store = get_store()
+    closed = [r for r in store.live_settings(event_id)["closed_rooms"] if r != room]
+    store.set_live_settings(event_id, actor=current_user()["username"], closed_rooms=closed)
+    flash(f"Room {room} is open again; new meetings may use it.")
     return _back(event_id)
+
+
+@bp.post("/late-request")
+@staff_required("organiser", "host")
+def late_request(event_id):
+    form = request.form
+    try:
+        priority = int(form.get("priority", "1"))
+    except ValueError:
+        flash("priority: must be 1, 2 or 3", "error")
+        return _back(event_id)
+    return _plan(event_id, Repair(late=(form.get("from", ""), form.get("to", ""), priority)), apply=False)
 
 
 @bp.post("/apply")
 @staff_required("organiser", "host")
 def apply(event_id):
     """Apply a previewed repair: the same inputs give the same plan (the solver is deterministic)."""
-    until = request.form.get("until")
-    a = Absence(request.form.get("participant", ""), datetime.fromisoformat(until) if until else None)
-    return _plan(event_id, [a], apply=True, expected=_version())
+    try:
+        repair = Repair.from_form(request.form)
+    except (ValueError, KeyError):
+        flash("The preview form was incomplete; preview the repair again.", "error")
+        return _back(event_id)
+    return _plan(event_id, repair, apply=True, expected=_version())
+
+
+@bp.post("/move")
+@staff_required("organiser", "host")
+def move(event_id):
+    store = get_store()
+    data = store.load(event_id)
+    old = store.meetings(event_id)
+    m = next((x for x in old if x.id == request.form.get("meeting")), None)
+    if m is None:
+        flash(f"meeting: no meeting {request.form.get('meeting', '')!r} in this event", "error")
+        return _back(event_id)
+    slots = build_slots(data.event)
+    closed = store.live_settings(event_id)["closed_rooms"]
+    try:
+        slot_index = int(request.form.get("slot", ""))
+    except ValueError:
+        flash("slot: choose the slot to move the meeting to", "error")
+        return _back(event_id)
+    if not 0 <= slot_index < len(slots):
+        flash(f"slot: {slot_index} is not a slot of this event", "error")
+        return _back(event_id)
+    if slots[slot_index].start <= now() or m.start <= now():
+        flash("slot: only meetings and slots that have not started can be moved", "error")
+        return _back(event_id)
+    room_text = request.form.get("room", "").strip()
+    if room_text:
+        try:
+            room = int(room_text)
+        except ValueError:
+            flash("room: must be a number", "error")
+            return _back(event_id)
+    else:  # the first open room nobody uses then
+        taken = {x.room for x in old if x.start == slots[slot_index].start and x.id != m.id
+                 and x.status not in ("cancelled", "no_show")} | set(closed)  # fmt: skip
+        room = min(set(range(1, data.event.rooms + 1)) - taken, default=0)
+    problem = move_problem(data, old, m, slots, slot_index, room, closed)
+    if problem:
+        flash(problem, "error")
+        return _back(event_id)
+    s = slots[slot_index]
+    try:
+        store.update_meeting(event_id, m.id, actor=current_user()["username"], start=s.start, end=s.end,
+                             room=room, expected_version=_version(), reason="moved by hand on the host board")  # fmt: skip
+    except Conflict as exc:
+        flash(str(exc) + " The board below is fresh.", "error")
+        return _back(event_id)
+    _notify(store, data, old, store.meetings(event_id), "A host moved a meeting")
+    flash("Meeting moved; both participants were told.")
+    return _back(event_id)
+
+
+@bp.post("/settings")
+@staff_required("organiser", "host")
+def settings(event_id):
+    store = get_store()
+    ev = store.event(event_id)
+    try:
+        minutes = int(request.form.get("standby_minutes", ""))
+    except ValueError:
+        minutes = -1
+    if not 0 <= minutes < ev.slot_minutes:
+        flash(f"standby_minutes: must be a whole number from 0 to {ev.slot_minutes - 1}", "error")
+        return _back(event_id)
+    store.set_live_settings(event_id, actor=current_user()["username"], standby_minutes=minutes,
+                            auto_repair=request.form.get("auto_repair") == "1")  # fmt: skip
+    flash("Settings saved.")
+    return _back(event_id)
+
+
+@bp.post("/standby")
+@staff_required("organiser", "host")
+def standby_now(event_id):
+    new = offer_standby(get_store(), event_id)
+    flash(f"{len(new)} standby offers made." if new else "Nobody is waiting for a missing partner just now.")
+    return _back(event_id)
 
 
 @bp.post("/undo")
@@ -140,7 +362,11 @@ def undo(event_id):
 @bp.post("/checkin/<pid>")
 @staff_required("organiser", "host")
 def checkin(event_id, pid):
-    get_store().check_in(event_id, pid, by=current_user()["username"])
+    store = get_store()
+    if pid not in store.load(event_id).by_id():
+        abort(404)
+    store.check_in(event_id, pid, by=current_user()["username"])
+    offer_standby(store, event_id)
     return _back(event_id)
 
 

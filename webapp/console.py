@@ -24,8 +24,8 @@ from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
-from scheduler.model import Meeting
-from scheduler.timegrid import allowed_map, build_slots, to_local
+from scheduler.timegrid import build_slots, to_local
+from scheduler.validate import move_problem
 
 from . import get_store, jobs
 from .auth import current_user, staff_required
@@ -198,7 +198,7 @@ def move(event_id, meeting_id):
     except ValueError:
         return _bad("slot and room must be numbers")
     slots = build_slots(data.event)
-    problem = _move_problem(data, old, m, slots, slot_index, room)
+    problem = move_problem(data, old, m, slots, slot_index, room)
     if problem:
         return _bad(problem)
     s = slots[slot_index]
@@ -207,26 +207,6 @@ def move(event_id, meeting_id):
     push_changes(data, old, store.meetings(event_id), "An organiser moved a meeting")
     flash("Meeting moved; both participants were told.")
     return redirect(url_for("console.event", event_id=event_id) + "#schedule")
-
-
-def _move_problem(data, meetings, m: Meeting, slots, slot_index: int, room: int) -> str | None:
-    if not 0 <= slot_index < len(slots):
-        return f"slot: {slot_index} is not a slot of this event"
-    if not 1 <= room <= data.event.rooms:
-        return f"room: must be between 1 and {data.event.rooms}"
-    s = slots[slot_index]
-    allowed = allowed_map(data, slots)
-    for p in (m.a, m.b):
-        if slot_index not in allowed[p]:
-            return f"slot: {p} is not available then (their working hours or availability)"
-    for x in meetings:
-        if x.id == m.id or x.status in ("cancelled", "no_show") or x.start != s.start:
-            continue
-        if x.room == room:
-            return f"room: room {room} is taken by {x.id} in that slot"
-        if {x.a, x.b} & {m.a, m.b}:
-            return f"slot: {', '.join(sorted({x.a, x.b} & {m.a, m.b}))} already meets someone then"
-    return None
 
 
 def _bad(message: str):

@@ -21,6 +21,44 @@ def participant_room(event_id: str, pid: str) -> str:
     return f"participant:{event_id}:{pid}"
 
 
+def clock() -> datetime:
+    """The event clock: real time, or MATCHMAKING_NOW for rehearsals and demos."""
+    fixed = current_app.config.get("NOW")
+    return datetime.fromisoformat(str(fixed)).astimezone(UTC) if fixed else datetime.now(UTC)
+
+
+def offer_view(offer: dict, me: str, data: EventData) -> dict:
+    """What one side of a standby offer sees (times in their own zone)."""
+    people = data.by_id()
+    other = people[offer["b"] if offer["a"] == me else offer["a"]]
+    tz = people[me].timezone
+    mine, theirs = ("a_answer", "b_answer") if offer["a"] == me else ("b_answer", "a_answer")
+    return {"id": offer["id"], "status": offer["status"], "other": other.name, "other_country": other.country,
+            "other_offers": ", ".join(other.offers or other.needs), "percent": round(100 * offer["score"]),
+            "reasons": offer["reasons"], "room": offer["room"],
+            "time": f"{to_local(offer['slot_start'], tz):%H:%M}-{to_local(offer['slot_end'], tz):%H:%M}",
+            "mine": offer[mine], "theirs": offer[theirs], "note": offer.get("note") or ""}  # fmt: skip
+
+
+def push_offers(data: EventData, offers: Iterable[dict], kind: str = "standby_offer") -> None:
+    """Tell both sides of each offer (and the event's staff) that it is new or changed."""
+    for o in offers:
+        for pid in (o["a"], o["b"]):
+            socketio.emit(kind, offer_view(o, pid, data), to=participant_room(data.event.id, pid))
+        socketio.emit("offer_changed", {"id": o["id"], "a": o["a"], "b": o["b"], "status": o["status"]},
+                      to=f"event:{data.event.id}")  # fmt: skip
+
+
+def offer_standby(store, event_id: str) -> list[dict]:
+    """Make the standby offers due now and push them; return them."""
+    from scheduler import standby
+
+    new = standby.scan(store, event_id, clock())
+    if new:
+        push_offers(store.load(event_id), new)
+    return new
+
+
 def describe(change: Change, me: str, data: EventData) -> str:
     people = data.by_id()
     m = change.meeting
@@ -54,3 +92,27 @@ def send_invites(store, data: EventData) -> tuple[int, list[Skipped], DeliveryRe
     queued, skipped = queue_invites(store, data.event.id, ctx_for, now, organiser)
     folder = Path(current_app.config["OUTBOX_DIR"] or Path(current_app.instance_path) / "outbox" / data.event.id)
     return queued, skipped, deliver(store, Transport(folder=folder), now)
+
+
+def start_ticker(app) -> None:
+    """Every STANDBY_TICK seconds, make the standby offers that became due in running slots."""
+    period = float(app.config.get("STANDBY_TICK", 15))
+    if period <= 0:
+        return
+
+    def loop() -> None:
+        from scheduler.store import Store
+        from scheduler.timegrid import build_slots
+
+        while True:
+            socketio.sleep(period)
+            try:
+                with app.app_context(), Store(app.config["DATABASE"]) as store:
+                    t = clock()
+                    for event_id in store.event_ids():
+                        if any(s.start <= t < s.end for s in build_slots(store.event(event_id))):
+                            offer_standby(store, event_id)
+            except Exception:  # keep ticking; the next round retries
+                app.logger.exception("standby tick failed")
+
+    socketio.start_background_task(loop)

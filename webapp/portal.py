@@ -21,11 +21,12 @@ from flask import (
 )
 
 from scheduler import formats, matching
-from scheduler.errors import Conflict, InvalidInput
+from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, contexts, feed, meeting_invite, to_bytes, video_url
 from scheduler.timegrid import to_local
 
 from . import get_store
+from .live import clock, offer_standby, offer_view, push_changes, push_offers, send_invites
 
 bp = Blueprint("portal", __name__, url_prefix="/p")
 
@@ -82,7 +83,8 @@ def home(**_):
         recs = matching.recommend(data, 5, exclude=[(r.sender, r.receiver) for r in data.requests]).get(g.pid, [])
     return render_template(
         "portal.html", data=data, ev=data.event, me=me, people=data.by_id(), states=states, recs=recs,
-        agenda=_agenda(data, store.meetings(g.event_id)), token=g.token,
+        agenda=_agenda(data, store.meetings(g.event_id)), token=g.token, offers=_offers(store, data),
+        checked_in=g.pid in store.checked_in(g.event_id),
         feed_url=url_for("portal.my_feed", _external=True),
     )  # fmt: skip
 
@@ -154,8 +156,58 @@ def request_action(sender, receiver, action, **_):
 
 @bp.post("/<token>/checkin")
 def checkin(**_):
-    get_store().check_in(g.event_id, g.pid, by=g.pid)
+    store = get_store()
+    store.check_in(g.event_id, g.pid, by=g.pid)
+    offer_standby(store, g.event_id)  # someone may be waiting for a partner like you
     flash("Thanks: the hosts see that you are here.")
+    return redirect(url_for("portal.home"))
+
+
+def _offers(store, data) -> list[dict]:
+    """My standby offers still open in the running slot, as I see them."""
+    t = clock()
+    return [offer_view(o, g.pid, data) for o in store.offers(g.event_id, status="open", participant=g.pid)
+            if o["slot_end"] > t]  # fmt: skip
+
+
+@bp.get("/<token>/offers.json")
+def offers_json(**_):
+    store = get_store()
+    return jsonify({"participant": g.pid, "offers": _offers(store, store.load(g.event_id))})
+
+
+@bp.post("/<token>/offers/<int:offer_id>/<action>")
+def answer_offer(offer_id, action, **_):
+    """Accept or decline a standby "meet now" offer; when both accepted it becomes a meeting."""
+    from scheduler import standby
+
+    if action not in ("accept", "decline"):
+        abort(404)
+    store = get_store()
+    try:
+        offer = store.offer(g.event_id, offer_id)
+    except NotFound:
+        abort(404)
+    if g.pid not in (offer["a"], offer["b"]):
+        abort(404)  # somebody else's offer looks like no offer at all
+    try:
+        out = standby.answer(store, g.event_id, offer_id, g.pid, action == "accept", clock())
+    except (InvalidInput, Conflict) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("portal.home"))
+    data = store.load(g.event_id)
+    push_offers(data, [out.offer], "offer_update")
+    status = out.offer["status"]
+    if status == "confirmed":
+        push_changes(data, out.before, out.after, "Meet now: a standby meeting was agreed")
+        send_invites(store, data)
+        flash("It's a meeting: it is in your agenda now, with its video link.")
+    elif status == "open":
+        flash("Thanks: we are waiting for the other side to accept.")
+    elif status == "declined":
+        flash("Declined. We will not offer this meeting again in this slot.")
+    else:
+        flash(f"This offer is {status}{': ' + out.offer['note'] if out.offer.get('note') else ''}.", "error")
     return redirect(url_for("portal.home"))
 
 

@@ -37,11 +37,57 @@
     }
   }
 
+  const offers = document.getElementById("offers");
+  const offerList = document.getElementById("offer-list");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  function renderOffers(items) {
+    offerList.replaceChildren();
+    offers.hidden = !items.length;
+    for (const o of items) {
+      const li = el("li");
+      li.dataset.offer = o.id;
+      li.append(el("b", "", o.other), document.createTextNode(" "),
+        el("span", "muted", `${o.other_country} · ${o.percent}% match · ${o.time}, room ${o.room}`),
+        el("div", "small", o.reasons.join("; ")));
+      if (o.mine === "accepted") li.append(el("div", "small", `You accepted; waiting for ${o.other}.`));
+      else for (const [act, label] of [["accept", "Meet now"], ["decline", "No, thanks"]]) {
+        const form = el("form", "inline");
+        form.method = "post";
+        form.action = root.dataset.offerBase + o.id + "/" + act;
+        const token = el("input"); token.type = "hidden"; token.name = "csrf_token"; token.value = csrf;
+        const button = el("button", act === "accept" ? "primary" : "", label);
+        button.dataset.act = act;
+        form.append(token, button);
+        li.append(form);
+      }
+      offerList.append(li);
+    }
+  }
+
+  async function refreshOffers() {
+    const resp = await fetch(root.dataset.offersUrl, { headers: { Accept: "application/json" } });
+    if (resp.ok) renderOffers((await resp.json()).offers);
+  }
+
   const socket = io({ transports: ["websocket", "polling"], auth: { token: root.dataset.token } });
   socket.on("agenda_changed", async (msg) => {
     const resp = await fetch(root.dataset.agendaUrl, { headers: { Accept: "application/json" } });
     if (resp.ok) render((await resp.json()).agenda);
     banner.replaceChildren(el("b", "", msg.why + ": "), document.createTextNode(msg.changes.join(" · ")));
     banner.hidden = false;
+  });
+  socket.on("standby_offer", (o) => {
+    refreshOffers();
+    banner.replaceChildren(el("b", "", "Meet now: "),
+      document.createTextNode(`${o.other} is here and free (${o.percent}% match). Accept below to meet right away.`));
+    banner.hidden = false;
+  });
+  socket.on("offer_update", (o) => {
+    refreshOffers();
+    if (o.status === "declined") {
+      banner.replaceChildren(document.createTextNode(`The meet-now offer with ${o.other} was declined.`));
+      banner.hidden = false;
+    }
   });
 })();
