@@ -568,7 +568,7 @@ class Store:
                 row["id"] = db["offers"].insert(row).last_pk
                 self.audit(event_id, "standby_offer", actor="system", now=now,
                            detail={"offer": row["id"], "a": o["a"], "b": o["b"], "slot": row["slot_start"]})  # fmt: skip
-                out.append(self._offer(row))
+                out.append(self.offer(event_id, row["id"]))
         return out
 
     @staticmethod

@@ -127,7 +127,8 @@ class Listener:
         self.got: list[tuple[str, dict]] = []
         self.done = threading.Event()
         self.client = socketio.Client(reconnection=False)
-        for name in ("solve_progress", "solve_done", "agenda_changed", "schedule_changed", "watching", "error"):
+        for name in ("solve_progress", "solve_done", "agenda_changed", "schedule_changed", "watching", "error",
+                     "standby_offer", "offer_update", "offer_changed"):
             self.client.on(name, self._recorder(name))
         headers = {"Cookie": cookie} if cookie else {}
         self.client.connect(url, auth={"token": token} if token else None, headers=headers,

@@ -37,13 +37,15 @@ def seed_db(path: Path, docs: list[dict]) -> dict[str, dict[str, str]]:
 
 
 class Server:
-    def __init__(self, db: Path, solve_seconds: float = 3.0, now: str | None = None):
+    def __init__(self, db: Path, solve_seconds: float = 3.0, now: str | None = None,
+                 extra_env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "MATCHMAKING_SOLVE_TIME_LIMIT": str(solve_seconds),
                "MATCHMAKING_SECRET_KEY": "test-secret-not-for-production"}
         if now:
             env["MATCHMAKING_NOW"] = now  # the event clock, for a rehearsal of the live day
+        env.update(extra_env or {})
         self.log = (db.parent / f"server-{self.port}.log").open("w")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "run.py"), "--db", str(db), "serve", "--port", str(self.port)],

@@ -1,0 +1,303 @@
+"""The live day over a real server: standby "meet now", closed rooms, moves and late requests by
+hand, live settings, and one repair at a time. Real HTTP, real Socket.IO clients, real SQLite."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+
+from scheduler.formats import parse_event_document
+from scheduler.generator import generate_event
+from scheduler.matching import Scorer
+from scheduler.solver import SolverConfig, solve
+from scheduler.store import Store
+from scheduler.timegrid import allowed_map
+from tests.test_webapp import Listener
+from tests.webtools import Server, csrf_of, login, seed_db
+
+EV = "ops"
+LIVE = ("scheduled", "moved")
+
+
+@pytest.fixture(scope="module")
+def ops(tmp_path_factory):
+    doc = generate_event(60, seed=2, event_id=EV)
+    db = tmp_path_factory.mktemp("ops") / "ops.db"
+    tokens = seed_db(db, [doc])[EV]
+    data = parse_event_document(doc)
+    result = solve(data, config=SolverConfig(time_limit=3))
+    with Store(db) as s:
+        s.save_schedule(result.schedule)
+    slots = result.problem.slots
+    now = slots[3].start + timedelta(minutes=6)  # six minutes into the fourth slot
+    server = Server(db, now=now.isoformat(), extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    host, csrf = login(server.url, "hans")
+    yield {"server": server, "url": server.url, "tokens": tokens, "db": db, "data": data, "slots": slots,
+           "now": now, "running": slots[3], "host": host, "csrf": csrf}
+    server.stop()
+
+
+def meetings(ops):
+    with Store(ops["db"]) as s:
+        return s.meetings(EV)
+
+
+def version(ops) -> int:
+    page = ops["host"].get(ops["url"] + f"/events/{EV}/board").text
+    return int(re.search(r'id="schedule-version">(\d+)<', page).group(1))
+
+
+def flashes(page: str) -> list[str]:
+    return [html.unescape(x) for x in re.findall(r'class="flash (?:error|message)?[^"]*"[^>]*>([^<]*)<', page)]
+
+
+def wait_for(cond, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not cond():
+        time.sleep(0.1)
+    return cond()
+
+
+def post(ops, path, **data):
+    return ops["host"].post(ops["url"] + f"/events/{EV}/board" + path, data={"csrf_token": ops["csrf"], **data})
+
+
+def test_standby_meet_now_offered_accepted_by_both_and_pushed_to_exactly_those_concerned(ops):
+    data, url, tokens, running = ops["data"], ops["url"], ops["tokens"], ops["running"]
+    people = data.by_id()
+    now_meetings = [m for m in meetings(ops) if m.start == running.start and m.status in LIVE]
+    busy = {p for m in now_meetings for p in (m.a, m.b)}
+    allowed = allowed_map(data, ops["slots"])
+    load = {p.id: sum(p.id in (x.a, x.b) for x in meetings(ops) if x.status in (*LIVE, "held")) for p in data.participants}
+    free_tech = sorted(p.id for p in data.participants if p.id not in busy and p.kind == "tech"
+                       and running.index in allowed[p.id] and load[p.id] < p.cap(data.event))  # fmt: skip
+    scorer = Scorer(data)
+    met = {frozenset((m.a, m.b)) for m in meetings(ops)}
+
+    def trad(m):
+        return m.a if people[m.a].kind == "traditional" else m.b
+
+    # a meeting whose traditional side has somebody worth meeting among the free tech SMEs
+    m = next(m for m in now_meetings
+             if any(scorer.score(trad(m), p) > 0 and frozenset((trad(m), p)) not in met for p in free_tech))
+    waiting, missing = trad(m), (m.b if trad(m) == m.a else m.a)
+    bystander = next(x for x in now_meetings if x.id != m.id)
+    ears = {p: Listener(url, token=tokens[p]) for p in [waiting, missing, bystander.a, bystander.b, *free_tech]}
+    staff = Listener(url, cookie="; ".join(f"{c.name}={c.value}" for c in ops["host"].cookies), watch=EV)
+    time.sleep(0.5)
+    for p in free_tech:  # the host sees them in the waiting room
+        assert post(ops, f"/checkin/{p}").status_code == 200
+    assert not any(e.got for e in ears.values())  # nobody is waiting yet: no offers
+    portal = requests.Session()
+    page = portal.get(url + f"/p/{tokens[waiting]}").text
+    assert portal.post(url + f"/p/{tokens[waiting]}/checkin", data={"csrf_token": csrf_of(page)}).status_code == 200
+    assert wait_for(lambda: ears[waiting].got)
+    with Store(ops["db"]) as s:
+        [offer] = s.offers(EV, status="open")
+    partner = offer["b"]
+    assert offer["a"] == waiting and partner in free_tech and offer["replaces"] == [m.id]
+    assert offer["score"] > 0 and frozenset((waiting, partner)) not in met
+    # the best free match by score
+    assert offer["score"] == pytest.approx(max(scorer.score(waiting, p) for p in free_tech
+                                               if frozenset((waiting, p)) not in met), abs=1e-3)
+    assert wait_for(lambda: ears[partner].got)
+    time.sleep(0.3)
+    heard = {p for p, e in ears.items() if e.got}
+    assert heard == {waiting, partner}
+    assert ears[waiting].got[0][0] == "standby_offer" and ears[waiting].got[0][1]["other"] == people[partner].name
+    # each side sees it on their own page; nobody else can answer it
+    p2 = requests.Session()
+    other_page = p2.get(url + f"/p/{tokens[partner]}").text
+    assert "Meet now" in other_page and html.escape(people[waiting].name) in other_page
+    intruder = requests.Session()
+    ipage = intruder.get(url + f"/p/{tokens[bystander.a]}").text
+    assert intruder.post(url + f"/p/{tokens[bystander.a]}/offers/{offer['id']}/accept",
+                         data={"csrf_token": csrf_of(ipage)}).status_code == 404
+    for e in ears.values():
+        e.got.clear()
+    r = p2.post(url + f"/p/{tokens[partner]}/offers/{offer['id']}/accept", data={"csrf_token": csrf_of(other_page)})
+    assert "waiting for the other side" in r.text
+    assert wait_for(lambda: ears[waiting].got) and ears[waiting].got[0][0] == "offer_update"
+    version_before = version(ops)
+    page = portal.get(url + f"/p/{tokens[waiting]}").text
+    r = portal.post(url + f"/p/{tokens[waiting]}/offers/{offer['id']}/accept", data={"csrf_token": csrf_of(page)})
+    assert "It's a meeting" in html.unescape(r.text)
+    after = {x.id: x for x in meetings(ops)}
+    new = next(x for x in after.values() if {x.a, x.b} == {waiting, partner})
+    assert (new.start, new.status, new.room) == (running.start, "scheduled", m.room)
+    assert after[m.id].status == "no_show"
+    assert version(ops) == version_before + 1
+    assert wait_for(lambda: all(any(n == "agenda_changed" for n, _ in ears[p].got) for p in (waiting, partner, missing)))
+    time.sleep(0.3)
+    assert not ears[bystander.a].got and not ears[bystander.b].got
+    assert not any(ears[p].got for p in free_tech if p != partner)
+    assert "offer_changed" in staff.names() and "schedule_changed" in staff.names()
+    with Store(ops["db"]) as s:
+        sent = {(o["meeting_id"], o["participant_id"], o["method"]) for o in s.outbox(EV)}
+        assert (new.id, waiting, "REQUEST") in sent and (new.id, partner, "REQUEST") in sent
+        assert s.offer(EV, offer["id"])["status"] == "confirmed"
+    assert "confirmed" in ops["host"].get(url + f"/events/{EV}/board").text
+    # the new meeting is in both agendas, in each one's own zone
+    agenda = requests.get(url + f"/p/{tokens[partner]}/agenda.json").json()["agenda"]
+    assert any(a["id"] == new.id and a["status"] == "scheduled" for a in agenda)
+    for e in [*ears.values(), staff]:
+        e.client.disconnect()
+
+
+def test_live_settings_are_checked_and_turn_auto_repair_into_a_preview(ops):
+    bad = post(ops, "/settings", standby_minutes="99", auto_repair="1")
+    assert any("standby_minutes: must be a whole number from 0 to 24" in f for f in flashes(bad.text))
+    ok = post(ops, "/settings", standby_minutes="3")  # checkbox left empty: auto-repair off
+    assert "Settings saved." in flashes(ok.text)
+    with Store(ops["db"]) as s:
+        assert s.live_settings(EV) == {"auto_repair": False, "standby_minutes": 3, "closed_rooms": []}
+    m = next(x for x in meetings(ops) if x.start > ops["now"] + timedelta(hours=1) and x.status in LIVE)
+    r = post(ops, f"/meetings/{m.id}/no-show", version=version(ops), absent=m.a)
+    assert "Repair preview" in r.text  # marked, but the repair waits for the host
+    after = {x.id: x for x in meetings(ops)}
+    assert after[m.id].status == "no_show"
+    assert all(after[x.id].status == x.status for x in meetings(ops) if x.id != m.id)
+    post(ops, "/settings", standby_minutes="5", auto_repair="1")
+
+
+def _apply_preview(ops, preview_html: str):
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                             preview_html.split('id="apply-repair"')[0].rsplit("<form", 1)[1]))
+    return ops["host"].post(ops["url"] + f"/events/{EV}/board/apply", data={k: html.unescape(v) for k, v in fields.items()})
+
+
+def test_closing_a_room_relocates_its_meetings_and_tells_only_their_people(ops):
+    url, tokens, now = ops["url"], ops["tokens"], ops["now"]
+    before = meetings(ops)
+    future = [m for m in before if m.start > now and m.status in LIVE]
+    room = max({m.room for m in future}, key=lambda r: sum(m.room == r for m in future))
+    inside = [m for m in future if m.room == room]
+    touched = {p for m in inside for p in (m.a, m.b)}
+    others = sorted({p for m in future for p in (m.a, m.b)} - touched)[:6]
+    ears = {p: Listener(url, token=tokens[p]) for p in sorted(touched)[:6] + others}
+    time.sleep(0.5)
+    preview = post(ops, "/rooms/close", room=str(room))
+    assert "Repair preview" in preview.text and f"room {room} closes" in preview.text
+    assert meetings(ops) == before  # a preview changes nothing
+    r = _apply_preview(ops, preview.text)
+    assert any(f.startswith("Applied:") for f in flashes(r.text)), flashes(r.text)
+    after = meetings(ops)
+    assert not [m for m in after if m.start > now and m.status in LIVE and m.room == room]
+    past = lambda ms: sorted((m for m in ms if m.start <= now), key=lambda m: m.id)  # noqa: E731
+    assert past(after) == past(before)
+    with Store(ops["db"]) as s:
+        assert s.live_settings(EV)["closed_rooms"] == [room]
+    changed = {p for m in after for p in (m.a, m.b)
+               if any(b.id == m.id and (b.start, b.room, b.status) != (m.start, m.room, m.status) for b in before)}
+    time.sleep(1.0)
+    assert {p for p, e in ears.items() if e.got} == changed & set(ears)
+    # only meetings of people who had a meeting in the closed room may change (a chain of moves
+    # can free a slot for them); everybody else's day is left alone
+    changed_meetings = [m for m in after if any(b.id == m.id and (b.start, b.room, b.status) != (m.start, m.room, m.status)
+                                                for b in before)]  # fmt: skip
+    assert changed_meetings and all({m.a, m.b} & touched for m in changed_meetings)
+    # a closed room cannot be chosen by hand either; reopening it frees it again
+    m = next(x for x in after if x.start > now and x.status in LIVE)
+    slot = next(s.index for s in ops["slots"] if s.start == m.start)
+    r = post(ops, "/move", meeting=m.id, slot=str(slot), room=str(room), version=version(ops))
+    assert f"room: room {room} is closed" in flashes(r.text)
+    post(ops, f"/rooms/{room}/open")
+    with Store(ops["db"]) as s:
+        assert s.live_settings(EV)["closed_rooms"] == []
+    for e in ears.values():
+        e.client.disconnect()
+
+
+def test_moving_by_hand_checks_the_target_and_tells_both(ops):
+    url, tokens, now, data, slots = ops["url"], ops["tokens"], ops["now"], ops["data"], ops["slots"]
+    allowed = allowed_map(data, slots)
+    current = meetings(ops)
+    live = [x for x in current if x.status in LIVE]
+
+    def free_target(m):
+        for s in slots:
+            if s.start <= now or s.start == m.start or not {s.index} <= allowed[m.a] & allowed[m.b]:
+                continue
+            if not any({x.a, x.b} & {m.a, m.b} for x in live if x.start == s.start):
+                return s
+        return None
+
+    m = next(x for x in live if x.start > now and free_target(x))
+    target = free_target(m)
+    taken = next((x for x in live if x.start == target.start), None)
+    if taken is not None:
+        r = post(ops, "/move", meeting=m.id, slot=str(target.index), room=str(taken.room), version=version(ops))
+        assert f"room: room {taken.room} is taken by {taken.id} in that slot" in flashes(r.text)
+    r = post(ops, "/move", meeting=m.id, slot="0", room="", version=version(ops))
+    assert "slot: only meetings and slots that have not started can be moved" in flashes(r.text)
+    a, b = Listener(url, token=tokens[m.a]), Listener(url, token=tokens[m.b])
+    time.sleep(0.4)
+    r = post(ops, "/move", meeting=m.id, slot=str(target.index), room="", version=version(ops))
+    assert "Meeting moved; both participants were told." in flashes(r.text)
+    moved = next(x for x in meetings(ops) if x.id == m.id)
+    assert (moved.start, moved.status) == (target.start, "moved") and moved.version == m.version + 1
+    assert wait_for(lambda: a.got and b.got)
+    assert "moved from" in a.got[0][1]["changes"][0]
+    # a stale board is refused
+    r = post(ops, "/move", meeting=m.id, slot=str(target.index), room="", version="1")
+    assert any("changed meanwhile" in f for f in flashes(r.text))
+    a.client.disconnect()
+    b.client.disconnect()
+
+
+def test_a_late_request_is_previewed_then_placed_and_imposed(ops):
+    data, now, slots = ops["data"], ops["now"], ops["slots"]
+    allowed = allowed_map(data, slots)
+    live = [x for x in meetings(ops) if x.status in LIVE or x.status == "held"]
+    count = {p.id: sum(p.id in (x.a, x.b) for x in live) for p in data.participants}
+    asked = {frozenset((r.sender, r.receiver)) for r in data.requests}
+
+    def common_free(t, s):
+        return [x for x in slots if x.start > now and {x.index} <= allowed[t] & allowed[s]
+                and not any({y.a, y.b} & {t, s} for y in live if y.start == x.start)]
+
+    pairs = [(t.id, s.id) for t in data.participants if t.kind == "traditional"
+             for s in data.participants if s.kind == "tech"
+             if frozenset((t.id, s.id)) not in asked and count[t.id] < t.cap(data.event)
+             and count[s.id] < s.cap(data.event) and common_free(t.id, s.id)]
+    t, s = min(pairs, key=lambda p: (count[p[0]] + count[p[1]], p))
+    same = next(p.id for p in data.participants if p.kind == "traditional" and p.id != t)
+    r = post(ops, "/late-request", **{"from": t, "to": same, "priority": "1"})
+    assert any("both traditional SMEs" in f for f in flashes(r.text))
+    preview = post(ops, "/late-request", **{"from": t, "to": s, "priority": "1"})
+    assert "Repair preview" in preview.text and "late request" in preview.text
+    r = _apply_preview(ops, preview.text)
+    assert any(f.startswith("Applied: 1 meetings added") or f.startswith("Applied:") for f in flashes(r.text))
+    placed = [x for x in meetings(ops) if {x.a, x.b} == {t, s} and x.status in LIVE]
+    assert len(placed) == 1 and placed[0].start > now
+    with Store(ops["db"]) as st:
+        states = {(x.request.sender, x.request.receiver): x.request.status for x in st.request_states(EV)}
+    assert states[(t, s)] == "imposed"
+
+
+def test_one_repair_at_a_time_and_nothing_changes_when_refused(ops):
+    now = ops["now"]
+    m = next(x for x in meetings(ops) if x.start > now and x.status in LIVE)
+    preview = post(ops, "/absence", participant=m.a, mode="gone")
+    assert "Repair preview" in preview.text
+    before, v = meetings(ops), version(ops)
+    with Store(ops["db"]) as s:
+        assert s.start_solve(EV)  # somebody else's repair (or a solve) is running
+        try:
+            r = _apply_preview(ops, preview.text)
+            assert any("Another repair or a schedule solve is running" in f for f in flashes(r.text))
+            assert meetings(ops) == before and version(ops) == v
+        finally:
+            s.end_solve(EV)
+    r = _apply_preview(ops, preview.text)
+    assert any(f.startswith("Applied:") for f in flashes(r.text)), flashes(r.text)
+    assert version(ops) == v + 1
+    # undo brings the schedule back exactly as it was before the repair
+    post(ops, "/undo", version=str(v + 1))
+    key = lambda x: (x.id, x.start, x.room, x.status)  # noqa: E731
+    assert sorted(map(key, meetings(ops))) == sorted(map(key, before))
