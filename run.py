@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -348,15 +349,31 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 @command("serve")
 def cmd_serve(args: argparse.Namespace) -> int:
-    serve(str(args.db or default_path()), args.host, args.port)
+    serve(str(args.db or default_path()), args.host, args.port, _event_clock(args.now))
     return 0
 
 
-def serve(db: str, host: str, port: int) -> None:
+def _event_clock(text: str | None) -> str | None:
+    """Check --now: an ISO instant with its UTC offset, e.g. 2027-03-26T09:36:00+01:00."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--now: {text!r} is not an ISO date and time (e.g. 2027-03-26T09:36:00+01:00)") from None
+    if at.tzinfo is None:
+        raise InvalidInput(f"--now: {text!r} needs its UTC offset (e.g. +01:00 or Z)")
+    return at.isoformat()
+
+
+def serve(db: str, host: str, port: int, now: str | None = None) -> None:
     from webapp import create_app
     from webapp.extensions import socketio
 
-    app = create_app({"DATABASE": db, "BASE_URL": f"http://{host}:{port}"})
+    config = {"DATABASE": db, "BASE_URL": f"http://{host}:{port}"}
+    if now:
+        config["NOW"] = now  # a rehearsal: the event clock stands at this instant
+    app = create_app(config)
     from webapp.live import start_ticker
 
     start_ticker(app)  # standby "meet now" offers as slots run
@@ -416,9 +433,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                   key=lambda p: (not p.timezone.startswith(far), p.id))  # show a far-away zone first
     for p in trad[:2] + [p for p in data.participants if p.kind == "tech"][:1]:
         out.print(f"Participant link for {p.name} ({p.timezone}): {base}/p/{tokens[p.id]}")
+    first = build_slots(data.event)[0].start + timedelta(minutes=6)
+    out.print(f"Host board: {base}/events/demo/board   (to rehearse the live day, serve with the event clock "
+              f"in a running slot: .venv/bin/python run.py --db {db_path} serve --now {first.isoformat()})")
     if args.no_serve:
         return 0
-    serve(str(db_path), args.host, args.port)
+    serve(str(db_path), args.host, args.port, _event_clock(args.now))
     return 0
 
 
@@ -541,6 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=5000)
     d.add_argument("--no-serve", action="store_true", help="stop after solving; do not start the web app")
+    d.add_argument("--now", help="serve with the event clock at this ISO instant (rehearse the host board)")
 
     sm = sub.add_parser("simulate", help="play the event day with random no-shows, rebalancing as it goes")
     sm.add_argument("--event", required=True)
@@ -556,6 +577,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the web app for a stored database")
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=5000)
+    sv.add_argument("--now", help="rehearse the live day: the event clock stands at this ISO instant "
+                                  "(e.g. 2027-03-26T09:36:00+01:00); default: real time")
     return p
 
 

@@ -80,3 +80,63 @@ def test_pages_render_for_people(browser_world):
     expect(page.get_by_role("heading", name="Kibbutz Analytics")).to_be_visible()
     assert re.search(r"your times are in\s+Asia/Jerusalem", page.inner_text("body"))
     page.screenshot(path=str(ARTIFACTS / "participant-laptop.png"), full_page=True)
+
+
+def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
+    """A partner is missing six minutes into a slot: the one waiting and a free, checked-in match
+    both get a 'Meet now' offer live, accept it from their phones, and find the meeting in their agenda."""
+    from datetime import timedelta
+
+    from scheduler.formats import parse_event_document
+    from scheduler.generator import generate_event
+    from scheduler.solver import SolverConfig, solve
+    from scheduler.store import Store
+    from tests.test_live_ops import standby_scene
+
+    _, _, browser = browser_world
+    doc = generate_event(60, seed=2, event_id="live-phone")
+    db = tmp_path / "phone.db"
+    tokens = seed_db(db, [doc])["live-phone"]
+    data = parse_event_document(doc)
+    result = solve(data, config=SolverConfig(time_limit=3))
+    running = result.problem.slots[3]
+    with Store(db) as s:
+        s.save_schedule(result.schedule)
+        m, waiting, missing, free_tech = standby_scene(data, s.meetings("live-phone"), result.problem.slots, running)
+        for p in free_tech:
+            s.check_in("live-phone", p, by="host")
+    people = data.by_id()
+    server = Server(db, now=(running.start + timedelta(minutes=6)).isoformat(),
+                    extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    try:
+        phone = {"viewport": {"width": 390, "height": 844}}
+        me = browser.new_context(**phone).new_page()
+        me.goto(server.url + f"/p/{tokens[waiting]}")
+        expect(me.locator("#offers")).to_be_hidden()
+        me.click("#checkin")  # "I'm here": my partner is not, so a match is looked for at once
+        expect(me.locator("#offers")).to_be_visible()
+        with Store(db) as s:
+            [offer] = s.offers("live-phone", status="open")
+        partner = offer["b"]
+        expect(me.locator("#offer-list")).to_contain_text(people[partner].name)
+        me.wait_for_timeout(700)  # let the socket join its room
+
+        them = browser.new_context(**phone).new_page()
+        them.goto(server.url + f"/p/{tokens[partner]}")
+        expect(them.locator("#offer-list")).to_contain_text(people[waiting].name)
+        them.wait_for_timeout(700)
+        them.click("#offer-list button[data-act=accept]")
+        expect(them.locator("#offer-list")).to_contain_text("waiting for")
+
+        # no reload on my side: the update arrives over the socket and I accept
+        expect(me.locator("#changes")).to_be_hidden()
+        me.locator("#offer-list button[data-act=accept]").click()
+        expect(me.locator(".flash").first).to_contain_text("It's a meeting")
+        expect(me.locator("#agenda")).to_contain_text(people[partner].name)
+        me.screenshot(path=str(ARTIFACTS / "meet-now-phone.png"), full_page=True)
+        banner = them.locator("#changes")
+        expect(banner).to_be_visible(timeout=2_000)
+        expect(banner).to_contain_text("standby meeting was agreed")
+        expect(them.locator("#agenda")).to_contain_text(people[waiting].name)
+    finally:
+        server.stop()

@@ -67,25 +67,34 @@ def post(ops, path, **data):
     return ops["host"].post(ops["url"] + f"/events/{EV}/board" + path, data={"csrf_token": ops["csrf"], **data})
 
 
-def test_standby_meet_now_offered_accepted_by_both_and_pushed_to_exactly_those_concerned(ops):
-    data, url, tokens, running = ops["data"], ops["url"], ops["tokens"], ops["running"]
+def standby_scene(data, schedule, slots, running):
+    """A meeting of the running slot whose traditional side could meet one of the free tech SMEs
+    (available then, below their cap, a positive match score, not met yet); the free tech SMEs."""
     people = data.by_id()
-    now_meetings = [m for m in meetings(ops) if m.start == running.start and m.status in LIVE]
+    now_meetings = [m for m in schedule if m.start == running.start and m.status in LIVE]
     busy = {p for m in now_meetings for p in (m.a, m.b)}
-    allowed = allowed_map(data, ops["slots"])
-    load = {p.id: sum(p.id in (x.a, x.b) for x in meetings(ops) if x.status in (*LIVE, "held")) for p in data.participants}
+    allowed = allowed_map(data, slots)
+    load = {p.id: sum(p.id in (x.a, x.b) for x in schedule if x.status in (*LIVE, "held")) for p in data.participants}
     free_tech = sorted(p.id for p in data.participants if p.id not in busy and p.kind == "tech"
                        and running.index in allowed[p.id] and load[p.id] < p.cap(data.event))  # fmt: skip
     scorer = Scorer(data)
-    met = {frozenset((m.a, m.b)) for m in meetings(ops)}
+    met = {frozenset((m.a, m.b)) for m in schedule}
 
     def trad(m):
         return m.a if people[m.a].kind == "traditional" else m.b
 
-    # a meeting whose traditional side has somebody worth meeting among the free tech SMEs
     m = next(m for m in now_meetings
              if any(scorer.score(trad(m), p) > 0 and frozenset((trad(m), p)) not in met for p in free_tech))
-    waiting, missing = trad(m), (m.b if trad(m) == m.a else m.a)
+    return m, trad(m), (m.b if trad(m) == m.a else m.a), free_tech
+
+
+def test_standby_meet_now_offered_accepted_by_both_and_pushed_to_exactly_those_concerned(ops):
+    data, url, tokens, running = ops["data"], ops["url"], ops["tokens"], ops["running"]
+    people = data.by_id()
+    m, waiting, missing, free_tech = standby_scene(data, meetings(ops), ops["slots"], running)
+    scorer = Scorer(data)
+    met = {frozenset((x.a, x.b)) for x in meetings(ops)}
+    now_meetings = [x for x in meetings(ops) if x.start == running.start and x.status in LIVE]
     bystander = next(x for x in now_meetings if x.id != m.id)
     ears = {p: Listener(url, token=tokens[p]) for p in [waiting, missing, bystander.a, bystander.b, *free_tech]}
     staff = Listener(url, cookie="; ".join(f"{c.name}={c.value}" for c in ops["host"].cookies), watch=EV)
@@ -137,6 +146,8 @@ def test_standby_meet_now_offered_accepted_by_both_and_pushed_to_exactly_those_c
     assert not ears[bystander.a].got and not ears[bystander.b].got
     assert not any(ears[p].got for p in free_tech if p != partner)
     assert "offer_changed" in staff.names() and "schedule_changed" in staff.names()
+    diff = next(d for n, d in staff.got if n == "schedule_changed")  # the staff room gets the diff
+    assert {(c["kind"], c["meeting"]) for c in diff["changes"]} == {("added", new.id), ("cancelled", m.id)}
     with Store(ops["db"]) as s:
         sent = {(o["meeting_id"], o["participant_id"], o["method"]) for o in s.outbox(EV)}
         assert (new.id, waiting, "REQUEST") in sent and (new.id, partner, "REQUEST") in sent

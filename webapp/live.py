@@ -80,7 +80,16 @@ def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting]
     for pid, cs in changes.items():
         socketio.emit("agenda_changed", {"why": why, "changes": [describe(c, pid, data) for c in cs]},
                       to=participant_room(data.event.id, pid))  # fmt: skip
-    socketio.emit("schedule_changed", {"why": why, "participants": sorted(changes)}, to=f"event:{data.event.id}")
+    seen: dict[str, dict] = {}
+    for cs in changes.values():
+        for c in cs:
+            m = c.meeting
+            seen[m.id] = {"kind": c.kind, "meeting": m.id, "a": m.a, "b": m.b, "start": m.start.isoformat(),
+                          "room": m.room, "status": m.status,
+                          "was": None if c.before is None else {"start": c.before.start.isoformat(),
+                                                                "room": c.before.room}}  # fmt: skip
+    socketio.emit("schedule_changed", {"why": why, "participants": sorted(changes),
+                                       "changes": [seen[k] for k in sorted(seen)]}, to=f"event:{data.event.id}")  # fmt: skip
     return set(changes)
 
 

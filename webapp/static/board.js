@@ -13,7 +13,11 @@
     banner.replaceChildren(document.createTextNode(text + " "), link);
     banner.hidden = false;
   }
-  socket.on("schedule_changed", (msg) =>
-    tell(`${msg.why}: ${msg.participants.length} participants affected.`));
+  socket.on("schedule_changed", (msg) => {
+    const counts = {};
+    for (const c of msg.changes || []) counts[c.kind] = (counts[c.kind] || 0) + 1;
+    const what = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ");
+    tell(`${msg.why}: ${what || "no meeting changed"}; ${msg.participants.length} participants affected.`);
+  });
   socket.on("offer_changed", (msg) => tell(`Standby offer ${msg.id} is ${msg.status}.`));
 })();

@@ -26,7 +26,9 @@
         el("div", "small", a.other_offers));
       const info = el("div", "small");
       if (a.status === "cancelled") info.append(el("span", "tag st-cancelled", "cancelled"));
+      else if (a.status === "no_show") info.append(el("span", "tag st-no_show", "missed"));
       else {
+        if (a.status === "held") info.append(el("span", "tag st-held", "held"), " · ");
         info.append(document.createTextNode("Room " + a.room));
         if (a.video) { const v = el("a", "", "join video"); v.href = a.video; v.rel = "noreferrer"; info.append(" · ", v); }
       }
