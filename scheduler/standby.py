@@ -118,13 +118,26 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
     return out
 
 
+def arrived(meetings: Iterable[Meeting], offer: dict[str, Any], checked: set[str]) -> str | None:
+    """The missing partner the offer replaces who has checked in since, if any."""
+    for m in meetings:
+        if m.id in offer["replaces"]:
+            for p in (m.a, m.b):
+                if p not in (offer["a"], offer["b"]) and p in checked:
+                    return p
+    return None
+
+
 def confirm(data: EventData, meetings: Iterable[Meeting], offer: dict[str, Any], now: datetime,
-            closed_rooms: Iterable[int] = ()) -> tuple[Meeting, ...]:
+            closed_rooms: Iterable[int] = (), checked: set[str] | None = None) -> tuple[Meeting, ...]:
     """Return the schedule with the offer turned into a meeting; Conflict when it no longer fits."""
     meetings = tuple(meetings)
     if now >= offer["slot_end"]:
         raise Conflict("the slot of this offer is over")
     a, b = offer["a"], offer["b"]
+    late = arrived(meetings, offer, checked or set())
+    if late is not None:
+        raise Conflict(f"{data.by_id()[late].name} has arrived for the planned meeting")
     replaced = {mid for mid in offer["replaces"]}
     out = []
     for m in meetings:
@@ -162,17 +175,23 @@ class Answer:
     after: tuple[Meeting, ...] = ()  # empty unless the offer became a meeting
 
 
-def scan(store, event_id: str, now: datetime) -> list[dict[str, Any]]:
-    """Expire offers whose slot is over and make new ones; return the new offers."""
+def scan(store, event_id: str, now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Close offers that can no longer happen, make new ones; return (new, closed)."""
     with store.write():
+        meetings = store.meetings(event_id)
+        checked = store.checked_in(event_id)
+        closed = []
         for o in store.offers(event_id, status="open"):
             if o["slot_end"] <= now:
-                store.set_offer(event_id, o["id"], now, status="expired")
+                closed.append(store.set_offer(event_id, o["id"], now, status="expired", note="its slot is over"))
+            elif (who := arrived(meetings, o, checked)) is not None:
+                closed.append(store.set_offer(event_id, o["id"], now, status="void",
+                                              note=f"{who} arrived for the planned meeting"))  # fmt: skip
         settings = store.live_settings(event_id)
         data = store.load(event_id)
-        offers = propose(data, store.meetings(event_id), store.checked_in(event_id), now,
-                         settings["standby_minutes"], store.offers(event_id), settings["closed_rooms"])  # fmt: skip
-        return store.add_offers(event_id, offers, now) if offers else []
+        offers = propose(data, meetings, checked, now, settings["standby_minutes"], store.offers(event_id),
+                         settings["closed_rooms"])  # fmt: skip
+        return (store.add_offers(event_id, offers, now) if offers else []), closed
 
 
 def answer(store, event_id: str, offer_id: int, pid: str, accept: bool, now: datetime) -> Answer:
@@ -194,7 +213,8 @@ def answer(store, event_id: str, offer_id: int, pid: str, accept: bool, now: dat
         data = store.load(event_id)
         before = store.meetings(event_id)
         try:
-            after = confirm(data, before, offer, now, store.live_settings(event_id)["closed_rooms"])
+            after = confirm(data, before, offer, now, store.live_settings(event_id)["closed_rooms"],
+                            store.checked_in(event_id))  # fmt: skip
         except Conflict as exc:
             return Answer(store.set_offer(event_id, offer_id, now, actor=pid, status="void", note=str(exc)))
         store.save_schedule(Schedule(event_id, after), actor=pid, now=now,

@@ -138,5 +138,16 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
         expect(banner).to_be_visible(timeout=2_000)
         expect(banner).to_contain_text("standby meeting was agreed")
         expect(them.locator("#agenda")).to_contain_text(people[waiting].name)
+
+        # the host's board shows the agreed standby meeting in the running slot
+        host = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        host.goto(server.url + "/login")
+        host.fill("input[name=username]", "hans")
+        host.fill("input[name=password]", PASSWORD)
+        host.click("button[type=submit]")
+        host.goto(server.url + "/events/live-phone/board")
+        expect(host.locator("#standby")).to_contain_text("confirmed")
+        expect(host.locator("tr.now").first).to_be_visible()
+        host.screenshot(path=str(ARTIFACTS / "host-board.png"))
     finally:
         server.stop()

@@ -77,8 +77,8 @@ def test_offer_answers_through_the_store_one_transaction_each(tmp_path):
         s.save_schedule(Schedule(data.event.id, (m,)))
         for p in ("t1", "s2"):
             s.check_in(data.event.id, p, by=p)
-        [offer] = standby.scan(s, data.event.id, now)
-        assert standby.scan(s, data.event.id, now) == []  # idempotent while the offer is open
+        [offer], _ = standby.scan(s, data.event.id, now)
+        assert standby.scan(s, data.event.id, now) == ([], [])  # idempotent while the offer is open
         with pytest.raises(Exception, match="not addressed to s3"):
             standby.answer(s, data.event.id, offer["id"], "s3", True, now)
         first = standby.answer(s, data.event.id, offer["id"], "s2", True, now)
@@ -107,12 +107,12 @@ def test_a_decline_ends_the_offer_and_the_next_scan_tries_someone_else(tmp_path)
         s.save_schedule(Schedule(data.event.id, (m,)))
         for p in ("t1", "s2", "s4"):
             s.check_in(data.event.id, p, by=p)
-        [offer] = standby.scan(s, data.event.id, now)
+        [offer], _ = standby.scan(s, data.event.id, now)
         assert offer["b"] == "s2"  # same needs matched, and a shared sector
         before = s.meetings(data.event.id)
         out = standby.answer(s, data.event.id, offer["id"], "s2", False, now)
         assert out.offer["status"] == "declined" and s.meetings(data.event.id) == before
-        [again] = standby.scan(s, data.event.id, now)
+        [again], _ = standby.scan(s, data.event.id, now)
         assert (again["a"], again["b"]) == ("t1", "s4")
         # an offer whose slot is over expires instead of turning into a meeting
         late = standby.answer(s, data.event.id, again["id"], "s4", True, slot.end)
@@ -153,3 +153,46 @@ def test_a_late_request_is_placed_in_a_free_common_slot():
     plan = rebalance(late, r.schedule.meetings, now, wanted=[("s2", "t1")])
     assert [(m.a, m.b) for m in plan.added] == [("s2", "t1")]
     assert plan.added[0].start > now and plan.moved == () and plan.cancelled == ()
+
+
+def test_an_offer_is_void_when_the_missing_partner_arrives_after_all(tmp_path):
+    data, slot, m = world()
+    now = slot.start + timedelta(minutes=6)
+    with Store(tmp_path / "s.db") as s:
+        s.save_event(data)
+        s.save_schedule(Schedule(data.event.id, (m,)))
+        for p in ("t1", "s2"):
+            s.check_in(data.event.id, p, by=p)
+        [offer], _ = standby.scan(s, data.event.id, now)
+        standby.answer(s, data.event.id, offer["id"], "s2", True, now)
+        s.check_in(data.event.id, "s1", by="s1")  # the planned partner turns up after all
+        with pytest.raises(Conflict, match="s1 SME has arrived"):
+            standby.confirm(data, s.meetings(data.event.id), offer, now, checked=s.checked_in(data.event.id))
+        out = standby.answer(s, data.event.id, offer["id"], "t1", True, now)
+        assert out.offer["status"] == "void" and "arrived" in out.offer["note"]
+        assert {x.id: x.status for x in s.meetings(data.event.id)} == {"m-s1-t1": "scheduled"}
+        # and a scan closes such offers by itself
+        s2 = standby.scan(s, data.event.id, now)
+        assert s2 == ([], [])
+
+
+def test_a_scan_closes_open_offers_when_the_partner_arrives_or_the_slot_ends(tmp_path):
+    data, slot, m = world()
+    now = slot.start + timedelta(minutes=6)
+    with Store(tmp_path / "s.db") as s:
+        s.save_event(data)
+        s.save_schedule(Schedule(data.event.id, (m,)))
+        for p in ("t1", "s2"):
+            s.check_in(data.event.id, p, by=p)
+        [offer], _ = standby.scan(s, data.event.id, now)
+        s.check_in(data.event.id, "s1", by="host")
+        new, closed = standby.scan(s, data.event.id, now)
+        assert new == [] and [(o["id"], o["status"]) for o in closed] == [(offer["id"], "void")]
+    with Store(tmp_path / "t.db") as s:
+        s.save_event(data)
+        s.save_schedule(Schedule(data.event.id, (m,)))
+        for p in ("t1", "s2"):
+            s.check_in(data.event.id, p, by=p)
+        [offer], _ = standby.scan(s, data.event.id, now)
+        new, closed = standby.scan(s, data.event.id, slot.end)
+        assert new == [] and [(o["id"], o["status"]) for o in closed] == [(offer["id"], "expired")]

@@ -53,9 +53,11 @@ def offer_standby(store, event_id: str) -> list[dict]:
     """Make the standby offers due now and push them; return them."""
     from scheduler import standby
 
-    new = standby.scan(store, event_id, clock())
-    if new:
-        push_offers(store.load(event_id), new)
+    new, closed = standby.scan(store, event_id, clock())
+    if new or closed:
+        data = store.load(event_id)
+        push_offers(data, new)
+        push_offers(data, closed, "offer_update")
     return new
 
 

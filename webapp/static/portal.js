@@ -87,9 +87,10 @@
   });
   socket.on("offer_update", (o) => {
     refreshOffers();
-    if (o.status === "declined") {
-      banner.replaceChildren(document.createTextNode(`The meet-now offer with ${o.other} was declined.`));
-      banner.hidden = false;
-    }
+    let text = null;
+    if (o.status === "declined") text = `The meet-now offer with ${o.other} was declined.`;
+    else if (o.status === "void" || o.status === "expired")
+      text = `The meet-now offer with ${o.other} is no longer possible` + (o.note ? `: ${o.note}.` : ".");
+    if (text) { banner.replaceChildren(document.createTextNode(text)); banner.hidden = false; }
   });
 })();
