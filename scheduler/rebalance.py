@@ -55,12 +55,15 @@ class Plan:
 
 def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absences: Iterable[Absence] = (),
               config: RebalanceConfig | None = None, *, closed_rooms: Iterable[int] = (),
-              wanted: Iterable[tuple[str, str]] = (), problem: SchedProblem | None = None) -> Plan:
+              wanted: Iterable[tuple[str, str]] = (), lost: Iterable[str] = (),
+              problem: SchedProblem | None = None) -> Plan:
     """Return the repaired schedule from ``now`` on, and what changed.
 
     ``closed_rooms`` are virtual rooms that can no longer be used from now on: their
     meetings take a free room in the same slot when there is one, else move or go.
     ``wanted`` are pairs to place if at all possible (a late request a host adds).
+    ``lost`` are participants who lost a meeting without being away (a cancellation):
+    they are refilled first, like the partners of an absent participant.
     ``problem`` is ``build_problem(data, scores=False)`` when the caller already has it.
     """
     cfg = config or RebalanceConfig()
@@ -90,11 +93,14 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
                 fixed.append(m)  # a pair nobody asks for any more (an organiser's): left as it is
             else:
                 existing[k] = m
-    met = {_key(m.a, m.b) for m in fixed}
+    # a pair whose meeting was missed (no-show) may meet later in the day, e.g. after a late
+    # arrival; a pair that met, or whose meeting was called off, is not placed again
+    met = {_key(m.a, m.b) for m in fixed if m.status != "no_show"}
     hit = [*existing.values(), *(m for m in meetings if m.status == "no_show")]
     losers = {m.b if m.a == a.participant else m.a
               for a in absences for m in hit if a.participant in (m.a, m.b)}  # fmt: skip
     losers |= {p for k in wanted for p in k}  # a late request is placed like a rescue
+    losers |= set(lost)  # e.g. both sides of a meeting cancelled today
     absent = {a.participant for a in absences}
     # meetings in a room closing from now on must find another room (or slot)
     evicted = {p for m in existing.values() if m.room in closed for p in (m.a, m.b)}
@@ -185,7 +191,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # keep what still can be kept
         chosen = {k: slot_of_start[m.start] for k, m in existing.items()
                   if (k, slot_of_start[m.start]) in x}  # fmt: skip
-    new = _with_rooms(prob, fixed, existing, chosen, closed)
+    new = _with_rooms(prob, fixed, existing, chosen, closed, meetings)
     before = {m.id: m for m in meetings}
     changes = diff(meetings, new)
     added = tuple(m for m in new if m.id not in before or before[m.id].status not in LIVE and m.status in LIVE)
@@ -195,7 +201,22 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started)
 
 
-def _with_rooms(prob, fixed, existing, chosen, closed) -> tuple[Meeting, ...]:
+def fresh_id(base: str, meetings: Iterable[Meeting]) -> str:
+    """``base``, unless a missed (no-show) meeting keeps that id: then ``base-2``, ``base-3``, ...
+
+    The record of a missed meeting stays for the event's report; a meeting called off
+    earlier (cancelled) is the same meeting coming back and keeps its id."""
+    ids = {m.id for m in meetings}
+    kept = {m.id for m in meetings if m.status == "no_show"}
+    if base not in kept:
+        return base
+    n = 2
+    while f"{base}-{n}" in ids and f"{base}-{n}" in kept:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _with_rooms(prob, fixed, existing, chosen, closed, meetings) -> tuple[Meeting, ...]:
     out = list(fixed)
     taken: dict[int, set[int]] = defaultdict(set)
     slot_of_start = {s.start: s.index for s in prob.slots}
@@ -218,7 +239,7 @@ def _with_rooms(prob, fixed, existing, chosen, closed) -> tuple[Meeting, ...]:
             old = existing[k]
             out.append(Meeting(old.id, old.a, old.b, s.start, s.end, room, "moved", old.locked, old.version))
         else:
-            out.append(Meeting(meeting_id(pr), pr.a, pr.b, s.start, s.end, room))
+            out.append(Meeting(fresh_id(meeting_id(pr), meetings), pr.a, pr.b, s.start, s.end, room))
     for k, m in existing.items():
         if k not in chosen:
             out.append(Meeting(m.id, m.a, m.b, m.start, m.end, m.room, "cancelled", m.locked, m.version))

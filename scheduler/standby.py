@@ -20,6 +20,7 @@ from .errors import Conflict, InvalidInput
 from .matching import Scorer
 from .model import EventData, Meeting, Schedule
 from .problem import _key
+from .rebalance import fresh_id
 from .timegrid import Slot, allowed_map, build_slots
 
 OPEN_STATES = ("scheduled", "moved")
@@ -158,7 +159,7 @@ def confirm(data: EventData, meetings: Iterable[Meeting], offer: dict[str, Any],
     if room is None:
         raise Conflict("no virtual room is free in this slot")
     x, y = _key(a, b)
-    mid = f"m-{x}-{y}"
+    mid = fresh_id(f"m-{x}-{y}", out)
     new = Meeting(mid, x, y, offer["slot_start"], offer["slot_end"], room, "scheduled")
     out = [m for m in out if m.id != mid]  # an earlier cancelled meeting of the same pair is replaced
     out.append(new)
@@ -219,6 +220,7 @@ def answer(store, event_id: str, offer_id: int, pid: str, accept: bool, now: dat
             return Answer(store.set_offer(event_id, offer_id, now, actor=pid, status="void", note=str(exc)))
         store.save_schedule(Schedule(event_id, after), actor=pid, now=now,
                             detail={"action": "standby", "offer": offer_id, "a": offer["a"], "b": offer["b"]})  # fmt: skip
-        x, y = _key(offer["a"], offer["b"])
-        offer = store.set_offer(event_id, offer_id, now, actor=pid, status="confirmed", meeting_id=f"m-{x}-{y}")
+        [made] = [m for m in after if m.start == offer["slot_start"] and {m.a, m.b} == {offer["a"], offer["b"]}
+                  and m.status == "scheduled"]  # fmt: skip
+        offer = store.set_offer(event_id, offer_id, now, actor=pid, status="confirmed", meeting_id=made.id)
         return Answer(offer, before, store.meetings(event_id))

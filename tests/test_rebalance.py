@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from scheduler.formats import parse_event_document
 from scheduler.generator import generate_event
 from scheduler.model import Schedule
@@ -123,3 +125,34 @@ def test_undo_restores_the_previous_schedule_exactly(tmp_path):
         key = lambda x: (x.id, x.a, x.b, x.start, x.end, x.room, x.status, x.locked)  # noqa: E731
         assert sorted(map(key, after)) == sorted(map(key, before))
         assert all(a.version >= b.version for a, b in zip(sorted(after, key=key), sorted(before, key=key), strict=True))
+
+
+def test_a_late_arrival_gets_the_missed_meeting_back_later_and_the_no_show_stays_on_record():
+    from dataclasses import replace
+
+    sessions = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
+    data = build([person("t1"), person("s1"), person("s2")], [("t1", "s1", 1)], rooms=2, sessions=sessions)
+    r = solve(data, config=SolverConfig(time_limit=2))
+    [m] = r.schedule.meetings
+    missed = replace(m, status="no_show")
+    plan = rebalance(data, (missed,), m.start, [Absence("s1", until=m.end)])
+    [again] = plan.added
+    assert (again.a, again.b, again.id) == ("s1", "t1", "m-s1-t1-2") and again.start >= m.end
+    assert missed in plan.meetings  # the missed meeting stays in the day's record
+    assert validate(r.problem, Schedule(data.event.id, plan.meetings)) == []
+
+
+def test_a_cancelled_meeting_frees_both_sides_for_a_rescue():
+    from dataclasses import replace
+
+    sessions = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
+    data = build([person("t1", max_meetings=1), person("s1"), person("s2")],
+                 [("t1", "s1", 1), ("t1", "s2", 3)], rooms=2, sessions=sessions)
+    r = solve(data, config=SolverConfig(time_limit=2))
+    [m] = r.schedule.meetings
+    assert {m.a, m.b} == {"s1", "t1"}
+    cancelled = replace(m, status="cancelled")
+    slots = r.problem.slots
+    plan = rebalance(data, (cancelled,), slots[0].start - timedelta(hours=1), lost=[m.a, m.b])
+    assert [(x.a, x.b) for x in plan.added] == [("s2", "t1")]  # t1's cap is free again; s1-t1 is not redone
+    assert validate(r.problem, Schedule(data.event.id, plan.meetings)) == []

@@ -81,10 +81,14 @@ def mark(event_id, meeting_id, action):
     new = store.meetings(event_id)
     _notify(store, data, old, new, f"A host marked a meeting {status.replace('_', '-')}")
     flash(f"Meeting marked {status.replace('_', ' ')}.")
+    repair = None
     if status == "no_show" and absent:
+        repair = Repair(absences=(Absence(absent),))
+    elif status == "cancelled" and m.start > now():  # both sides lost a meeting still to come
+        repair = Repair(lost=(m.a, m.b))
+    if repair is not None:
         auto = store.live_settings(event_id)["auto_repair"]
-        return _plan(event_id, Repair(absences=(Absence(absent),)), apply=auto,
-                     expected=store.schedule_version(event_id))  # fmt: skip
+        return _plan(event_id, repair, apply=auto, expected=store.schedule_version(event_id))
     return _back(event_id)
 
 
@@ -95,6 +99,7 @@ class Repair:
     absences: tuple[Absence, ...] = ()
     close_room: int | None = None
     late: tuple[str, str, int] | None = None  # (from, to, priority)
+    lost: tuple[str, ...] = ()  # people whose meeting was cancelled: refill their day first
 
     @classmethod
     def from_form(cls, form) -> Repair:
@@ -102,7 +107,7 @@ class Repair:
                          for p, u in zip(form.getlist("participant"), form.getlist("until"), strict=False))  # fmt: skip
         room = form.get("close_room")
         late = (form["late_from"], form["late_to"], int(form.get("late_priority", "1"))) if form.get("late_from") else None
-        return cls(absences, int(room) if room else None, late)
+        return cls(absences, int(room) if room else None, late, tuple(form.getlist("lost")))
 
     def hidden(self) -> list[tuple[str, str]]:
         out = []
@@ -112,6 +117,7 @@ class Repair:
             out.append(("close_room", str(self.close_room)))
         if self.late:
             out += [("late_from", self.late[0]), ("late_to", self.late[1]), ("late_priority", str(self.late[2]))]
+        out += [("lost", p) for p in self.lost]
         return out
 
     def describe(self, people, tz: str) -> str:
@@ -122,6 +128,9 @@ class Repair:
             parts.append(f"room {self.close_room} closes")
         if self.late:
             parts.append(f"late request {people[self.late[0]].name} → {people[self.late[1]].name}")
+        if self.lost:
+            parts.append(f"a meeting of {' and '.join(people[p].name for p in self.lost if p in people)} "
+                         "was cancelled")  # fmt: skip
         return "; ".join(parts)
 
 
@@ -158,9 +167,9 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     data = store.load(event_id)
     people = data.by_id()
     settings = store.live_settings(event_id)
-    for a in repair.absences:
-        if a.participant not in people:
-            flash(f"participant: unknown participant {a.participant!r}", "error")
+    for pid in [a.participant for a in repair.absences] + list(repair.lost):
+        if pid not in people:
+            flash(f"participant: unknown participant {pid!r}", "error")
             return _back(event_id)
     if repair.close_room is not None and not 1 <= repair.close_room <= data.event.rooms:
         flash(f"room: must be between 1 and {data.event.rooms}", "error")
@@ -174,7 +183,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     wanted = [repair.late[:2]] if repair.late else []
     if not apply:
         plan = rebalance(live_data, store.meetings(event_id), now(), repair.absences, closed_rooms=closed,
-                         wanted=wanted)  # fmt: skip
+                         wanted=wanted, lost=repair.lost)  # fmt: skip
         return render_template("preview.html", ev=data.event, plan=plan, people=people, what=repair.describe(
             people, data.event.timezone), hidden=repair.hidden(), version=store.schedule_version(event_id),
             tz=data.event.timezone, to_local=to_local)  # fmt: skip
@@ -184,7 +193,8 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     try:
         meetings = store.meetings(event_id)
         version = store.schedule_version(event_id) if expected is None else expected
-        plan = rebalance(live_data, meetings, now(), repair.absences, closed_rooms=closed, wanted=wanted)
+        plan = rebalance(live_data, meetings, now(), repair.absences, closed_rooms=closed, wanted=wanted,
+                         lost=repair.lost)  # fmt: skip
         actor = current_user()["username"]
         with store.write():
             if repair.late:
@@ -193,7 +203,8 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                 store.set_live_settings(event_id, actor=actor, closed_rooms=closed)
             store.save_schedule(Schedule(event_id, plan.meetings), actor=actor, expected_version=version,
                                 detail={"action": "rebalance", "absent": [a.participant for a in repair.absences],
-                                        "closed_rooms": closed, "late": list(repair.late or ())})  # fmt: skip
+                                        "closed_rooms": closed, "late": list(repair.late or ()),
+                                        "lost": list(repair.lost)})  # fmt: skip
     except (Conflict, InvalidInput) as exc:
         flash(str(exc) + " Nothing was changed; the board below is fresh.", "error")
         return _back(event_id)
