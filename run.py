@@ -385,20 +385,26 @@ def serve(db: str, host: str, port: int, now: str | None = None) -> None:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from scheduler.simulate import compare
 
+    for flag, value in (("--no-show-rate", args.no_show_rate), ("--cancel-rate", args.cancel_rate)):
+        if not 0 <= value < 1:
+            raise InvalidInput(f"{flag}: must be a share from 0 to below 1, e.g. 0.2 (got {value})")
     with open_store(args) as store:
         data = store.load(args.event)
         meetings = store.meetings(args.event)
     if not meetings:
         raise InvalidInput(f"event {args.event!r} has no schedule yet: run 'solve --event {args.event}' first")
-    rep = compare(data, meetings, args.no_show_rate, args.seed)
-    table = Table("slot", "start (UTC)", "no-shows", "rebalance s", "meetings rescued", "others moved")
+    rep = compare(data, meetings, args.no_show_rate, args.seed, cancel_rate=args.cancel_rate,
+                  waitlist=args.waitlist)  # fmt: skip
+    table = Table("slot", "start (UTC)", "no-shows", "called off", "meet now", "rebalance s", "meetings rescued",
+                  "others moved")  # fmt: skip
     for s in rep.slots:
-        table.add_row(str(s.slot), f"{s.start:%a %H:%M}", str(s.no_shows),
+        table.add_row(str(s.slot), f"{s.start:%a %H:%M}", str(s.no_shows), str(s.cancelled), str(s.meet_now),
                       "" if s.rebalance_seconds is None else f"{s.rebalance_seconds:.2f}",
                       str(s.rescued), str(s.moved_others))  # fmt: skip
     out.print(table)
-    out.print(f"meetings held: {rep.held_with} with rebalancing, {rep.held_without} without "
-              f"({rep.gain:+.1%}); {rep.scheduled} were scheduled; median rebalance {rep.median_rebalance:.2f} s")
+    out.print(f"meetings held: {rep.held_with} with repairs and meet-now, {rep.held_without} without "
+              f"({rep.gain:+.1%}); {rep.scheduled} were scheduled; {rep.rescued} rescue meetings placed, "
+              f"{rep.meet_now} meet-now meetings held; median rebalance {rep.median_rebalance:.2f} s")
     return 0
 
 
@@ -567,6 +573,11 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--event", required=True)
     sm.add_argument("--no-show-rate", type=float, default=0.2)
     sm.add_argument("--seed", type=int, default=0)
+    sm.add_argument("--cancel-rate", type=float, default=0.05,
+                    help="share of meetings called off two slots ahead (default 0.05)")
+    sm.add_argument("--waitlist", type=int, default=3, metavar="K",
+                    help="each traditional SME's top-K recommendations wait for a freed slot, as after "
+                         "'recommend --write -k K' (default 3; 0: only the stored requests)")
 
     u = sub.add_parser("user", help="manage organiser and host accounts")
     u.add_argument("action", choices=("add",))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
 from scheduler.store import Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE
 from tests.test_formats import FIVE_MESSAGES, five_mistakes
 
 
@@ -126,3 +127,16 @@ def test_invites_twice_sends_nothing_new(tmp_path):
     second = run("--db", str(db), "invites", "--event", "ai4trad-2027", "--send", "--outbox-dir", str(folder))
     assert "queued 0 new messages; delivered 0" in second.stdout
     assert len(list(folder.glob("*.eml"))) == 22
+
+
+def test_simulate_prints_the_day_and_checks_its_rates(tmp_path):
+    db = tmp_path / "sim.db"
+    assert run("--db", str(db), "import", str(SAMPLE)).returncode == 0
+    assert run("--db", str(db), "solve", "--event", "ai4trad-2027", "--time-limit", "3").returncode == 0
+    r = run("--db", str(db), "simulate", "--event", "ai4trad-2027", "--no-show-rate", "0.3", "--seed", "2")
+    assert r.returncode == 0, r.stderr
+    assert "meet now" in r.stdout and "called off" in r.stdout
+    held = re.search(r"meetings held: (\d+) with repairs and meet-now, (\d+) without", r.stdout)
+    assert held and int(held.group(1)) >= int(held.group(2))
+    bad = run("--db", str(db), "simulate", "--event", "ai4trad-2027", "--no-show-rate", "1.5", check=False)
+    assert bad.returncode != 0 and "--no-show-rate: must be a share from 0 to below 1" in bad.stderr
