@@ -440,8 +440,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for p in trad[:2] + [p for p in data.participants if p.kind == "tech"][:1]:
         out.print(f"Participant link for {p.name} ({p.timezone}): {base}/p/{tokens[p.id]}")
     first = build_slots(data.event)[0].start + timedelta(minutes=6)
-    out.print(f"Host board: {base}/events/demo/board   (to rehearse the live day, serve with the event clock "
-              f"in a running slot: .venv/bin/python run.py --db {db_path} serve --now {first.isoformat()})")
+    out.print(f"Host board: {base}/events/demo/board")
+    out.print(f"To rehearse the live day (event clock in a running slot): "
+              f".venv/bin/python run.py --db {db_path} serve --now {first.isoformat()}", soft_wrap=True)
     if args.no_serve:
         return 0
     serve(str(db_path), args.host, args.port, _event_clock(args.now))
