@@ -12,11 +12,12 @@ from scheduler.solver import SolverConfig, solve
 from scheduler.validate import validate
 from tests.builders import build, person
 
+SESSIONS = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
+
 
 def test_a_no_show_frees_a_rescue_meeting_with_a_compatible_free_partner():
-    sessions = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
     data = build([person("t1", max_meetings=1), person("s1"), person("s2")],
-                 [("t1", "s1", 1), ("t1", "s2", 2)], rooms=2, sessions=sessions)
+                 [("t1", "s1", 1), ("t1", "s2", 2)], rooms=2, sessions=SESSIONS)
     r = solve(data, config=SolverConfig(time_limit=2))
     [m] = r.schedule.meetings
     assert {m.a, m.b} == {"s1", "t1"}
@@ -132,8 +133,7 @@ def test_undo_restores_the_previous_schedule_exactly(tmp_path):
 def test_a_late_arrival_gets_the_missed_meeting_back_later_and_the_no_show_stays_on_record():
     from dataclasses import replace
 
-    sessions = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
-    data = build([person("t1"), person("s1"), person("s2")], [("t1", "s1", 1)], rooms=2, sessions=sessions)
+    data = build([person("t1"), person("s1"), person("s2")], [("t1", "s1", 1)], rooms=2, sessions=SESSIONS)
     r = solve(data, config=SolverConfig(time_limit=2))
     [m] = r.schedule.meetings
     missed = replace(m, status="no_show")
@@ -147,9 +147,8 @@ def test_a_late_arrival_gets_the_missed_meeting_back_later_and_the_no_show_stays
 def test_a_cancelled_meeting_frees_both_sides_for_a_rescue():
     from dataclasses import replace
 
-    sessions = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
     data = build([person("t1", max_meetings=1), person("s1"), person("s2")],
-                 [("t1", "s1", 1), ("t1", "s2", 3)], rooms=2, sessions=sessions)
+                 [("t1", "s1", 1), ("t1", "s2", 3)], rooms=2, sessions=SESSIONS)
     r = solve(data, config=SolverConfig(time_limit=2))
     [m] = r.schedule.meetings
     assert {m.a, m.b} == {"s1", "t1"}

@@ -33,6 +33,16 @@ def world():
     return data, slot, m
 
 
+def stored(path, data, m, here=("t1", "s2")) -> Store:
+    """The world in a real SQLite file, with ``here`` checked in; the caller closes it."""
+    s = Store(path)
+    s.save_event(data)
+    s.save_schedule(Schedule(data.event.id, (m,)))
+    for p in here:
+        s.check_in(data.event.id, p, by=p)
+    return s
+
+
 def test_the_one_left_waiting_is_offered_the_best_free_checked_in_partner():
     data, slot, m = world()
     early = slot.start + timedelta(minutes=2)
@@ -72,11 +82,7 @@ def test_an_accepted_offer_becomes_a_valid_meeting_and_the_missed_one_a_no_show(
 def test_offer_answers_through_the_store_one_transaction_each(tmp_path):
     data, slot, m = world()
     now = slot.start + timedelta(minutes=6)
-    with Store(tmp_path / "s.db") as s:
-        s.save_event(data)
-        s.save_schedule(Schedule(data.event.id, (m,)))
-        for p in ("t1", "s2"):
-            s.check_in(data.event.id, p, by=p)
+    with stored(tmp_path / "s.db", data, m) as s:
         [offer], _ = standby.scan(s, data.event.id, now)
         assert standby.scan(s, data.event.id, now) == ([], [])  # idempotent while the offer is open
         with pytest.raises(Exception, match="not addressed to s3"):
@@ -87,8 +93,8 @@ def test_offer_answers_through_the_store_one_transaction_each(tmp_path):
         done = standby.answer(s, data.event.id, offer["id"], "t1", True, now)
         assert done.offer["status"] == "confirmed" and done.offer["meeting_id"] == "m-s2-t1"
         assert s.schedule_version(data.event.id) == version + 1
-        stored = {x.id: x.status for x in s.meetings(data.event.id)}
-        assert stored == {"m-s1-t1": "no_show", "m-s2-t1": "scheduled"}
+        statuses = {x.id: x.status for x in s.meetings(data.event.id)}
+        assert statuses == {"m-s1-t1": "no_show", "m-s2-t1": "scheduled"}
         assert any(a["detail"].get("action") == "standby" for a in s.audit_log(data.event.id))
         with pytest.raises(Conflict, match="confirmed already"):
             standby.answer(s, data.event.id, offer["id"], "t1", False, now)
@@ -102,11 +108,7 @@ def test_a_decline_ends_the_offer_and_the_next_scan_tries_someone_else(tmp_path)
     now = slot.start + timedelta(minutes=6)
     extra = person("s4", offers=["AI"])
     data = build([*(p for p in _docs(data)), extra], [("t1", "s1", 1)], rooms=2, sessions=SESSIONS)
-    with Store(tmp_path / "s.db") as s:
-        s.save_event(data)
-        s.save_schedule(Schedule(data.event.id, (m,)))
-        for p in ("t1", "s2", "s4"):
-            s.check_in(data.event.id, p, by=p)
+    with stored(tmp_path / "s.db", data, m, here=("t1", "s2", "s4")) as s:
         [offer], _ = standby.scan(s, data.event.id, now)
         assert offer["b"] == "s2"  # same needs matched, and a shared sector
         before = s.meetings(data.event.id)
@@ -158,11 +160,7 @@ def test_a_late_request_is_placed_in_a_free_common_slot():
 def test_an_offer_is_void_when_the_missing_partner_arrives_after_all(tmp_path):
     data, slot, m = world()
     now = slot.start + timedelta(minutes=6)
-    with Store(tmp_path / "s.db") as s:
-        s.save_event(data)
-        s.save_schedule(Schedule(data.event.id, (m,)))
-        for p in ("t1", "s2"):
-            s.check_in(data.event.id, p, by=p)
+    with stored(tmp_path / "s.db", data, m) as s:
         [offer], _ = standby.scan(s, data.event.id, now)
         standby.answer(s, data.event.id, offer["id"], "s2", True, now)
         s.check_in(data.event.id, "s1", by="s1")  # the planned partner turns up after all
@@ -179,20 +177,12 @@ def test_an_offer_is_void_when_the_missing_partner_arrives_after_all(tmp_path):
 def test_a_scan_closes_open_offers_when_the_partner_arrives_or_the_slot_ends(tmp_path):
     data, slot, m = world()
     now = slot.start + timedelta(minutes=6)
-    with Store(tmp_path / "s.db") as s:
-        s.save_event(data)
-        s.save_schedule(Schedule(data.event.id, (m,)))
-        for p in ("t1", "s2"):
-            s.check_in(data.event.id, p, by=p)
+    with stored(tmp_path / "s.db", data, m) as s:
         [offer], _ = standby.scan(s, data.event.id, now)
         s.check_in(data.event.id, "s1", by="host")
         new, closed = standby.scan(s, data.event.id, now)
         assert new == [] and [(o["id"], o["status"]) for o in closed] == [(offer["id"], "void")]
-    with Store(tmp_path / "t.db") as s:
-        s.save_event(data)
-        s.save_schedule(Schedule(data.event.id, (m,)))
-        for p in ("t1", "s2"):
-            s.check_in(data.event.id, p, by=p)
+    with stored(tmp_path / "t.db", data, m) as s:
         [offer], _ = standby.scan(s, data.event.id, now)
         new, closed = standby.scan(s, data.event.id, slot.end)
         assert new == [] and [(o["id"], o["status"]) for o in closed] == [(offer["id"], "expired")]
