@@ -96,7 +96,10 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     # a pair whose meeting was missed (no-show) may meet later in the day, e.g. after a late
     # arrival; a pair that met, or whose meeting was called off, is not placed again
     met = {_key(m.a, m.b) for m in fixed if m.status != "no_show"}
-    hit = [*existing.values(), *(m for m in meetings if m.status == "no_show")]
+    # who lost a meeting: partners of the absent in meetings still to come, and in no-shows of
+    # the last two slots that started (older ones were repaired when they happened)
+    recent = {prob.slots[t].start for t in sorted(frozen)[-2:]}
+    hit = [*existing.values(), *(m for m in meetings if m.status == "no_show" and m.start in recent)]
     losers = {m.b if m.a == a.participant else m.a
               for a in absences for m in hit if a.participant in (m.a, m.b)}  # fmt: skip
     losers |= {p for k in wanted for p in k}  # a late request is placed like a rescue
