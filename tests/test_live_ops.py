@@ -312,3 +312,18 @@ def test_one_repair_at_a_time_and_nothing_changes_when_refused(ops):
     post(ops, "/undo", version=str(v + 1))
     key = lambda x: (x.id, x.start, x.room, x.status)  # noqa: E731
     assert sorted(map(key, meetings(ops))) == sorted(map(key, before))
+
+
+def test_the_board_shows_the_day_being_run_and_every_day_on_request(ops):
+    from scheduler.timegrid import to_local
+
+    tz = ops["data"].event.timezone
+    today = to_local(ops["now"], tz).date()
+    other = [m for m in meetings(ops) if to_local(m.start, tz).date() != today]
+    ours = [m for m in meetings(ops) if to_local(m.start, tz).date() == today]
+    assert other and ours  # the generated event runs over several days
+    page = ops["host"].get(ops["url"] + f"/events/{EV}/board").text
+    rows = set(re.findall(r'<tr class="[^"]*" data-meeting="([^"]+)"', page))
+    assert rows == {m.id for m in ours}
+    everything = ops["host"].get(ops["url"] + f"/events/{EV}/board?all=1").text
+    assert set(re.findall(r'<tr class="[^"]*" data-meeting="([^"]+)"', everything)) == {m.id for m in meetings(ops)}

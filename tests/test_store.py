@@ -109,3 +109,19 @@ def test_unknown_event(store):
 def test_database_path_from_environment(tmp_path):
     assert default_path({"MATCHMAKING_DB": str(tmp_path / "x.db")}) == tmp_path / "x.db"
     assert str(default_path({})) == "data/matchmaking.db"
+
+
+def test_a_schedule_write_that_fails_half_way_leaves_the_previous_schedule(store, sample_doc):
+    """The repair's write deletes the old rows before inserting the new ones; if it dies in
+    between (here: the new schedule names a participant that does not exist), nothing changed."""
+    store.save_event(formats.parse_event_document(sample_doc))
+    t0 = datetime(2027, 3, 26, 8, tzinfo=UTC)
+    m = Meeting("m-0001", "t-001", "s-001", t0, t0.replace(minute=25), 1)
+    store.save_schedule(Schedule("ai4trad-2027", (m,)))
+    state = lambda: (store.meetings("ai4trad-2027"), store.schedule_version("ai4trad-2027"),  # noqa: E731
+                     store.counts(), store.db["snapshots"].count)
+    before = state()
+    ghost = Meeting("m-0002", "t-001", "s-999", t0, t0.replace(minute=25), 2)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_schedule(Schedule("ai4trad-2027", (m, ghost)), expected_version=1)
+    assert state() == before  # no snapshot or audit record of the failed write either

@@ -45,13 +45,19 @@ def board(event_id):
         ms = sorted((m for m in meetings if m.start == s.start), key=lambda m: m.room)
         rows.append({"slot": s, "label": to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M"),
                      "meetings": ms, "current": s.index == current, "past": s.end <= t})  # fmt: skip
+    today = to_local(t, data.event.timezone).date()
+    on_today = [r for r in rows if to_local(r["slot"].start, data.event.timezone).date() == today]
+    whole = bool(request.args.get("all")) or not on_today
+    if not whole:
+        rows = on_today  # the day being run; ?all=1 shows every day
     upcoming = [m for m in meetings if m.start > t and m.status in ("scheduled", "moved")]
     future = [(s.index, to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M")) for s in slots if s.start > t]
     offers = [o for o in store.offers(event_id) if current is not None and o["slot_start"] == slots[current].start]
     return render_template("board.html", ev=data.event, rows=rows, people=people, now=t,
                            checked=store.checked_in(event_id), version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
-                           offers=offers, tz=data.event.timezone, to_local=to_local)  # fmt: skip
+                           offers=offers, tz=data.event.timezone, to_local=to_local, whole=whole,
+                           has_today=bool(on_today))  # fmt: skip
 
 
 @bp.post("/meetings/<meeting_id>/<action>")
