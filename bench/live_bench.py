@@ -18,7 +18,6 @@ from rich.table import Table  # noqa: E402
 from scheduler import standby  # noqa: E402
 from scheduler.formats import parse_event_document  # noqa: E402
 from scheduler.generator import generate_event  # noqa: E402
-from scheduler.problem import build_problem  # noqa: E402
 from scheduler.rebalance import Absence, rebalance  # noqa: E402
 from scheduler.simulate import compare, with_standby  # noqa: E402
 from scheduler.solver import SolverConfig, solve  # noqa: E402
@@ -29,14 +28,13 @@ def single_no_shows(data, r, samples: int = 9) -> tuple[float, int, float]:
     median rescue meetings added."""
     slots = r.problem.slots
     waitlisted = with_standby(data)  # as after 'recommend --write -k 3'
-    prob = build_problem(waitlisted, scores=False)  # the server keeps it between repairs
     times, worst, rescued = [], 0, []
     for i in range(samples):
         cut = 2 + i * (len(slots) - 4) // samples
         m = next(x for x in r.schedule.meetings if x.start == slots[cut].start)
         # the host marks m.a absent in the running slot: the meeting is a no-show, m.a is gone
         day = [replace(x, status="no_show") if x.id == m.id else x for x in r.schedule.meetings]
-        plan = rebalance(waitlisted, day, slots[cut].start, [Absence(m.a)], problem=prob)
+        plan = rebalance(waitlisted, day, slots[cut].start, [Absence(m.a)])  # as the board: problem built each time
         partners = {x.b if x.a == m.a else x.a for x in r.schedule.meetings if m.a in (x.a, x.b)} | {m.a}
         worst = max(worst, sum(1 for b, _ in plan.moved if not {b.a, b.b} & partners))
         times.append(plan.seconds)
