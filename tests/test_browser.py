@@ -149,5 +149,11 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
         expect(host.locator("#standby")).to_contain_text("confirmed")
         expect(host.locator("tr.now").first).to_be_visible()
         host.screenshot(path=str(ARTIFACTS / "host-board.png"))
+        # finding someone on a busy board
+        rows = host.locator("#board-table tbody tr")
+        total = rows.count()
+        host.fill("#board-filter", people[partner].name)
+        expect(host.locator("#board-table tbody tr:visible").first).to_contain_text(people[partner].name)
+        assert 0 < host.locator("#board-table tbody tr:visible").count() < total
     finally:
         server.stop()

@@ -4,6 +4,13 @@
   const page = document.getElementById("event-page");
   const banner = document.getElementById("board-changes");
   if (!page || !banner) return;
+  const filter = document.getElementById("board-filter");
+  if (filter) filter.addEventListener("input", () => {
+    const q = filter.value.toLowerCase();
+    document.querySelectorAll("#board-table tbody tr").forEach((tr) => {
+      tr.hidden = q !== "" && !tr.textContent.toLowerCase().includes(q);
+    });
+  });
   const socket = io({ transports: ["websocket", "polling"] });
   socket.on("connect", () => socket.emit("watch", { event: page.dataset.event }));
   function tell(text) {
