@@ -68,24 +68,19 @@ def mark(event_id, meeting_id, action):
         flash(f"action: unknown action {action!r}", "error")
         return _back(event_id)
     store = get_store()
-    data = store.load(event_id)
-    old = store.meetings(event_id)
     absent = request.form.get("absent")
-    m = next((x for x in old if x.id == meeting_id), None)
+    m = next((x for x in store.meetings(event_id) if x.id == meeting_id), None)
     if m is None:
         flash(f"meeting: no meeting {meeting_id!r} in this event", "error")
         return _back(event_id)
     if absent and absent not in (m.a, m.b):
         flash(f"absent: {absent!r} is not in meeting {meeting_id}", "error")
         return _back(event_id)
-    try:
-        store.update_meeting(event_id, meeting_id, actor=current_user()["username"], status=status,
-                             expected_version=_version(), reason=f"marked {status}")  # fmt: skip
-    except Conflict as exc:
-        flash(str(exc) + " The board below is fresh.", "error")
-        return _back(event_id)
-    new = store.meetings(event_id)
-    _notify(store, data, old, new, f"A host marked a meeting {status.replace('_', '-')}")
+    refused = _change(event_id, f"A host marked a meeting {status.replace('_', '-')}", lambda actor, version:
+                      store.update_meeting(event_id, meeting_id, actor=actor, status=status,
+                                           expected_version=version, reason=f"marked {status}"))  # fmt: skip
+    if refused:
+        return refused
     flash(f"Meeting marked {status.replace('_', ' ')}.")
     repair = None
     if status == "no_show" and absent:
@@ -323,13 +318,11 @@ def move(event_id):
         flash(problem, "error")
         return _back(event_id)
     s = slots[slot_index]
-    try:
-        store.update_meeting(event_id, m.id, actor=current_user()["username"], start=s.start, end=s.end,
-                             room=room, expected_version=_version(), reason="moved by hand on the host board")  # fmt: skip
-    except Conflict as exc:
-        flash(str(exc) + " The board below is fresh.", "error")
-        return _back(event_id)
-    _notify(store, data, old, store.meetings(event_id), "A host moved a meeting")
+    refused = _change(event_id, "A host moved a meeting", lambda actor, version:
+                      store.update_meeting(event_id, m.id, actor=actor, start=s.start, end=s.end, room=room,
+                                           expected_version=version, reason="moved by hand on the host board"))  # fmt: skip
+    if refused:
+        return refused
     flash("Meeting moved; both participants were told.")
     return _back(event_id)
 
@@ -364,14 +357,10 @@ def standby_now(event_id):
 @staff_required("organiser", "host")
 def undo(event_id):
     store = get_store()
-    data = store.load(event_id)
-    old = store.meetings(event_id)
-    try:
-        store.undo(event_id, actor=current_user()["username"], expected_version=_version())
-    except Conflict as exc:
-        flash(str(exc), "error")
-        return _back(event_id)
-    _notify(store, data, old, store.meetings(event_id), "A host undid the last change")
+    refused = _change(event_id, "A host undid the last change",
+                      lambda actor, version: store.undo(event_id, actor=actor, expected_version=version))
+    if refused:
+        return refused
     flash("The last change was undone.")
     return _back(event_id)
 
@@ -385,6 +374,21 @@ def checkin(event_id, pid):
     store.check_in(event_id, pid, by=current_user()["username"])
     offer_standby(store, event_id)
     return _back(event_id)
+
+
+def _change(event_id: str, why: str, change):
+    """Run ``change(actor, expected_version)`` (one transaction in the store), then tell exactly
+    the affected; on a conflict say so and return the response showing the fresh board."""
+    store = get_store()
+    data = store.load(event_id)
+    old = store.meetings(event_id)
+    try:
+        change(current_user()["username"], _version())
+    except Conflict as exc:
+        flash(str(exc) + " The board below is fresh.", "error")
+        return _back(event_id)
+    _notify(store, data, old, store.meetings(event_id), why)
+    return None
 
 
 def _version() -> int | None:
