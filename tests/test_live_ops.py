@@ -283,7 +283,7 @@ def test_a_late_request_is_previewed_then_placed_and_imposed(ops):
     preview = post(ops, "/late-request", **{"from": t, "to": s, "priority": "1"})
     assert "Repair preview" in preview.text and "late request" in preview.text
     r = _apply_preview(ops, preview.text)
-    assert any(f.startswith("Applied: 1 meetings added") or f.startswith("Applied:") for f in flashes(r.text))
+    assert any(f.startswith("Applied:") for f in flashes(r.text)), flashes(r.text)
     placed = [x for x in meetings(ops) if {x.a, x.b} == {t, s} and x.status in LIVE]
     assert len(placed) == 1 and placed[0].start > now
     with Store(ops["db"]) as st:
