@@ -442,7 +442,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     first = build_slots(data.event)[0].start + timedelta(minutes=6)
     out.print(f"Host board: {base}/events/demo/board")
     out.print(f"To rehearse the live day (event clock in a running slot): "
-              f".venv/bin/python run.py --db {db_path} serve --now {first.isoformat()}", soft_wrap=True)
+              f".venv/bin/python run.py --db {db_path} serve --now {first.isoformat()}"
+              + (f" --port {args.port}" if args.port != 5000 else ""), soft_wrap=True)
     if args.no_serve:
         return 0
     serve(str(db_path), args.host, args.port, _event_clock(args.now))

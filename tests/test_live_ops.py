@@ -327,3 +327,28 @@ def test_the_board_shows_the_day_being_run_and_every_day_on_request(ops):
     assert rows == {m.id for m in ours}
     everything = ops["host"].get(ops["url"] + f"/events/{EV}/board?all=1").text
     assert set(re.findall(r'<tr class="[^"]*" data-meeting="([^"]+)"', everything)) == {m.id for m in meetings(ops)}
+
+
+def test_the_running_slot_is_counted_on_the_board_and_marked_now_on_each_portal(ops):
+    with Store(ops["db"]) as s:
+        checked = s.checked_in(EV)
+    running = [m for m in meetings(ops) if m.start == ops["running"].start]
+    open_ = [m for m in running if m.status in LIVE]
+    here = [(m.a in checked) + (m.b in checked) for m in open_]
+    want = {"meetings": len(running), "both here": here.count(2), "one waiting": here.count(1),
+            "nobody yet": here.count(0), "held": sum(m.status == "held" for m in running),
+            "no-show": sum(m.status == "no_show" for m in running),
+            "cancelled": sum(m.status == "cancelled" for m in running)}  # fmt: skip
+    page = ops["host"].get(ops["url"] + f"/events/{EV}/board").text
+    shown = {label: int(n) for label, n in re.findall(r'data-count="([^"]+)"><b>(\d+)</b>', page)}
+    assert shown == {k: n for k, n in want.items() if n or k == "meetings"}
+    assert re.search(r'<tr class="now [^"]*" data-meeting="[^"]+" id="now">', page)  # the "jump to" target
+    # a participant of the running slot sees that meeting as "now", the earlier ones as over
+    m = open_[0]
+    agenda = requests.get(ops["url"] + f"/p/{ops['tokens'][m.a]}/agenda.json").json()["agenda"]
+    phases = {a["id"]: a["phase"] for a in agenda}
+    assert phases[m.id] == "now"
+    mine = [x for x in meetings(ops) if m.a in (x.a, x.b)]
+    assert all(phases[x.id] == "past" for x in mine if x.end <= ops["now"])
+    upcoming = sorted((x for x in mine if x.start > ops["now"] and x.status in LIVE), key=lambda x: x.start)
+    assert [i for i, p in phases.items() if p == "next"] == [x.id for x in upcoming[:1]]

@@ -53,11 +53,30 @@ def board(event_id):
     upcoming = [m for m in meetings if m.start > t and m.status in ("scheduled", "moved")]
     future = [(s.index, to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M")) for s in slots if s.start > t]
     offers = [o for o in store.offers(event_id) if current is not None and o["slot_start"] == slots[current].start]
+    checked = store.checked_in(event_id)
+    running = _running_summary([m for m in meetings if current is not None and m.start == slots[current].start],
+                               checked)  # fmt: skip
     return render_template("board.html", ev=data.event, rows=rows, people=people, now=t,
-                           checked=store.checked_in(event_id), version=store.schedule_version(event_id),
+                           checked=checked, running=running, version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
                            offers=offers, tz=data.event.timezone, to_local=to_local, whole=whole,
                            has_today=bool(on_today))  # fmt: skip
+
+
+def _running_summary(meetings, checked: set[str]) -> dict[str, int] | None:
+    """Count the running slot's meetings by where they stand: what a host scans first."""
+    if not meetings:
+        return None
+    out = {"meetings": 0, "both here": 0, "one waiting": 0, "nobody yet": 0, "held": 0, "no-show": 0,
+           "cancelled": 0}  # fmt: skip
+    for m in meetings:
+        out["meetings"] += 1
+        if m.status in ("scheduled", "moved"):
+            here = (m.a in checked) + (m.b in checked)
+            out[("nobody yet", "one waiting", "both here")[here]] += 1
+        else:
+            out[{"held": "held", "no_show": "no-show"}.get(m.status, "cancelled")] += 1
+    return out
 
 
 @bp.post("/meetings/<meeting_id>/<action>")

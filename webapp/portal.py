@@ -55,10 +55,11 @@ def _ctx(data) -> InviteContext:
 def _agenda(data, meetings):
     people = data.by_id()
     me = people[g.pid]
+    t = clock()
+    mine_sorted = [m for m in sorted(meetings, key=lambda m: m.start) if g.pid in (m.a, m.b)]
+    upcoming = next((m.id for m in mine_sorted if m.start > t and m.status in ("scheduled", "moved")), None)
     out = []
-    for m in sorted(meetings, key=lambda m: m.start):
-        if g.pid not in (m.a, m.b):
-            continue
+    for m in mine_sorted:
         other = people[m.b if m.a == g.pid else m.a]
         mine, theirs = to_local(m.start, me.timezone), to_local(m.start, data.event.timezone)
         out.append({
@@ -68,6 +69,8 @@ def _agenda(data, meetings):
             "other": other.name, "other_id": other.id, "other_country": other.country,
             "other_offers": ", ".join(other.offers or other.needs), "video": video_url(data.event, m),
             "ics": url_for("portal.meeting_ics", meeting_id=m.id),
+            # where the meeting stands on the event clock: running now, the next one, or over
+            "phase": "now" if m.start <= t < m.end else "next" if m.id == upcoming else "past" if m.end <= t else "",
         })  # fmt: skip
     return out
 

@@ -17,10 +17,11 @@
     list.replaceChildren();
     if (!agenda.length) { list.append(el("li", "muted", "No meetings yet.")); return; }
     for (const a of agenda) {
-      const li = el("li", "meeting st-" + a.status);
+      const li = el("li", "meeting st-" + a.status + (a.phase ? " phase-" + a.phase : ""));
       li.dataset.meeting = a.id;
       const when = el("div", "when");
       when.append(el("b", "", a.time), el("span", "", a.day), el("small", "", a.event_time));
+      if (a.phase === "now" || a.phase === "next") when.append(el("span", "tag phase", a.phase));
       const what = el("div", "what");
       what.append(el("b", "", a.other), document.createTextNode(" "), el("span", "muted", a.other_country),
         el("div", "small", a.other_offers));
