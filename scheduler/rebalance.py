@@ -98,10 +98,14 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     met = {_key(m.a, m.b) for m in fixed if m.status != "no_show"}
     # who lost a meeting: partners of the absent in meetings still to come, and in no-shows of
     # the last two slots that started (older ones were repaired when they happened)
+    # (a meeting still to come is lost only when its slot falls in the absence: someone late
+    # until 11:00 keeps their afternoon, and so do their afternoon partners)
     recent = {prob.slots[t].start for t in sorted(frozen)[-2:]}
-    hit = [*existing.values(), *(m for m in meetings if m.status == "no_show" and m.start in recent)]
+    hit = [*((m, slot_of_start[m.start]) for m in existing.values()),
+           *((m, None) for m in meetings if m.status == "no_show" and m.start in recent)]
     losers = {m.b if m.a == a.participant else m.a
-              for a in absences for m in hit if a.participant in (m.a, m.b)}  # fmt: skip
+              for a in absences for m, t in hit
+              if a.participant in (m.a, m.b) and (t is None or t in away[a.participant])}  # fmt: skip
     losers |= {p for k in wanted for p in k}  # a late request is placed like a rescue
     losers |= set(lost)  # e.g. both sides of a meeting cancelled today
     absent = {a.participant for a in absences}

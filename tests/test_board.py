@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 import pytest
@@ -31,55 +33,76 @@ def live(tmp_path_factory):
 
 
 def board_version(s, url):
-    import re
-
     html = s.get(url + "/events/live/board").text
     return int(re.search(r"id=\"schedule-version\">(\d+)<", html).group(1))
 
 
-def test_no_show_repair_reaches_exactly_the_affected_and_can_be_undone(live):
+def changed_people(before, after) -> set[str]:
+    """Participants with a meeting added, moved, re-roomed or changed in state."""
+    old = {x.id: x for x in before}
+    return {p for x in after for p in (x.a, x.b)
+            if x.id not in old or (old[x.id].start, old[x.id].room, old[x.id].status) != (x.start, x.room, x.status)}
+
+
+def test_no_show_then_gone_for_the_day_reach_exactly_the_affected_and_undo_restores(live):
     server, tokens, db, result, now = live
     host, csrf = login(server.url, "hans")
     with Store(db) as s:
         meetings = s.meetings("live")
-    current = [m for m in meetings if m.start == now and m.status == "scheduled"]
-    m = current[0]
-    absent = m.a
-    later = [x for x in meetings if x.start > now and absent in (x.a, x.b)]
-    affected_guess = {x.b if x.a == absent else x.a for x in later} | {absent, m.b if m.a == absent else m.a}
-    others = [p for p in sorted(tokens) if p not in affected_guess][:8]
-    listeners = {p: Listener(server.url, token=tokens[p]) for p in sorted(affected_guess) + others}
+    m = next(x for x in meetings if x.start == now and x.status == "scheduled")
+    absent, partner = m.a, m.b
+    later = [x for x in meetings if x.start > now and absent in (x.a, x.b) and x.status in ("scheduled", "moved")]
+    assert later  # the absent participant has meetings still to come
+    later_partners = {x.b if x.a == absent else x.a for x in later}
+    concerned = later_partners | {absent, partner}
+    others = [p for p in sorted(tokens) if p not in concerned][:8]
+    listeners = {p: Listener(server.url, token=tokens[p]) for p in sorted(concerned) + others}
     time.sleep(0.5)
-    before_outbox = len(Store(db).outbox("live"))
+
+    # 1. the host marks the no-show: the partner left waiting is refilled, the absent keep their day
     r = host.post(server.url + f"/events/live/board/meetings/{m.id}/no-show",
-                  data={"csrf_token": csrf, "version": board_version(host, server.url), "absent": absent, "auto": "1"},
+                  data={"csrf_token": csrf, "version": board_version(host, server.url), "absent": absent},
                   allow_redirects=True)
-    import re as _re
-    assert r.status_code == 200 and "Applied:" in r.text, _re.findall(r"class=\"flash[^>]*>([^<]*)", r.text)
+    assert r.status_code == 200 and "Applied:" in r.text, re.findall(r"class=\"flash[^>]*>([^<]*)", r.text)
+    assert f'<option value="{absent}" selected>' in r.text  # "gone for the day?" is one click away
     time.sleep(1.0)
     with Store(db) as s:
         after = s.meetings("live")
-        outbox = s.outbox("live")
-    changed = {p for x in after for p in (x.a, x.b)
-               if any(y.id == x.id and (y.start, y.room, y.status) != (x.start, x.room, x.status) for y in meetings)}
-    changed |= {p for x in after if x.id not in {y.id for y in meetings} for p in (x.a, x.b)}
-    heard = {p for p, c in listeners.items() if c.got}
-    assert heard == changed & set(listeners)  # exactly the affected among those listening
-    assert affected_guess - {m.b if m.a == absent else m.a} <= heard | {absent}
-    assert len(heard) < len(tokens)
+    assert next(x for x in after if x.id == m.id).status == "no_show"
+    kept = {x.id: x for x in after}
+    assert all(kept[x.id].status in ("scheduled", "moved") for x in later)  # nothing of theirs was cancelled
     frozen = lambda ms: sorted((x for x in ms if x.start <= now and x.id != m.id), key=lambda x: x.id)  # noqa: E731
     assert frozen(after) == frozen(meetings)  # past and running slots are frozen
-    assert next(x for x in after if x.id == m.id).status == "no_show"
+    changed = changed_people(meetings, after)
+    assert {p for p, c in listeners.items() if c.got} == changed & set(listeners)  # exactly the affected
+    for c in listeners.values():
+        c.got.clear()
+
+    # 2. the absent has left for the day: their later meetings go, their partners hear, nobody else
+    before_outbox = len(Store(db).outbox("live"))
+    r = host.post(server.url + "/events/live/board/absence",
+                  data={"csrf_token": csrf, "participant": absent, "mode": "gone", "apply": "1"})
+    assert r.status_code == 200 and "Applied:" in r.text
+    time.sleep(1.0)
+    with Store(db) as s:
+        gone = s.meetings("live")
+        outbox = s.outbox("live")
+    assert all(x.status == "cancelled" for x in gone if absent in (x.a, x.b) and x.start > now)
+    changed = changed_people(after, gone)
+    heard = {p for p, c in listeners.items() if c.got}
+    assert heard == changed & set(listeners)
+    assert later_partners <= heard and len(heard) < len(tokens)
+    assert frozen(gone) == frozen(meetings)
     assert len(outbox) > before_outbox  # new invite versions (REQUEST or CANCEL) went out
-    # undo puts the schedule back as it was before the repair
+
+    # 3. undo puts the schedule back exactly as it was before "gone for the day"
     r = host.post(server.url + "/events/live/board/undo",
                   data={"csrf_token": csrf, "version": board_version(host, server.url)})
     assert r.status_code == 200
     with Store(db) as s:
         undone = s.meetings("live")
-    key = lambda x: (x.id, x.start, x.room)  # noqa: E731
-    assert sorted(map(key, [x for x in undone if x.status != "cancelled"])) == sorted(
-        map(key, [x for x in meetings if x.status != "cancelled" and x.id != m.id] + [m]))
+    key = lambda x: (x.id, x.start, x.room, x.status)  # noqa: E731
+    assert sorted(map(key, undone)) == sorted(map(key, after))
     for c in listeners.values():
         c.client.disconnect()
 
@@ -105,6 +128,8 @@ def test_preview_then_apply_and_participant_check_in(live):
         m = next(x for x in s.meetings("live") if x.start > now and x.status in ("scheduled", "moved"))
     preview = host.post(server.url + "/events/live/board/absence", data={"csrf_token": csrf, "participant": m.b, "mode": "gone"})
     assert preview.status_code == 200 and "Repair preview" in preview.text and "cancelled" in preview.text
+    told = re.search(r'id="people-told"><b>People told</b>[^:]*: ([^<]*)</p>', preview.text).group(1)
+    assert html.escape(result.problem.participants[m.a].name) in told  # the partner of the one away is named
     import requests
 
     p = requests.Session()

@@ -60,6 +60,7 @@ def board(event_id):
                            checked=checked, running=running, version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
                            offers=offers, tz=data.event.timezone, to_local=to_local, whole=whole,
+                           away=request.args.get("away") if request.args.get("away") in people else None,
                            has_today=bool(on_today))  # fmt: skip
 
 
@@ -101,14 +102,19 @@ def mark(event_id, meeting_id, action):
     if refused:
         return refused
     flash(f"Meeting marked {status.replace('_', ' ')}.")
-    repair = None
+    repair, hint = None, None
     if status == "no_show" and absent:
-        repair = Repair(absences=(Absence(absent),))
+        # missing one meeting is not leaving for the day: the absent keep their later meetings
+        # (a missed pair may meet again later) and the partner left waiting is refilled first;
+        # the host says "gone for the day" with one more click (the form comes prefilled)
+        repair, hint = Repair(absences=(Absence(absent, until=m.end),)), absent
+        name = store.load(event_id).by_id()[absent].name
+        flash(f"If {name} has left for the day, the “Someone is away” form below is ready for them.")
     elif status == "cancelled" and m.start > now():  # both sides lost a meeting still to come
         repair = Repair(lost=(m.a, m.b))
     if repair is not None:
         auto = store.live_settings(event_id)["auto_repair"]
-        return _plan(event_id, repair, apply=auto, expected=store.schedule_version(event_id))
+        return _plan(event_id, repair, apply=auto, expected=store.schedule_version(event_id), hint=hint)
     return _back(event_id)
 
 
@@ -177,8 +183,9 @@ def _store_late(store, event_id: str, late: tuple[str, str, int], actor: str) ->
         store.transition_request(event_id, same[0].sender, same[0].receiver, "impose", "organiser")
 
 
-def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = None):
-    """Preview or apply a repair; ``expected`` is the schedule version the host's decision was based on.
+def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = None, hint: str | None = None):
+    """Preview or apply a repair; ``expected`` is the schedule version the host's decision was based on;
+    ``hint`` is a participant to prefill the "Someone is away" form with on the board.
 
     Applying holds the event's lock (one repair or solve at a time) and saves the new schedule,
     the closed room and the late request in one transaction: a crash leaves the old schedule.
@@ -206,7 +213,8 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                          wanted=wanted, lost=repair.lost)  # fmt: skip
         return render_template("preview.html", ev=data.event, plan=plan, people=people, what=repair.describe(
             people, data.event.timezone), hidden=repair.hidden(), version=store.schedule_version(event_id),
-            tz=data.event.timezone, to_local=to_local)  # fmt: skip
+            tz=data.event.timezone, to_local=to_local,
+            told=sorted(people[p].name for p in plan.affected if p in people))  # fmt: skip
     if not store.start_solve(event_id, stale_after=REPAIR_LOCK_STALE):
         flash("Another repair or a schedule solve is running for this event; try again in a moment.", "error")
         return _back(event_id)
@@ -234,7 +242,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
         people, data.event.timezone))  # fmt: skip
     flash(f"Applied: {len(plan.added)} meetings added, {len(plan.moved)} moved, {len(plan.cancelled)} cancelled; "
           f"{len(plan.affected)} participants told.")  # fmt: skip
-    return _back(event_id)
+    return _back(event_id, away=hint)
 
 
 @bp.post("/absence")
@@ -417,8 +425,8 @@ def _version() -> int | None:
         raise InvalidInput("version: the board's schedule version is missing; reload the board") from None
 
 
-def _back(event_id: str):
-    return redirect(url_for("board.board", event_id=event_id)), 303
+def _back(event_id: str, away: str | None = None):
+    return redirect(url_for("board.board", event_id=event_id, away=away)), 303
 
 
 def _notify(store, data, old, new, why: str) -> None:
