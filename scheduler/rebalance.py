@@ -31,7 +31,10 @@ RESCUE_BONUS = 10  # a new meeting for someone who lost one
 
 @dataclass(frozen=True)
 class Absence:
-    """``participant`` is away until ``until`` (None: gone for the rest of the day)."""
+    """``participant`` is away until ``until`` (None: for the rest of the event).
+
+    Gone for the rest of the day is ``until=timegrid.end_of_local_day(now, event_tz)``:
+    a multi-day event expects them back the next day."""
 
     participant: str
     until: datetime | None = None

@@ -5,9 +5,9 @@ The random world is fixed per (seed, participant, slot) and per (seed, pair): th
 same people miss the same slots, and the same meetings get called off, whether or
 not we repair, so "with" and "without" compare like for like.
 
-- A participant who misses a meeting is gone for the rest of the day with
-  probability ``gone_share``; otherwise they were only late for that slot (the
-  host marks them late until the slot ends).
+- A participant who misses a meeting is gone for the rest of that event day
+  (back the next day) with probability ``gone_share``; otherwise they were
+  only late for that slot (the host marks them late until the slot ends).
 - A meeting is called off two slots ahead with probability ``cancel_rate``.
 - With repairs: each slot, the host marks what happened and applies the repair
   (:func:`scheduler.rebalance.rebalance`); and six minutes into the slot, those
@@ -30,6 +30,7 @@ from .matching import Scorer
 from .model import EventData, Meeting
 from .problem import build_problem
 from .rebalance import LIVE, Absence, RebalanceConfig, rebalance
+from .timegrid import end_of_local_day, to_local
 
 CANCEL_LEAD = 2  # slots ahead a cancellation is announced
 
@@ -97,8 +98,13 @@ def simulate(data: EventData, meetings: tuple[Meeting, ...], no_show_rate: float
     held = 0
     reports = []
     people = [p.id for p in data.participants]
+    tz = data.event.timezone
+    day = None
     for s in prob.slots:
         now = s.start
+        if to_local(now, tz).date() != day:  # a new event day: those gone yesterday may be back
+            day = to_local(now, tz).date()
+            gone.clear()
         # 1. cancellations announced now for meetings CANCEL_LEAD slots ahead
         lost: list[str] = []
         ahead = s.index + CANCEL_LEAD
@@ -125,7 +131,7 @@ def simulate(data: EventData, meetings: tuple[Meeting, ...], no_show_rate: float
         for p in fresh:
             if _draw(seed, p, s.index)[1] < gone_share:
                 gone.add(p)
-                absences[p] = Absence(p)
+                absences[p] = Absence(p, until=end_of_local_day(now, tz))
             else:
                 absences[p] = Absence(p, until=s.end)
         # 3. meet now: those left waiting, with free participants who are online

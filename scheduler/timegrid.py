@@ -42,6 +42,11 @@ def local_instant(day: date, at: time, tz: str) -> datetime:
     return datetime.combine(day, at, tzinfo=zone(tz)).astimezone(UTC)
 
 
+def end_of_local_day(instant: datetime, tz: str) -> datetime:
+    """Return the UTC instant of the midnight that ends ``instant``'s date in zone ``tz``."""
+    return local_instant(to_local(instant, tz).date(), END_OF_DAY, tz)
+
+
 def to_local(instant: datetime, tz: str) -> datetime:
     """Return ``instant`` on the wall clock of zone ``tz``."""
     return instant.astimezone(zone(tz))

@@ -352,3 +352,29 @@ def test_the_running_slot_is_counted_on_the_board_and_marked_now_on_each_portal(
     assert all(phases[x.id] == "past" for x in mine if x.end <= ops["now"])
     upcoming = sorted((x for x in mine if x.start > ops["now"] and x.status in LIVE), key=lambda x: x.start)
     assert [i for i, p in phases.items() if p == "next"] == [x.id for x in upcoming[:1]]
+
+
+def test_gone_for_the_day_cancels_that_day_only_and_a_late_time_must_lie_ahead(ops):
+    from scheduler.timegrid import to_local
+
+    tz = ops["data"].event.timezone
+    today = to_local(ops["now"], tz).date()
+    before = meetings(ops)
+    live_later = [m for m in before if m.start > ops["now"] and m.status in LIVE]
+    pid = next(p for p in sorted({x for m in live_later for x in (m.a, m.b)})
+               if {to_local(m.start, tz).date() == today for m in live_later if p in (m.a, m.b)} == {True, False})
+    page = post(ops, "/absence", participant=pid, mode="late", until="00:30").text
+    assert "until: 00:30 has already passed" in " ".join(flashes(page))
+    assert meetings(ops) == before  # refused: nothing changed
+    v = version(ops)
+    page = post(ops, "/absence", participant=pid, mode="gone", apply="1").text
+    assert "Applied:" in " ".join(flashes(page))
+    after = {m.id: m for m in meetings(ops)}
+    mine = [m for m in live_later if pid in (m.a, m.b)]
+    # today's meetings are called off or moved to a day they are back; later days stay theirs
+    assert all(after[m.id].status == "cancelled" or to_local(after[m.id].start, tz).date() > today
+               for m in mine if to_local(m.start, tz).date() == today)  # fmt: skip
+    assert all(after[m.id].status in LIVE for m in mine if to_local(m.start, tz).date() != today)
+    post(ops, "/undo", version=str(v + 1))
+    key = lambda x: (x.id, x.start, x.room, x.status)  # noqa: E731  (invite versions keep rising)
+    assert sorted(map(key, meetings(ops))) == sorted(map(key, before))

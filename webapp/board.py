@@ -4,7 +4,7 @@ add late requests, preview and apply repairs, undo, and follow standby "meet now
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
@@ -13,7 +13,7 @@ from scheduler.model import EventData, Request, Schedule
 from scheduler.problem import _key
 from scheduler.rebalance import Absence, rebalance
 from scheduler.requests import check_new
-from scheduler.timegrid import build_slots, local_instant, to_local
+from scheduler.timegrid import build_slots, end_of_local_day, local_instant, to_local
 from scheduler.validate import move_problem
 
 from . import get_store
@@ -147,9 +147,13 @@ class Repair:
         return out
 
     def describe(self, people, tz: str) -> str:
-        parts = [f"{people[a.participant].name} away "
-                 + ("for the rest of the day" if not a.until else f"until {to_local(a.until, tz):%H:%M}")
-                 for a in self.absences]  # fmt: skip
+        def span(until):
+            if until is None:
+                return "for the rest of the event"
+            local = to_local(until, tz)
+            return "for the rest of the day" if local.time() == time(0, 0) else f"until {local:%H:%M}"
+
+        parts = [f"{people[a.participant].name} away {span(a.until)}" for a in self.absences]
         if self.close_room is not None:
             parts.append(f"room {self.close_room} closes")
         if self.late:
@@ -249,15 +253,19 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
 @staff_required("organiser", "host")
 def absence(event_id):
     pid = request.form.get("participant", "")
-    until = None
+    data = get_store().load(event_id)
+    until = end_of_local_day(now(), data.event.timezone)  # gone for the rest of the day: back tomorrow
     if request.form.get("mode") == "late":
-        data = get_store().load(event_id)
         try:
             hh = datetime.strptime(request.form.get("until", ""), "%H:%M").time()
         except ValueError:
             flash("until: write the time as HH:MM (event zone)", "error")
             return _back(event_id)
         until = local_instant(to_local(now(), data.event.timezone).date(), hh, data.event.timezone)
+        if until <= now():
+            flash(f"until: {hh:%H:%M} has already passed (now {to_local(now(), data.event.timezone):%H:%M}, "
+                  f"{data.event.timezone})", "error")  # fmt: skip
+            return _back(event_id)
     return _plan(event_id, Repair(absences=(Absence(pid, until),)), apply=request.form.get("apply") == "1")
 
 
