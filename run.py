@@ -284,14 +284,9 @@ def cmd_request(args: argparse.Namespace) -> int:
 
 def smtp_from_env(env: dict[str, str]) -> SmtpConfig | None:
     """SMTP settings from the environment (secrets stay out of code and files)."""
-    host = env.get("MATCHMAKING_SMTP_HOST")
-    if not host:
-        return None
-    return SmtpConfig(host=host, port=int(env.get("MATCHMAKING_SMTP_PORT", "25")),
-                      starttls=env.get("MATCHMAKING_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
-                      username=env.get("MATCHMAKING_SMTP_USER") or None,
-                      password=env.get("MATCHMAKING_SMTP_PASSWORD") or None,
-                      sender=env.get("MATCHMAKING_SMTP_FROM", "b2bmatch@localhost"))  # fmt: skip
+    from scheduler.delivery import smtp_config
+
+    return smtp_config(env, "MATCHMAKING_")
 
 
 @command("invites")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -46,6 +46,20 @@ class SmtpConfig:
     password: str | None = None
     sender: str = "b2bmatch@localhost"
     timeout: float = 10.0
+
+
+def smtp_config(settings: Mapping[str, Any], prefix: str = "") -> SmtpConfig | None:
+    """SMTP settings from ``{prefix}SMTP_HOST``, ``_PORT``, ``_STARTTLS``, ``_USER``, ``_PASSWORD``,
+    ``_FROM`` (the environment, or a Flask config); None when no host is set."""
+    host = settings.get(f"{prefix}SMTP_HOST")
+    if not host:
+        return None
+    value = lambda key: settings.get(f"{prefix}SMTP_{key}")  # noqa: E731
+    return SmtpConfig(host=str(host), port=int(value("PORT") or 25),
+                      starttls=str(value("STARTTLS") or "").lower() in ("1", "true", "yes"),
+                      username=str(value("USER")) if value("USER") else None,
+                      password=str(value("PASSWORD")) if value("PASSWORD") else None,
+                      sender=str(value("FROM") or "b2bmatch@localhost"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -218,8 +232,10 @@ def _permanent(exc: Exception) -> bool:
 
 
 def queue_invites(store: Any, event_id: str, ctx_for: Callable[[str], InviteContext], stamp: datetime,
-                  sender: str) -> tuple[int, list[Skipped]]:
-    """Queue an invite (or cancellation) for every meeting not yet notified at its SEQUENCE."""
+                  sender: str, only: Collection[str] | None = None) -> tuple[int, list[Skipped]]:
+    """Queue an invite (or cancellation) for every meeting not yet notified at its SEQUENCE
+    (``only``: just these meeting ids, e.g. the ones a live change touched)."""
     data = store.load(event_id)
-    rows, skipped = plan(ctx_for, store.meetings(event_id), data.by_id(), store.notified(event_id), stamp, sender)
+    meetings = [m for m in store.meetings(event_id) if only is None or m.id in only]
+    rows, skipped = plan(ctx_for, meetings, data.by_id(), store.notified(event_id), stamp, sender)
     return store.queue(rows, stamp), skipped

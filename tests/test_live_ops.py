@@ -18,7 +18,7 @@ from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
 from scheduler.timegrid import allowed_map
 from tests.test_webapp import Listener
-from tests.webtools import Server, csrf_of, login, seed_db
+from tests.webtools import Server, csrf_of, login, publish, seed_db
 
 EV = "ops"
 LIVE = ("scheduled", "moved")
@@ -36,6 +36,7 @@ def ops(tmp_path_factory):
     slots = result.problem.slots
     now = slots[3].start + timedelta(minutes=6)  # six minutes into the fourth slot
     server = Server(db, now=now.isoformat(), extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    publish(server.url, EV)  # invites went out before the day: live changes send new versions
     host, csrf = login(server.url, "hans")
     yield {"server": server, "url": server.url, "tokens": tokens, "db": db, "data": data, "slots": slots,
            "now": now, "running": slots[3], "host": host, "csrf": csrf}

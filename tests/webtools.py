@@ -42,7 +42,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "MATCHMAKING_SOLVE_TIME_LIMIT": str(solve_seconds),
-               "MATCHMAKING_SECRET_KEY": "test-secret-not-for-production"}
+               "MATCHMAKING_SECRET_KEY": "test-secret-not-for-production",
+               "MATCHMAKING_OUTBOX_DIR": str(db.parent / "outbox")}  # .eml files when no SMTP server
         if now:
             env["MATCHMAKING_NOW"] = now  # the event clock, for a rehearsal of the live day
         env.update(extra_env or {})
@@ -78,6 +79,13 @@ def login(url: str, user: str = "olga") -> tuple[requests.Session, str]:
     r = s.post(url + "/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 200, r.text
     return s, csrf_of(r.text)
+
+
+def publish(url: str, event_id: str) -> None:
+    """The organiser publishes the event's invites, as before the live day."""
+    s, csrf = login(url, "olga")
+    r = s.post(url + f"/events/{event_id}/publish", data={"csrf_token": csrf})
+    assert r.status_code == 200 and "Published:" in r.text, r.text
 
 
 def csrf_of(html: str) -> str:

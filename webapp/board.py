@@ -18,7 +18,7 @@ from scheduler.validate import move_problem
 
 from . import get_store
 from .auth import current_user, staff_required
-from .live import clock, offer_standby, push_changes, send_invites
+from .live import clock, notify, offer_standby
 
 bp = Blueprint("board", __name__, url_prefix="/events/<event_id>/board")
 
@@ -242,7 +242,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
         return _back(event_id)
     finally:
         store.end_solve(event_id)
-    _notify(store, data, meetings, store.meetings(event_id), "The schedule was repaired: " + repair.describe(
+    notify(store, data, meetings, store.meetings(event_id), "The schedule was repaired: " + repair.describe(
         people, data.event.timezone))  # fmt: skip
     flash(f"Applied: {len(plan.added)} meetings added, {len(plan.moved)} moved, {len(plan.cancelled)} cancelled; "
           f"{len(plan.affected)} participants told.")  # fmt: skip
@@ -422,7 +422,7 @@ def _change(event_id: str, why: str, change):
     except Conflict as exc:
         flash(str(exc) + " The board below is fresh.", "error")
         return _back(event_id)
-    _notify(store, data, old, store.meetings(event_id), why)
+    notify(store, data, old, store.meetings(event_id), why)
     return None
 
 
@@ -436,8 +436,3 @@ def _version() -> int | None:
 def _back(event_id: str, away: str | None = None):
     return redirect(url_for("board.board", event_id=event_id, away=away)), 303
 
-
-def _notify(store, data, old, new, why: str) -> None:
-    """Tell exactly the affected participants, live and by a new invite version, after the commit."""
-    if push_changes(data, old, new, why):
-        send_invites(store, data)

@@ -29,7 +29,7 @@ from scheduler.validate import move_problem
 
 from . import get_store, jobs
 from .auth import current_user, staff_required
-from .live import push_changes, send_invites
+from .live import notify, send_invites
 
 bp = Blueprint("console", __name__)
 UPLOAD_TYPES = {".json", ".csv"}
@@ -204,7 +204,7 @@ def move(event_id, meeting_id):
     s = slots[slot_index]
     store.update_meeting(event_id, meeting_id, actor=current_user()["username"], start=s.start, end=s.end,
                          room=room, reason="moved by hand")  # fmt: skip
-    push_changes(data, old, store.meetings(event_id), "An organiser moved a meeting")
+    notify(store, data, old, store.meetings(event_id), "An organiser moved a meeting")
     flash("Meeting moved; both participants were told.")
     return redirect(url_for("console.event", event_id=event_id) + "#schedule")
 

@@ -9,7 +9,14 @@ from pathlib import Path
 from flask import current_app
 
 from scheduler.changes import Change, diff
-from scheduler.delivery import DeliveryReport, Skipped, Transport, deliver, queue_invites
+from scheduler.delivery import (
+    DeliveryReport,
+    Skipped,
+    Transport,
+    deliver,
+    queue_invites,
+    smtp_config,
+)
 from scheduler.invites import contexts, organiser_of
 from scheduler.model import EventData, Meeting
 from scheduler.timegrid import to_local
@@ -95,14 +102,49 @@ def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting]
     return set(changes)
 
 
-def send_invites(store, data: EventData) -> tuple[int, list[Skipped], DeliveryReport]:
-    """Queue every invite not yet sent at its current SEQUENCE and deliver (to the outbox folder)."""
-    organiser, _ = organiser_of(data.event)
-    ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"])
-    now = datetime.now(UTC)
-    queued, skipped = queue_invites(store, data.event.id, ctx_for, now, organiser)
-    folder = Path(current_app.config["OUTBOX_DIR"] or Path(current_app.instance_path) / "outbox" / data.event.id)
-    return queued, skipped, deliver(store, Transport(folder=folder), now)
+def _transport() -> Transport:
+    """SMTP when MATCHMAKING_SMTP_HOST is set, else .eml files in the outbox folder."""
+    smtp = smtp_config(current_app.config)
+    folder = Path(current_app.config["OUTBOX_DIR"] or Path(current_app.instance_path) / "outbox")
+    return Transport(smtp, None if smtp else folder)
+
+
+def _deliver_due(app) -> DeliveryReport:
+    """Send what the outbox has due, one delivery at a time per server process."""
+    from scheduler.store import Store
+
+    with app.app_context(), app.extensions["b2b_delivery"], Store(app.config["DATABASE"]) as store:
+        return deliver(store, _transport(), datetime.now(UTC))
+
+
+def send_invites(store, data: EventData, only: Iterable[str] | None = None,
+                 wait: bool = True) -> tuple[int, list[Skipped], DeliveryReport | None]:
+    """Queue every invite not yet sent at its current SEQUENCE (``only``: these meetings) and deliver.
+
+    ``wait=False`` delivers in a background task, so a host or a participant never waits for a
+    mail server; the report is then None (the outbox table shows how it went)."""
+    organiser, _ = organiser_of(data.event, str(current_app.config.get("SMTP_FROM") or "b2bmatch@localhost"))
+    ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser)
+    queued, skipped = queue_invites(store, data.event.id, ctx_for, datetime.now(UTC), organiser,
+                                    None if only is None else set(only))  # fmt: skip
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if wait:
+        return queued, skipped, _deliver_due(app)
+    if queued:
+        socketio.start_background_task(_deliver_due, app)
+    return queued, skipped, None
+
+
+def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:
+    """After a committed change: push it live to exactly the affected participants (and the staff
+    room), and, once the event's invites were published, mail those people the new invite version
+    (REQUEST with a higher SEQUENCE, or CANCEL) of exactly the meetings that changed."""
+    old, new = tuple(old), tuple(new)
+    told = push_changes(data, old, new, why)
+    if told and store.notified(data.event.id):
+        changed = {c.meeting.id for cs in diff(old, new).values() for c in cs}
+        send_invites(store, data, only=changed, wait=False)
+    return told
 
 
 def start_ticker(app) -> None:
@@ -120,6 +162,7 @@ def start_ticker(app) -> None:
             try:
                 with app.app_context(), Store(app.config["DATABASE"]) as store:
                     t = clock()
+                    _deliver_due(app)  # retries that came due (a mail server that was down)
                     for event_id in store.event_ids():
                         if any(s.start <= t < s.end for s in build_slots(store.event(event_id))):
                             offer_standby(store, event_id)

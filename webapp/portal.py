@@ -26,7 +26,7 @@ from scheduler.invites import InviteContext, contexts, feed, meeting_invite, to_
 from scheduler.timegrid import to_local
 
 from . import get_store
-from .live import clock, offer_standby, offer_view, push_changes, push_offers, send_invites
+from .live import clock, notify, offer_standby, offer_view, push_offers
 
 bp = Blueprint("portal", __name__, url_prefix="/p")
 
@@ -202,8 +202,7 @@ def answer_offer(offer_id, action, **_):
     push_offers(data, [out.offer], "offer_update")
     status = out.offer["status"]
     if status == "confirmed":
-        push_changes(data, out.before, out.after, "Meet now: a standby meeting was agreed")
-        send_invites(store, data)
+        notify(store, data, out.before, out.after, "Meet now: a standby meeting was agreed")
         flash("It's a meeting: it is in your agenda now, with its video link.")
     elif status == "open":
         flash("Thanks: we are waiting for the other side to accept.")
