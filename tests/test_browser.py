@@ -155,5 +155,20 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
         host.fill("#board-filter", people[partner].name)
         expect(host.locator("#board-table tbody tr:visible").first).to_contain_text(people[partner].name)
         assert 0 < host.locator("#board-table tbody tr:visible").count() < total
+        host.fill("#board-filter", "")
+        # the host checks someone in and marks a no-show with the row's own buttons
+        with Store(db) as s:
+            other = next(x for x in s.meetings("live-phone") if x.start == running.start
+                         and x.status == "scheduled" and not {x.a, x.b} & {waiting, partner, missing})  # fmt: skip
+        row = host.locator(f'tr[data-meeting="{other.id}"]')
+        row.locator("button", has_text="here?").first.click()
+        expect(host.locator(f'tr[data-meeting="{other.id}"]')).to_contain_text(people[other.a].name + " ✓")
+        host.locator(f'tr[data-meeting="{other.id}"] button[name=absent][value="{other.b}"]').click()
+        expect(host.locator(".flash").first).to_contain_text("Meeting marked no show")
+        expect(host.locator(f'tr[data-meeting="{other.id}"] .tag.st-no_show')).to_have_text("no_show")
+        expect(host.locator("#absence-form select[name=participant]")).to_have_value(other.b)
+        with Store(db) as s:
+            assert next(x for x in s.meetings("live-phone") if x.id == other.id).status == "no_show"
+            assert other.a in s.checked_in("live-phone")
     finally:
         server.stop()

@@ -50,7 +50,8 @@ def board(event_id):
     whole = bool(request.args.get("all")) or not on_today
     if not whole:
         rows = on_today  # the day being run; ?all=1 shows every day
-    upcoming = [m for m in meetings if m.start > t and m.status in ("scheduled", "moved")]
+    shown = {m.id for r in rows for m in r["meetings"]}  # the move form offers the day shown
+    upcoming = [m for m in meetings if m.start > t and m.status in ("scheduled", "moved") and m.id in shown]
     future = [(s.index, to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M")) for s in slots if s.start > t]
     offers = [o for o in store.offers(event_id) if current is not None and o["slot_start"] == slots[current].start]
     checked = store.checked_in(event_id)
@@ -61,7 +62,7 @@ def board(event_id):
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
                            offers=offers, tz=data.event.timezone, to_local=to_local, whole=whole,
                            away=request.args.get("away") if request.args.get("away") in people else None,
-                           has_today=bool(on_today))  # fmt: skip
+                           has_today=bool(on_today), base=url_for("board.board", event_id=event_id))  # fmt: skip
 
 
 def _running_summary(meetings, checked: set[str]) -> dict[str, int] | None:
