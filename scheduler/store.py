@@ -500,10 +500,12 @@ class Store:
             self.audit(event_id, "profile", actor=actor, detail={"participant": p.id})
 
     def check_in(self, event_id: str, pid: str, by: str, now: datetime | None = None) -> None:
+        """Record that ``pid`` is here (said by themselves or a host), with an audit record."""
+        now = now or datetime.now(UTC)
         with self.write() as db:
-            db["checkins"].upsert({"event_id": event_id, "participant_id": pid,
-                                   "at": _iso(now or datetime.now(UTC)), "by": by},
+            db["checkins"].upsert({"event_id": event_id, "participant_id": pid, "at": _iso(now), "by": by},
                                   pk=("event_id", "participant_id"))  # fmt: skip
+            self.audit(event_id, "checkin", actor=by, now=now, detail={"participant": pid})
 
     def checked_in(self, event_id: str) -> set[str]:
         return {r["participant_id"] for r in self.db["checkins"].rows_where("event_id = ?", [event_id])}
@@ -788,11 +790,14 @@ class Store:
              "detail": json.dumps(detail or {}, default=str)}  # fmt: skip
         )
 
-    def audit_log(self, event_id: str) -> list[dict[str, Any]]:
-        return [
-            {**r, "detail": json.loads(r["detail"])}
-            for r in self.db["audit"].rows_where("event_id = ?", [event_id], order_by="id")
-        ]
+    def audit_log(self, event_id: str, last: int | None = None) -> list[dict[str, Any]]:
+        """The event's audit records, oldest first (``last``: only the newest N)."""
+        if last is None:
+            rows = self.db["audit"].rows_where("event_id = ?", [event_id], order_by="id")
+        else:
+            rows = reversed(list(self.db["audit"].rows_where("event_id = ?", [event_id], order_by="id desc",
+                                                             limit=last)))  # fmt: skip
+        return [{**r, "detail": json.loads(r["detail"])} for r in rows]
 
     def counts(self) -> dict[str, int]:
         """Row counts per table (for tests and diagnostics)."""

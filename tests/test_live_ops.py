@@ -379,3 +379,22 @@ def test_gone_for_the_day_cancels_that_day_only_and_a_late_time_must_lie_ahead(o
     post(ops, "/undo", version=str(v + 1))
     key = lambda x: (x.id, x.start, x.room, x.status)  # noqa: E731  (invite versions keep rising)
     assert sorted(map(key, meetings(ops))) == sorted(map(key, before))
+
+
+def test_the_board_lists_recent_changes_with_who_what_and_why(ops):
+    people = ops["data"].by_id()
+    m = next(x for x in meetings(ops) if x.start > ops["now"] and x.status in LIVE)
+    post(ops, f"/checkin/{m.a}")
+    page = post(ops, "/absence", participant=m.b, mode="gone", apply="1").text
+    assert "Applied:" in " ".join(flashes(page))
+    post(ops, "/undo", version=str(version(ops)))
+    page = ops["host"].get(ops["url"] + f"/events/{EV}/board").text
+    section = page[page.index('id="history"'):page.index("</details>", page.index('id="history"'))]
+    rows = [[html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+            for tr in re.findall(r"<tr><td>.*?</tr>", section, re.S)]
+    assert [r[1:3] for r in rows[:3]] == [
+        ["hans", "undo (rebalance)"],
+        ["hans", "repair applied"],
+        ["hans", f"{people[m.a].name} is here"],
+    ]
+    assert rows[1][3] == f"{people[m.b].name} away for the rest of the day"

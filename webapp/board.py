@@ -57,12 +57,45 @@ def board(event_id):
     checked = store.checked_in(event_id)
     running = _running_summary([m for m in meetings if current is not None and m.start == slots[current].start],
                                checked)  # fmt: skip
-    return render_template("board.html", ev=data.event, rows=rows, people=people, now=t,
+    history = _history(store.audit_log(event_id, last=12), people, data.event.timezone)
+    return render_template("board.html", ev=data.event, rows=rows, people=people, now=t, history=history,
                            checked=checked, running=running, version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
                            offers=offers, tz=data.event.timezone, to_local=to_local, whole=whole,
                            away=request.args.get("away") if request.args.get("away") in people else None,
                            has_today=bool(on_today), base=url_for("board.board", event_id=event_id))  # fmt: skip
+
+
+def _history(records, people, tz: str) -> list[dict[str, str]]:
+    """The newest changes first, in words: when (event zone, real time), who, what and why."""
+    def name(pid):
+        return people[pid].name if pid in people else pid
+
+    out = []
+    for r in reversed(records):
+        d = r["detail"]
+        if r["action"] == "meeting":
+            b, a = d.get("before", {}), d.get("after", {})
+            what = f"meeting {d.get('meeting')}: {b.get('status')} → {a.get('status')}"
+            if (b.get("start"), b.get("room")) != (a.get("start"), a.get("room")):
+                what += f", now {to_local(datetime.fromisoformat(a['start']), tz):%a %H:%M} room {a.get('room')}"
+            why = d.get("reason", "")
+        elif r["action"] == "schedule":
+            kind = d.get("action", "solve")
+            what = {"rebalance": "repair applied", "undo": f"undo ({d.get('undid', 'last change')})",
+                    "standby": f"meet-now meeting {name(d.get('a'))} ⇄ {name(d.get('b'))}"}.get(kind, "schedule saved")  # fmt: skip
+            why = d.get("why", "")
+        elif r["action"] == "checkin":
+            what, why = f"{name(d.get('participant'))} is here", ""
+        elif r["action"] == "standby_offer":
+            what, why = f"meet-now offer {d.get('offer', '')} {d.get('status', 'made')}".strip(), ""
+        elif r["action"] == "live_settings":
+            what, why = "live settings changed", ""
+        else:
+            what, why = r["action"], ""
+        at = to_local(datetime.fromisoformat(r["at"]), tz)
+        out.append({"at": f"{at:%H:%M:%S}", "actor": name(r["actor"]), "what": what, "why": why})
+    return out
 
 
 def _running_summary(meetings, checked: set[str]) -> dict[str, int] | None:
@@ -237,7 +270,8 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
             store.save_schedule(Schedule(event_id, plan.meetings), actor=actor, expected_version=version,
                                 detail={"action": "rebalance", "absent": [a.participant for a in repair.absences],
                                         "closed_rooms": closed, "late": list(repair.late or ()),
-                                        "lost": list(repair.lost)})  # fmt: skip
+                                        "lost": list(repair.lost),
+                                "why": repair.describe(people, data.event.timezone)})  # fmt: skip
     except (Conflict, InvalidInput) as exc:
         flash(str(exc) + " Nothing was changed; the board below is fresh.", "error")
         return _back(event_id)
