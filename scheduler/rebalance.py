@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ortools.sat.python import cp_model
 
@@ -44,6 +44,13 @@ class Absence:
 class RebalanceConfig:
     time_limit: float = 2.0
     seed: int = 0
+    #: a meeting that would go ahead as planned is only moved to a slot starting at least this
+    #: long after ``now``: nobody's meeting is shifted at short notice (a meeting with an absent
+    #: side, and new rescue meetings, may come sooner)
+    min_notice: timedelta = timedelta(minutes=60)
+    #: at most this many meetings of bystanders (neither side absent, left without a meeting
+    #: or in a closing room) move in one repair: the repair stays around the people it is for
+    max_bystander_moves: int = 3
 
 
 @dataclass(frozen=True)
@@ -136,11 +143,15 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
 
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
+    soon = {s.index for s in prob.slots if s.index not in frozen and s.start < now + cfg.min_notice}
     for k in sorted(candidates | set(existing)):
         pr = prob.pairs[k]
+        stay = slot_of_start[existing[k].start] if k in existing else None
         for t in prob.common[k]:
             if t in frozen or t in away[pr.a] or t in away[pr.b] or t in busy[pr.a] or t in busy[pr.b]:
                 continue
+            if stay is not None and t != stay and t in soon and not {pr.a, pr.b} & absent:
+                continue  # a meeting going ahead is not moved at short notice (one with an absent may be)
             x[k, t] = model.new_bool_var(f"x[{pr.a},{pr.b}@{t}]")
     by_pair: dict[int, list] = defaultdict(list)
     per_person: dict[tuple[str, int], list] = defaultdict(list)
@@ -182,6 +193,12 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
             if pr.key in wanted:
                 bonus += KEEP_VALUE // 2  # what the host asked for now comes before any other new meeting
             terms.append((pr.weight + bonus - MOVE_COST) * sum(vs))
+    concerned = losers | absent | evicted
+    bystanders = [sum(vs) - (x[k, t0] if (k, t0) in x else 0)
+                  for k, vs in by_pair.items() if k in existing and not {prob.pairs[k].a, prob.pairs[k].b} & concerned
+                  for t0 in [slot_of_start[existing[k].start]]]  # fmt: skip
+    if len(bystanders) > cfg.max_bystander_moves:
+        model.add(sum(bystanders) <= cfg.max_bystander_moves)
     for p, ms in moves.items():
         extra = model.new_int_var(0, len(ms), f"extra_moves[{p}]")
         model.add(extra >= sum(ms) - 1)

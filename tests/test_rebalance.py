@@ -7,6 +7,7 @@ from datetime import timedelta
 from scheduler.formats import parse_event_document
 from scheduler.generator import generate_event
 from scheduler.model import Schedule
+from scheduler.problem import build_problem
 from scheduler.rebalance import Absence, rebalance
 from scheduler.solver import SolverConfig, solve
 from scheduler.validate import validate
@@ -46,6 +47,9 @@ def test_frozen_slots_never_change_and_changes_stay_local():
         assert validate(r.problem, Schedule(data.event.id, plan.meetings)) == []
         partners = {m.b if m.a == absent else m.a for m in r.schedule.meetings if absent in (m.a, m.b)}
         assert sum(1 for before, _ in plan.moved if not {before.a, before.b} & (partners | {absent})) <= 3
+        # a meeting going ahead that is moved to another time is announced at least an hour ahead
+        assert all(after.start >= now + timedelta(minutes=60) for before, after in plan.moved
+                   if after.start != before.start and absent not in (before.a, before.b))  # fmt: skip
         assert all(absent not in (m.a, m.b) or m.start <= now or m.status == "cancelled" for m in plan.meetings)
 
 
@@ -157,3 +161,31 @@ def test_a_cancelled_meeting_frees_both_sides_for_a_rescue():
     plan = rebalance(data, (cancelled,), slots[0].start - timedelta(hours=1), lost=[m.a, m.b])
     assert [(x.a, x.b) for x in plan.added] == [("s2", "t1")]  # t1's cap is free again; s1-t1 is not redone
     assert validate(r.problem, Schedule(data.event.id, plan.meetings)) == []
+
+
+def test_no_meeting_is_pulled_in_at_short_notice_to_make_room_for_a_rescue():
+    from scheduler.model import Meeting
+    from scheduler.rebalance import RebalanceConfig
+    from scheduler.timegrid import build_slots
+
+    def at(*spans):
+        return [{"date": "2027-03-26", "start": a, "end": b} for a, b in spans]
+
+    # t1 lost s1 at 10:30; s2 could meet t1 then, but only if s2's 10:30 meeting with t2
+    # moved to 09:30, 25 minutes from now
+    data = build([person("t1", available=at(("10:30", "11:00"))), person("s1"), person("s2"),
+                  person("t2", available=at(("09:30", "10:00"), ("10:30", "11:00")))],
+                 [("t1", "s1", 1), ("t1", "s2", 1), ("t2", "s2", 2)], rooms=3,
+                 sessions=[{"date": "2027-03-26", "start": "09:00", "end": "11:00"}])  # fmt: skip
+    slots = build_slots(data.event)
+    s3 = slots[3]
+    day = (Meeting("m-s1-t1", "s1", "t1", s3.start, s3.end, 1), Meeting("m-s2-t2", "s2", "t2", s3.start, s3.end, 2))
+    now = slots[0].start + timedelta(minutes=5)
+    plan = rebalance(data, day, now, [Absence("s1")])
+    assert plan.moved == () and plan.added == ()  # t2's meeting stays where it was announced
+    assert [m.id for m in plan.cancelled] == ["m-s1-t1"]
+    # told in time (or without the notice rule) the same repair would move it and rescue t1
+    eager = rebalance(data, day, now, [Absence("s1")], RebalanceConfig(min_notice=timedelta(0)))
+    assert [(b.id, a.start) for b, a in eager.moved] == [("m-s2-t2", slots[1].start)]
+    assert [(m.a, m.b, m.start) for m in eager.added] == [("s2", "t1", s3.start)]
+    assert validate(build_problem(data), Schedule(data.event.id, eager.meetings)) == []
