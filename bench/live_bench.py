@@ -21,6 +21,7 @@ from scheduler.generator import generate_event  # noqa: E402
 from scheduler.rebalance import Absence, rebalance  # noqa: E402
 from scheduler.simulate import compare, with_standby  # noqa: E402
 from scheduler.solver import SolverConfig, solve  # noqa: E402
+from scheduler.timegrid import end_of_local_day  # noqa: E402
 
 
 def single_no_shows(data, r, samples: int = 9, gone: bool = True) -> tuple[float, int, float]:
@@ -35,7 +36,8 @@ def single_no_shows(data, r, samples: int = 9, gone: bool = True) -> tuple[float
         m = next(x for x in r.schedule.meetings if x.start == slots[cut].start)
         # the host marks m.a absent in the running slot: the meeting is a no-show, m.a is gone
         day = [replace(x, status="no_show") if x.id == m.id else x for x in r.schedule.meetings]
-        away = Absence(m.a) if gone else Absence(m.a, until=m.end)
+        tz = data.event.timezone
+        away = Absence(m.a, until=end_of_local_day(m.start, tz) if gone else m.end)
         plan = rebalance(waitlisted, day, slots[cut].start, [away])  # as the board: problem built each time
         partners = {x.b if x.a == m.a else x.a for x in r.schedule.meetings if m.a in (x.a, x.b)} | {m.a}
         worst = max(worst, sum(1 for b, _ in plan.moved if not {b.a, b.b} & partners))

@@ -57,7 +57,7 @@ def board(event_id):
     checked = store.checked_in(event_id)
     running = _running_summary([m for m in meetings if current is not None and m.start == slots[current].start],
                                checked)  # fmt: skip
-    history = _history(store.audit_log(event_id, last=12), people, data.event.timezone)
+    history = _history(store.audit_log(event_id, last=12), people, {m.id: m for m in meetings}, data.event.timezone)
     return render_template("board.html", ev=data.event, rows=rows, people=people, now=t, history=history,
                            checked=checked, running=running, version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
@@ -66,17 +66,21 @@ def board(event_id):
                            has_today=bool(on_today), base=url_for("board.board", event_id=event_id))  # fmt: skip
 
 
-def _history(records, people, tz: str) -> list[dict[str, str]]:
+def _history(records, people, by_id, tz: str) -> list[dict[str, str]]:
     """The newest changes first, in words: when (event zone, real time), who, what and why."""
     def name(pid):
         return people[pid].name if pid in people else pid
+
+    def meeting(mid):
+        m = by_id.get(mid)
+        return f"{name(m.a)} ⇄ {name(m.b)}" if m else f"meeting {mid}"
 
     out = []
     for r in reversed(records):
         d = r["detail"]
         if r["action"] == "meeting":
             b, a = d.get("before", {}), d.get("after", {})
-            what = f"meeting {d.get('meeting')}: {b.get('status')} → {a.get('status')}"
+            what = f"{meeting(d.get('meeting'))}: {b.get('status')} → {a.get('status')}"
             if (b.get("start"), b.get("room")) != (a.get("start"), a.get("room")):
                 what += f", now {to_local(datetime.fromisoformat(a['start']), tz):%a %H:%M} room {a.get('room')}"
             why = d.get("reason", "")
