@@ -39,7 +39,10 @@ def who(_endpoint, values):
         abort(404)  # unknown and revoked links look the same
     g.token = token
     g.event_id, g.pid = found
-    session["participant"] = [g.event_id, g.pid]
+    if session.get("participant") != [g.event_id, g.pid]:
+        # written only when it changes: a background fetch (agenda, offers) must not send back a
+        # cookie that overwrites a flash message set meanwhile by the page's own form post
+        session["participant"] = [g.event_id, g.pid]
 
 
 @bp.url_defaults
