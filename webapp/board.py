@@ -134,9 +134,12 @@ def mark(event_id, meeting_id, action):
     if absent and absent not in (m.a, m.b):
         flash(f"absent: {absent!r} is not in meeting {meeting_id}", "error")
         return _back(event_id)
+    people = store.load(event_id).by_id()
+    reason = (f"{people[absent].name} did not come" if status == "no_show" and absent
+              else f"marked {status.replace('_', '-')}")  # fmt: skip
     refused = _change(event_id, f"A host marked a meeting {status.replace('_', '-')}", lambda actor, version:
                       store.update_meeting(event_id, meeting_id, actor=actor, status=status,
-                                           expected_version=version, reason=f"marked {status}"))  # fmt: skip
+                                           expected_version=version, reason=reason))  # fmt: skip
     if refused:
         return refused
     flash(f"Meeting marked {status.replace('_', ' ')}.")
@@ -146,8 +149,7 @@ def mark(event_id, meeting_id, action):
         # (a missed pair may meet again later) and the partner left waiting is refilled first;
         # the host says "gone for the day" with one more click (the form comes prefilled)
         repair, hint = Repair(absences=(Absence(absent, until=m.end),)), absent
-        name = store.load(event_id).by_id()[absent].name
-        flash(f"If {name} has left for the day, the “Someone is away” form below is ready for them.")
+        flash(f"If {people[absent].name} has left for the day, the “Someone is away” form below is ready for them.")
     elif status == "cancelled" and m.start > now():  # both sides lost a meeting still to come
         repair = Repair(lost=(m.a, m.b))
     if repair is not None:
