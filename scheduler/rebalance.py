@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ortools.sat.python import cp_model
@@ -226,6 +226,22 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
                   and m.status in LIVE and (before[m.id].start, before[m.id].room) != (m.start, m.room))  # fmt: skip
     cancelled = tuple(m for m in new if m.status == "cancelled" and before.get(m.id, m).status in LIVE)
     return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started)
+
+
+def with_waitlist(data: EventData, per_participant: int = 3) -> EventData:
+    """Add each traditional SME's top recommendations as a waitlist (suggested, priority 3).
+
+    A repair only ever draws on them for someone who lost a meeting (like a host's
+    "meet now"); under the ``accepted_only`` request policy they are not used at all.
+    """
+    if per_participant <= 0:
+        return data
+    from .matching import recommend
+    from .model import Request
+
+    recs = recommend(data, per_participant, exclude=[(r.sender, r.receiver) for r in data.requests])
+    extra = tuple(Request(m.participant, m.partner, 3, "suggested") for ms in recs.values() for m in ms)
+    return replace(data, requests=(*data.requests, *extra))
 
 
 def fresh_id(base: str, meetings: Iterable[Meeting]) -> str:

@@ -29,7 +29,7 @@ from .errors import Conflict
 from .matching import Scorer
 from .model import EventData, Meeting
 from .problem import build_problem
-from .rebalance import LIVE, Absence, RebalanceConfig, rebalance
+from .rebalance import LIVE, Absence, RebalanceConfig, rebalance, with_waitlist
 from .timegrid import end_of_local_day, to_local
 
 CANCEL_LEAD = 2  # slots ahead a cancellation is announced
@@ -87,7 +87,7 @@ def simulate(data: EventData, meetings: tuple[Meeting, ...], no_show_rate: float
     repair draws on, as after ``run.py recommend --write -k K`` (0: only the requests).
     """
     if repair and waitlist:
-        data = with_standby(data, waitlist)
+        data = with_waitlist(data, waitlist)
     prob = build_problem(data, scores=False)  # built once for the day, as a live server keeps it
     scorer = Scorer(data) if repair else None
     q = 1 - math.sqrt(1 - no_show_rate)  # per person, so that about no_show_rate of meetings fail
@@ -169,19 +169,6 @@ def simulate(data: EventData, meetings: tuple[Meeting, ...], no_show_rate: float
             current = list(plan.meetings)
         reports.append(SlotReport(s.index, s.start, len(fresh), rb_time, rescued, moved_others, cancelled, meet_now))
     return reports, held
-
-
-def with_standby(data: EventData, per_participant: int = 3) -> EventData:
-    """Add each traditional SME's top recommendations as a standby waitlist (suggested, priority 3).
-
-    The repair only ever uses them for someone who lost a meeting, like a host's "meet now".
-    """
-    from .matching import recommend
-    from .model import Request
-
-    recs = recommend(data, per_participant, exclude=[(r.sender, r.receiver) for r in data.requests])
-    standby_requests = tuple(Request(m.participant, m.partner, 3, "suggested") for ms in recs.values() for m in ms)
-    return replace(data, requests=(*data.requests, *standby_requests))
 
 
 def compare(data: EventData, meetings: tuple[Meeting, ...], no_show_rate: float = 0.2, seed: int = 0,

@@ -166,8 +166,13 @@ def _v6(db: sqlite_utils.Database) -> None:
     db["offers"].create_index(["event_id", "status"])
 
 
+def _v7(db: sqlite_utils.Database) -> None:
+    """How many recommendations per traditional SME a live repair may refill from (the waitlist)."""
+    db.execute("ALTER TABLE events ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 3")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -538,23 +543,27 @@ class Store:
 
     def live_settings(self, event_id: str) -> dict[str, Any]:
         """``auto_repair`` (apply repairs after a no-show at once), ``standby_minutes`` (offer a
-        "meet now" when a partner is this late), ``closed_rooms`` (virtual rooms out of use)."""
-        row = self.db.execute("SELECT auto_repair, standby_minutes, closed_rooms FROM events WHERE id = ?",
+        "meet now" when a partner is this late), ``closed_rooms`` (virtual rooms out of use),
+        ``waitlist`` (top recommendations per traditional SME a repair may refill from)."""
+        row = self.db.execute("SELECT auto_repair, standby_minutes, closed_rooms, waitlist FROM events WHERE id = ?",
                               [event_id]).fetchone()  # fmt: skip
         if row is None:
             raise NotFound(f"no event {event_id!r}")
-        return {"auto_repair": bool(row[0]), "standby_minutes": int(row[1]), "closed_rooms": json.loads(row[2])}
+        return {"auto_repair": bool(row[0]), "standby_minutes": int(row[1]), "closed_rooms": json.loads(row[2]),
+                "waitlist": int(row[3])}  # fmt: skip
 
     def set_live_settings(self, event_id: str, *, actor: str, auto_repair: bool | None = None,
                           standby_minutes: int | None = None, closed_rooms: list[int] | None = None,
-                          now: datetime | None = None) -> dict[str, Any]:
+                          waitlist: int | None = None, now: datetime | None = None) -> dict[str, Any]:
         with self.write() as db:
             current = self.live_settings(event_id)
             new = {"auto_repair": current["auto_repair"] if auto_repair is None else bool(auto_repair),
                    "standby_minutes": current["standby_minutes"] if standby_minutes is None else int(standby_minutes),
-                   "closed_rooms": current["closed_rooms"] if closed_rooms is None else sorted(set(closed_rooms))}  # fmt: skip
-            db.execute("UPDATE events SET auto_repair = ?, standby_minutes = ?, closed_rooms = ? WHERE id = ?",
-                       [int(new["auto_repair"]), new["standby_minutes"], json.dumps(new["closed_rooms"]), event_id])  # fmt: skip
+                   "closed_rooms": current["closed_rooms"] if closed_rooms is None else sorted(set(closed_rooms)),
+                   "waitlist": current["waitlist"] if waitlist is None else int(waitlist)}  # fmt: skip
+            db.execute("UPDATE events SET auto_repair = ?, standby_minutes = ?, closed_rooms = ?, waitlist = ?"
+                       " WHERE id = ?", [int(new["auto_repair"]), new["standby_minutes"],
+                                         json.dumps(new["closed_rooms"]), new["waitlist"], event_id])  # fmt: skip
             self.audit(event_id, "live_settings", actor=actor, now=now, detail={"before": current, "after": new})
             return new
 

@@ -162,19 +162,21 @@ def test_standby_meet_now_offered_accepted_by_both_and_pushed_to_exactly_those_c
 
 
 def test_live_settings_are_checked_and_turn_auto_repair_into_a_preview(ops):
-    bad = post(ops, "/settings", standby_minutes="99", auto_repair="1")
+    bad = post(ops, "/settings", standby_minutes="99", auto_repair="1", waitlist="3")
     assert any("standby_minutes: must be a whole number from 0 to 24" in f for f in flashes(bad.text))
-    ok = post(ops, "/settings", standby_minutes="3")  # checkbox left empty: auto-repair off
+    bad = post(ops, "/settings", standby_minutes="5", auto_repair="1", waitlist="many")
+    assert any("waitlist: must be a whole number from 0 to 10" in f for f in flashes(bad.text))
+    ok = post(ops, "/settings", standby_minutes="3", waitlist="2")  # checkbox left empty: auto-repair off
     assert "Settings saved." in flashes(ok.text)
     with Store(ops["db"]) as s:
-        assert s.live_settings(EV) == {"auto_repair": False, "standby_minutes": 3, "closed_rooms": []}
+        assert s.live_settings(EV) == {"auto_repair": False, "standby_minutes": 3, "closed_rooms": [], "waitlist": 2}
     m = next(x for x in meetings(ops) if x.start > ops["now"] + timedelta(hours=1) and x.status in LIVE)
     r = post(ops, f"/meetings/{m.id}/no-show", version=version(ops), absent=m.a)
     assert "Repair preview" in r.text  # marked, but the repair waits for the host
     after = {x.id: x for x in meetings(ops)}
     assert after[m.id].status == "no_show"
     assert all(after[x.id].status == x.status for x in meetings(ops) if x.id != m.id)
-    post(ops, "/settings", standby_minutes="5", auto_repair="1")
+    post(ops, "/settings", standby_minutes="5", auto_repair="1", waitlist="3")
 
 
 def _apply_preview(ops, preview_html: str):

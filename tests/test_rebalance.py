@@ -189,3 +189,22 @@ def test_no_meeting_is_pulled_in_at_short_notice_to_make_room_for_a_rescue():
     assert [(b.id, a.start) for b, a in eager.moved] == [("m-s2-t2", slots[1].start)]
     assert [(m.a, m.b, m.start) for m in eager.added] == [("s2", "t1", s3.start)]
     assert validate(build_problem(data), Schedule(data.event.id, eager.meetings)) == []
+
+
+def test_the_waitlist_refills_a_lost_meeting_from_recommendations_only_when_asked():
+    from dataclasses import replace
+
+    from scheduler.rebalance import with_waitlist
+
+    data = build([person("t1", needs=["computer-vision"], sectors=["textiles"]),
+                  person("s1", offers=["computer-vision"]), person("s2", offers=["computer-vision"])],
+                 [("t1", "s1", 1)], rooms=2, sessions=SESSIONS)  # fmt: skip
+    r = solve(data, config=SolverConfig(time_limit=2))
+    [m] = r.schedule.meetings
+    missed = (replace(m, status="no_show"),)
+    assert rebalance(data, missed, m.start, [Absence("s1")]).added == ()  # nobody asked for s2
+    listed = with_waitlist(data, 3)
+    assert [(q.sender, q.receiver, q.priority, q.status) for q in listed.requests[1:]] == [("t1", "s2", 3, "suggested")]
+    plan = rebalance(listed, missed, m.start, [Absence("s1")])
+    assert [(x.a, x.b) for x in plan.added] == [("s2", "t1")] and plan.added[0].start > m.start
+    assert with_waitlist(data, 0) is data

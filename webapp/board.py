@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from scheduler.errors import Conflict, InvalidInput
 from scheduler.model import EventData, Request, Schedule
 from scheduler.problem import _key
-from scheduler.rebalance import Absence, rebalance
+from scheduler.rebalance import Absence, rebalance, with_waitlist
 from scheduler.requests import check_new
 from scheduler.timegrid import build_slots, end_of_local_day, local_instant, to_local
 from scheduler.validate import move_problem
@@ -24,6 +24,8 @@ bp = Blueprint("board", __name__, url_prefix="/events/<event_id>/board")
 
 #: a repair lock older than this was left by a process that died
 REPAIR_LOCK_STALE = timedelta(minutes=3)
+#: most recommendations per traditional SME a repair may refill from
+MAX_WAITLIST = 10
 
 
 def now() -> datetime:
@@ -246,7 +248,9 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
         flash(f"room: must be between 1 and {data.event.rooms}", "error")
         return _back(event_id)
     try:
-        live_data = _with_late(data, repair.late)
+        # the event as the repair sees it: the host's late request imposed, and the waitlist
+        # (each traditional SME's top recommendations) to refill the day of those who lost a meeting
+        live_data = with_waitlist(_with_late(data, repair.late), settings["waitlist"])
     except (InvalidInput, Conflict) as exc:
         flash(f"late request: {exc}", "error")
         return _back(event_id)
@@ -408,15 +412,21 @@ def move(event_id):
 def settings(event_id):
     store = get_store()
     ev = store.event(event_id)
-    try:
-        minutes = int(request.form.get("standby_minutes", ""))
-    except ValueError:
-        minutes = -1
+    def whole(name: str) -> int:
+        try:
+            return int(request.form.get(name, ""))
+        except ValueError:
+            return -1
+
+    minutes, waitlist = whole("standby_minutes"), whole("waitlist")
     if not 0 <= minutes < ev.slot_minutes:
         flash(f"standby_minutes: must be a whole number from 0 to {ev.slot_minutes - 1}", "error")
         return _back(event_id)
+    if not 0 <= waitlist <= MAX_WAITLIST:
+        flash(f"waitlist: must be a whole number from 0 to {MAX_WAITLIST}", "error")
+        return _back(event_id)
     store.set_live_settings(event_id, actor=current_user()["username"], standby_minutes=minutes,
-                            auto_repair=request.form.get("auto_repair") == "1")  # fmt: skip
+                            auto_repair=request.form.get("auto_repair") == "1", waitlist=waitlist)  # fmt: skip
     flash("Settings saved.")
     return _back(event_id)
 
