@@ -630,6 +630,10 @@ class Store:
             )  # fmt: skip
             return db["outbox"].count - before
 
+    def published(self, event_id: str) -> bool:
+        """Whether any invite of the event was ever queued (the organiser published it)."""
+        return self.db.execute("SELECT 1 FROM outbox WHERE event_id = ? LIMIT 1", [event_id]).fetchone() is not None
+
     def notified(self, event_id: str) -> set[tuple[str, str, int, str]]:
         """Return (meeting, participant, sequence, method) of every message ever queued."""
         rows = self.db.execute(

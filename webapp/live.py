@@ -141,7 +141,7 @@ def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting
     (REQUEST with a higher SEQUENCE, or CANCEL) of exactly the meetings that changed."""
     old, new = tuple(old), tuple(new)
     told = push_changes(data, old, new, why)
-    if told and store.notified(data.event.id):
+    if told and store.published(data.event.id):
         changed = {c.meeting.id for cs in diff(old, new).values() for c in cs}
         send_invites(store, data, only=changed, wait=False)
     return told
