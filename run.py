@@ -22,7 +22,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scheduler import formats, matching
-from scheduler.delivery import SmtpConfig
 from scheduler.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.generator import generate_event
 from scheduler.model import LIVE_STATUSES, EventData
@@ -282,13 +281,6 @@ def cmd_request(args: argparse.Namespace) -> int:
     return 0
 
 
-def smtp_from_env(env: dict[str, str]) -> SmtpConfig | None:
-    """SMTP settings from the environment (secrets stay out of code and files)."""
-    from scheduler.delivery import smtp_config
-
-    return smtp_config(env, "MATCHMAKING_")
-
-
 @command("invites")
 def cmd_invites(args: argparse.Namespace) -> int:
     import os
@@ -297,7 +289,7 @@ def cmd_invites(args: argparse.Namespace) -> int:
     from scheduler import delivery
     from scheduler.invites import contexts, organiser_of
 
-    smtp = smtp_from_env(dict(os.environ))
+    smtp = delivery.smtp_config(os.environ, "MATCHMAKING_")  # secrets stay out of code and files
     now = datetime.now(UTC)
     with open_store(args) as store:
         data = store.load(args.event)

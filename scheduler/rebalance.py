@@ -178,6 +178,8 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
 
     terms = []
     moves: dict[str, list] = defaultdict(list)
+    concerned = losers | absent | evicted
+    bystanders = []  # moves of meetings whose two sides are not concerned by this repair
     for k, vs in by_pair.items():
         pr = prob.pairs[k]
         if k in existing:
@@ -188,15 +190,13 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
             moved = sum(vs) - (x[k, t0] if (k, t0) in x else 0)
             moves[pr.a].append(moved)
             moves[pr.b].append(moved)
+            if not {pr.a, pr.b} & concerned:
+                bystanders.append(moved)
         else:
             bonus = RESCUE_BONUS if {pr.a, pr.b} & losers else 0
             if pr.key in wanted:
                 bonus += KEEP_VALUE // 2  # what the host asked for now comes before any other new meeting
             terms.append((pr.weight + bonus - MOVE_COST) * sum(vs))
-    concerned = losers | absent | evicted
-    bystanders = [sum(vs) - (x[k, t0] if (k, t0) in x else 0)
-                  for k, vs in by_pair.items() if k in existing and not {prob.pairs[k].a, prob.pairs[k].b} & concerned
-                  for t0 in [slot_of_start[existing[k].start]]]  # fmt: skip
     if len(bystanders) > cfg.max_bystander_moves:
         model.add(sum(bystanders) <= cfg.max_bystander_moves)
     for p, ms in moves.items():
