@@ -29,7 +29,8 @@ from scheduler.requests import STATUSES, TRANSITIONS
 from scheduler.solver import Progress as SolverProgress
 from scheduler.solver import Result, SolverConfig, schedule_detail, solve
 from scheduler.store import ENV_VAR, Store, default_path
-from scheduler.timegrid import allowed_map, build_slots
+from scheduler.pipeline import phase
+from scheduler.timegrid import allowed_map, build_slots, to_local
 
 # piped output (CI, tests, files) gets wide tables instead of folded cells
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -113,7 +114,15 @@ def cmd_solve(args: argparse.Namespace) -> int:
     store = None
     if args.event:
         store = open_store(args)
+        now = _now(args)
+        store.expire_requests(args.event, now)  # a late answer's request is not scheduled
         data = store.load(args.event)
+        stage = phase(data, store.published(args.event), now)
+        if stage != "draft":
+            try:
+                return _reoptimise(store, data, stage, now, args)
+            finally:
+                store.close()
         locked = tuple(m for m in store.meetings(args.event) if m.locked)
         version = store.schedule_version(args.event)
     else:
@@ -136,6 +145,67 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     print_report(result)
+    return 0
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    """The event clock: --now (to rehearse a day), else the real time."""
+    from datetime import UTC
+
+    text = getattr(args, "now", None)
+    if not text:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--now: {text!r} is not an ISO time such as 2027-03-26T09:36:00+01:00") from None
+    if at.tzinfo is None:
+        raise InvalidInput(f"--now: {text!r} needs its UTC offset, e.g. 2027-03-26T09:36:00+01:00")
+    return at.astimezone(UTC)
+
+
+def _reoptimise(store: Store, data: EventData, stage: str, now: datetime, args: argparse.Namespace) -> int:
+    """Solve of a published event: minimal change, previewed, stored only with --apply."""
+    from scheduler.model import Schedule
+    from scheduler.pipeline import PHASE_TEXT, preview
+    from scheduler.rebalance import RebalanceConfig, reoptimise
+
+    out.print(PHASE_TEXT[stage])
+    if stage == "closed":
+        raise Conflict(f"event {data.event.id!r} is over; its schedule is the record of what happened")
+    event_id = data.event.id
+    version = store.schedule_version(event_id)
+    before = store.meetings(event_id)
+    cfg = RebalanceConfig(time_limit=args.time_limit, seed=args.seed, max_bystander_moves=10**6)
+    plan = reoptimise(data, before, now, allow_moves=args.allow_moves,
+                      closed_rooms=store.live_settings(event_id)["closed_rooms"], config=cfg)  # fmt: skip
+    change = preview(before, plan.meetings)
+    people = data.by_id()
+    tz = data.event.timezone
+
+    def line(m) -> str:
+        return f"{people[m.a].name} <> {people[m.b].name}, {to_local(m.start, tz):%a %d %b %H:%M}, room {m.room}"
+
+    out.print(f"re-optimisation ({'moves allowed' if args.allow_moves else 'announced meetings kept'}; "
+              f"slots that started are frozen): {len(change.added)} added, {len(change.moved)} moved, "
+              f"{len(change.cancelled)} cancelled; {len(change.affected)} participants would be told")  # fmt: skip
+    for m in change.added:
+        out.print(f"  + {line(m)}")
+    for b, a in change.moved:
+        out.print(f"  ~ {line(b)} -> {to_local(a.start, tz):%a %d %b %H:%M}, room {a.room}")
+    for m in change.cancelled:
+        out.print(f"  - {line(m)}")
+    if change.empty:
+        out.print("nothing to change")
+        return 0
+    if not args.apply:
+        out.print("preview only: nothing was stored; run again with --apply to store it "
+                  "(then 'invites --send' sends the updates)")  # fmt: skip
+        return 0
+    v = store.save_schedule(Schedule(event_id, plan.meetings), actor="cli", expected_version=version,
+                            detail={"action": "reoptimise", "added": len(change.added),
+                                    "moved": len(change.moved), "cancelled": len(change.cancelled)})  # fmt: skip
+    out.print(f"stored as schedule version {v} of event {event_id!r}; run 'invites --send' to send the updates")
     return 0
 
 
@@ -516,6 +586,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--parallel", action="store_true",
                    help="multi-worker CP-SAT on the wall clock (faster, not repeatable)")
     s.add_argument("--locked", help="schedule document whose meetings marked locked stay in place")
+    s.add_argument("--apply", action="store_true",
+                   help="published event: store the previewed re-optimisation (else only show it)")
+    s.add_argument("--allow-moves", action="store_true",
+                   help="published event: announced meetings may move when that places more meetings")
+    s.add_argument("--now", help="the event clock, to rehearse a day (ISO time with offset)")
 
     r = sub.add_parser("recommend", help="propose tech partners to each traditional SME, with reasons")
     r.add_argument("--event", required=True)

@@ -66,7 +66,8 @@ class Plan:
 def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absences: Iterable[Absence] = (),
               config: RebalanceConfig | None = None, *, closed_rooms: Iterable[int] = (),
               wanted: Iterable[tuple[str, str]] = (), lost: Iterable[str] = (),
-              problem: SchedProblem | None = None) -> Plan:
+              problem: SchedProblem | None = None, keep_existing: bool = False,
+              retry_cancelled: bool = False) -> Plan:
     """Return the repaired schedule from ``now`` on, and what changed.
 
     ``closed_rooms`` are virtual rooms that can no longer be used from now on: their
@@ -75,6 +76,9 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     ``lost`` are participants who lost a meeting without being away (a cancellation):
     they are refilled first, like the partners of an absent participant.
     ``problem`` is ``build_problem(data, scores=False)`` when the caller already has it.
+    ``keep_existing``: no meeting still to come moves (new ones only fill free capacity).
+    ``retry_cancelled``: a pair whose meeting was cancelled may be placed again (a
+    re-optimisation); a repair leaves such pairs alone.
     """
     cfg = config or RebalanceConfig()
     started = time.monotonic()
@@ -105,7 +109,8 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
                 existing[k] = m
     # a pair whose meeting was missed (no-show) may meet later in the day, e.g. after a late
     # arrival; a pair that met, or whose meeting was called off, is not placed again
-    met = {_key(m.a, m.b) for m in fixed if m.status != "no_show"}
+    met = {_key(m.a, m.b) for m in fixed if m.status != "no_show"
+           and not (retry_cancelled and m.status == "cancelled")}
     # who lost a meeting: partners of the absent in meetings still to come, and in no-shows of
     # the last two slots that started (older ones were repaired when they happened)
     # (a meeting still to come is lost only when its slot falls in the absence: someone late
@@ -128,7 +133,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
                   if {pr.a, pr.b} & losers and pr.key not in met and k not in existing}  # fmt: skip
     movable = losers | absent | evicted | {p for k in candidates for p in (prob.pairs[k].a, prob.pairs[k].b)}
     for k, m in list(existing.items()):
-        if not {m.a, m.b} & movable:
+        if keep_existing or not {m.a, m.b} & movable:
             fixed.append(existing.pop(k))
     busy: dict[str, set[int]] = defaultdict(set)
     rooms_used: dict[int, int] = defaultdict(int)
@@ -226,6 +231,26 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
                   and m.status in LIVE and (before[m.id].start, before[m.id].room) != (m.start, m.room))  # fmt: skip
     cancelled = tuple(m for m in new if m.status == "cancelled" and before.get(m.id, m).status in LIVE)
     return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started)
+
+
+def reoptimise(data: EventData, meetings: Iterable[Meeting], now: datetime, *, allow_moves: bool = False,
+               closed_rooms: Iterable[int] = (), config: RebalanceConfig | None = None) -> Plan:
+    """Re-generate a published schedule with minimal change; return the plan to preview.
+
+    Meetings in slots that have started are frozen, statuses included (held, no-show,
+    cancelled stay what they are). Every wanted pair without a meeting still to come is
+    tried again in the free capacity. With ``allow_moves=False`` (the default) no meeting
+    still to come moves: with nothing else changed, nothing changes. With ``allow_moves``
+    a meeting may move when that places more wanted meetings, each move costing as in a
+    repair (``MOVE_COST``, ``SECOND_MOVE_COST``). Meetings that nobody wants any more are
+    not touched here (see ``pipeline.unwanted``)."""
+    meetings = tuple(meetings)
+    cfg = config or RebalanceConfig(time_limit=10.0, max_bystander_moves=10**6)
+    prob = build_problem(data, scores=False)
+    placed = {_key(m.a, m.b) for m in meetings if m.status in LIVE}
+    lost = {p for pr in prob.pairs if pr.key not in placed for p in (pr.a, pr.b)}
+    return rebalance(data, meetings, now, config=cfg, closed_rooms=closed_rooms, lost=sorted(lost),
+                     problem=prob, keep_existing=not allow_moves, retry_cancelled=True)
 
 
 def with_waitlist(data: EventData, per_participant: int = 3) -> EventData:

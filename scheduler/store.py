@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from . import pipeline
 from . import requests as req
 from .errors import Conflict, NotFound
 from .formats import event_to_dict, parse_clock, parse_day, participant_to_dict
@@ -46,6 +47,18 @@ def _iso(dt: datetime) -> str:
 
 def _dt(s: str) -> datetime:
     return datetime.fromisoformat(s).astimezone(UTC)
+
+
+#: statuses of a meeting that does not take place (its calendar entry is cancelled or moot)
+GONE = ("cancelled", "no_show")
+
+
+def _invite_changed(prev: Meeting, new: Meeting) -> bool:
+    """Whether the participants' calendars must hear of the change (a higher SEQUENCE):
+    a new time or room, a cancellation, or a cancelled meeting that comes back."""
+    if (prev.start, prev.room) != (new.start, new.room):
+        return True
+    return (new.status == "cancelled") != (prev.status == "cancelled")
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -442,7 +455,23 @@ class Store:
             db["request_history"].insert({"event_id": event_id, "sender": sender, "receiver": receiver,
                                           "at": _iso(now), "actor": actor, "action": action,
                                           "status": new.request.status})  # fmt: skip
+            # a meeting still to come that nobody wants any more is cancelled in the same transaction
+            gone = [m for m in pipeline.unwanted(self.load(event_id), self.meetings(event_id), now)
+                    if {m.a, m.b} == {sender, receiver}]  # fmt: skip
+            if gone:
+                self.cancel_meetings(event_id, [m.id for m in gone], actor=actor, now=now,
+                                     why=f"request {sender} -> {receiver} {new.request.status}")  # fmt: skip
         return new
+
+    def cancel_meetings(self, event_id: str, ids: list[str], *, actor: str, why: str,
+                        now: datetime | None = None, expected_version: int | None = None) -> int:
+        """Cancel the meetings ``ids`` (kept as ``cancelled``, SEQUENCE + 1) in one transaction,
+        with a snapshot for undo and an audit record saying why; return the new schedule version."""
+        with self.write():
+            meetings = self.meetings(event_id)
+            return self.save_schedule(Schedule(event_id, pipeline.cancelled(meetings, ids)), actor=actor,
+                                      expected_version=expected_version, now=now,
+                                      detail={"action": "cancel", "cancelled": list(ids), "why": why})  # fmt: skip
 
     def expire_requests(self, event_id: str, now: datetime | None = None) -> int:
         """Mark pending requests past their answer time as expired; return how many."""
@@ -634,6 +663,11 @@ class Store:
         """Whether any invite of the event was ever queued (the organiser published it)."""
         return self.db.execute("SELECT 1 FROM outbox WHERE event_id = ? LIMIT 1", [event_id]).fetchone() is not None
 
+    def announced(self, event_id: str) -> set[str]:
+        """Ids of the meetings any invite was ever queued for (they are never deleted again)."""
+        rows = self.db.execute("SELECT DISTINCT meeting_id FROM outbox WHERE event_id = ?", [event_id])
+        return {r[0] for r in rows.fetchall()}
+
     def notified(self, event_id: str) -> set[tuple[str, str, int, str]]:
         """Return (meeting, participant, sequence, method) of every message ever queued."""
         rows = self.db.execute(
@@ -692,16 +726,24 @@ class Store:
             before = self.meetings(ev_id)
             self._snapshot(ev_id, version, before, actor, now, (detail or {}).get("action", "schedule"))
             old = {m.id: m for m in before}
+            announced = self.announced(ev_id)
             db.execute("DELETE FROM meetings WHERE event_id = ?", [ev_id])
             rows = []
             for m in schedule.meetings:
                 prev = old.get(m.id)
                 v = m.version
                 if prev is not None:
-                    changed = (prev.start, prev.room) != (m.start, m.room)
-                    cancelled = m.status == "cancelled" and prev.status != "cancelled"
-                    v = prev.version + (1 if changed or cancelled else 0)
+                    v = prev.version + (1 if _invite_changed(prev, m) else 0)
                 rows.append(self._meeting_row(ev_id, m, v))
+            # an announced meeting is never deleted: one the new schedule leaves out is cancelled,
+            # keeps its UID and gets a higher SEQUENCE, so the outbox sends its CANCEL
+            kept = {m.id for m in schedule.meetings}
+            for m in before:
+                if m.id in kept or m.id not in announced:
+                    continue
+                gone = m if m.status in GONE else Meeting(m.id, m.a, m.b, m.start, m.end, m.room, "cancelled",
+                                                          m.locked, m.version + 1)  # fmt: skip
+                rows.append(self._meeting_row(ev_id, gone, gone.version))
             db["meetings"].insert_all(rows, batch_size=500)
             db.execute("UPDATE events SET schedule_version = ? WHERE id = ?", [version + 1, ev_id])
             self.audit(ev_id, "schedule", actor=actor, now=now,
@@ -729,10 +771,9 @@ class Store:
             new = Meeting(old.id, old.a, old.b, start or old.start, end or old.end,
                           room if room is not None else old.room, status or old.status, old.locked, old.version)  # fmt: skip
             moved = (new.start, new.room) != (old.start, old.room)
-            cancelled = new.status == "cancelled" and old.status != "cancelled"
             if moved and new.status == "scheduled":
                 new = Meeting(new.id, new.a, new.b, new.start, new.end, new.room, "moved", new.locked, new.version)
-            bumped = new.version + (1 if moved or cancelled else 0)
+            bumped = new.version + (1 if _invite_changed(old, new) else 0)
             row = self._meeting_row(event_id, new, bumped)
             db.execute("UPDATE meetings SET start = ?, end = ?, room = ?, status = ?, version = ?"
                        " WHERE event_id = ? AND id = ?",

@@ -1,0 +1,112 @@
+"""The one road for changes to an event: its phase, and what each change does to the schedule.
+
+Every path that changes the schedule (solve, re-optimisation, repair, undo, standby,
+move, decline, profile edit, re-import, closing a room) ends in the same steps, in
+this order (``docs/changes.md`` has the table of what each action does in each phase):
+
+1. compute the new schedule (pure functions, here and in ``rebalance``);
+2. save it in one transaction with an audit record (``Store.save_schedule`` /
+   ``Store.update_meeting``); a meeting that was announced is never deleted: it
+   becomes ``cancelled`` and its SEQUENCE rises;
+3. diff old and new (``changes.diff``): the participants affected, nobody else;
+4. once the event is published, queue REQUEST (moved / added / back) or CANCEL for
+   exactly the meetings that changed, then push the change to exactly the affected.
+
+This module holds the pure rules of steps 1 and 3: the event's phase, meetings that
+a change leaves without a reason to exist, and the re-optimisation after publication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from .model import EventData, Meeting, Participant
+from .problem import _key
+from .requests import wanted_pairs
+from .timegrid import allowed_slots, build_slots
+
+PHASES = ("draft", "published", "live", "closed")
+#: meeting statuses that still take place (or took place)
+LIVE = ("scheduled", "moved", "held")
+#: statuses of a meeting still to come that a change may move or cancel
+UPCOMING = ("scheduled", "moved")
+
+PHASE_TEXT = {
+    "draft": "Draft: no invites sent yet. Generating the schedule replaces it.",
+    "published": "Published: invites went out. Changes keep what was announced and send updates.",
+    "live": "Live: the event is running. Started slots are frozen; changes send updates at once.",
+    "closed": "Closed: the event is over. The schedule is kept as the record of what happened.",
+}
+
+
+def phase(data: EventData, published: bool, now: datetime) -> str:
+    """Return the event's phase at ``now``: draft, published, live or closed.
+
+    ``published``: whether any invite was ever queued. The event is live from the start of
+    its first slot to the end of its last, closed after it (whether published or not).
+    """
+    slots = build_slots(data.event)
+    if slots and now >= slots[-1].end:
+        return "closed"
+    if slots and now >= slots[0].start:
+        return "live"
+    return "published" if published else "draft"
+
+
+def unwanted(data: EventData, meetings: Iterable[Meeting], now: datetime) -> tuple[Meeting, ...]:
+    """Meetings still to come whose pair nobody wants any more under the event's request
+    policy (a request declined, withdrawn or expired, a participant removed); the ones the
+    organiser locked stay. Returned as they are; the caller cancels them."""
+    people = data.by_id()
+    wanted = {p.key for p in wanted_pairs(data)}
+    return tuple(m for m in meetings
+                 if m.status in UPCOMING and m.start > now and not m.locked
+                 and (m.a not in people or m.b not in people or _key(m.a, m.b) not in wanted))  # fmt: skip
+
+
+def outside_availability(data: EventData, p: Participant, meetings: Iterable[Meeting],
+                         now: datetime) -> tuple[Meeting, ...]:
+    """``p``'s meetings still to come that lie outside ``p``'s working hours or availability
+    (e.g. after ``p`` narrowed them); ``data`` gives the event's slots."""
+    slots = build_slots(data.event)
+    allowed = {slots[i].start for i in allowed_slots(p, slots)}
+    return tuple(m for m in meetings if p.id in (m.a, m.b) and m.status in UPCOMING and m.start > now
+                 and m.start not in allowed)  # fmt: skip
+
+
+def cancelled(meetings: Iterable[Meeting], ids: Iterable[str]) -> tuple[Meeting, ...]:
+    """The schedule with the meetings ``ids`` cancelled (the store raises their SEQUENCE)."""
+    gone = set(ids)
+    return tuple(replace(m, status="cancelled") if m.id in gone else m for m in meetings)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a change would do, for the person to apply or discard it."""
+
+    added: tuple[Meeting, ...]
+    moved: tuple[tuple[Meeting, Meeting], ...]  # (before, after)
+    cancelled: tuple[Meeting, ...]
+    affected: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.moved or self.cancelled)
+
+
+def preview(before: Iterable[Meeting], after: Iterable[Meeting]) -> Preview:
+    """Compare two schedules of one event: meetings added, moved, cancelled; who is affected."""
+    from .changes import diff
+
+    old = {m.id: m for m in before}
+    new = tuple(after)
+    changes = diff(old.values(), new)
+    seen = {c.meeting.id: c for cs in changes.values() for c in cs}
+    return Preview(
+        added=tuple(c.meeting for c in seen.values() if c.kind == "added"),
+        moved=tuple((c.before, c.meeting) for c in seen.values() if c.kind == "moved" and c.before),
+        cancelled=tuple(c.meeting for c in seen.values() if c.kind == "cancelled"),
+        affected=frozenset(changes),
+    )
