@@ -95,13 +95,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_events(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         rows = store.event_summaries()
+        stages = {r["id"]: phase(store.load(r["id"]), store.published(r["id"]), _now(args)) for r in rows}
     if not rows:
         out.print("no events stored yet: try 'python run.py import data/sample-event.json'")
         return 0
-    table = Table("event", "name", "zone", "participants", "traditional", "requests", "rooms", "meetings")
+    table = Table("event", "name", "phase", "zone", "participants", "traditional", "requests", "rooms", "meetings")
     for r in rows:
-        table.add_row(r["id"], r["name"], r["timezone"], str(r["participants"]), str(r["traditional"]),
-                      str(r["requests"]), str(r["rooms"]), str(r["meetings"]))  # fmt: skip
+        table.add_row(r["id"], r["name"], stages[r["id"]], r["timezone"], str(r["participants"]),
+                      str(r["traditional"]), str(r["requests"]), str(r["rooms"]), str(r["meetings"]))  # fmt: skip
     out.print(table)
     return 0
 

@@ -103,7 +103,9 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     for m in meetings:
         if m.status in LIVE and slot_of_start.get(m.start) not in frozen:
             k = index.get(_key(m.a, m.b))
-            if k is None:
+            if m.locked:
+                fixed.append(m)  # locked by the organiser, or kept by a participant: stays as it is
+            elif k is None:
                 fixed.append(m)  # a pair nobody asks for any more (an organiser's): left as it is
             else:
                 existing[k] = m

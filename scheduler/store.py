@@ -533,6 +533,23 @@ class Store:
                 raise NotFound(f"no participant {p.id!r} in event {event_id!r}")
             self.audit(event_id, "profile", actor=actor, detail={"participant": p.id})
 
+    def change_profile(self, event_id: str, p: Participant, *, actor: str, keep: list[str], release: list[str],
+                       now: datetime | None = None) -> None:
+        """Save ``p``'s profile and decide its meetings that fall outside the new hours, in one
+        transaction: ``keep`` ones are locked in place (no repair moves or cancels them: the
+        participant said they will make it), ``release`` ones are cancelled (SEQUENCE + 1)."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            self.update_participant(event_id, p, actor)
+            if keep:
+                marks = ",".join("?" * len(keep))
+                db.execute(f"UPDATE meetings SET locked = 1 WHERE event_id = ? AND id IN ({marks})", [event_id, *keep])
+                self.audit(event_id, "keep_meetings", actor=actor, now=now,
+                           detail={"participant": p.id, "kept": keep, "why": "kept outside the new availability"})
+            if release:
+                self.cancel_meetings(event_id, release, actor=actor, now=now,
+                                     why=f"{p.name} is no longer available then")
+
     def check_in(self, event_id: str, pid: str, by: str, now: datetime | None = None) -> None:
         """Record that ``pid`` is here (said by themselves or a host), with an audit record."""
         now = now or datetime.now(UTC)

@@ -67,6 +67,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         return render_template("error.html", message=str(exc), title="That did not work"), 400
 
+    @app.context_processor
+    def phase_helper() -> dict[str, Any]:
+        def event_phase(event_id: str) -> str:
+            """The event's phase now (draft, published, live, closed): docs/changes.md."""
+            from scheduler.pipeline import phase
+
+            from .live import clock
+
+            store = get_store()
+            return phase(store.load(event_id), store.published(event_id), clock())
+
+        return {"event_phase": event_phase}
+
     @app.teardown_appcontext
     def close_store(_exc: BaseException | None) -> None:
         store = g.pop("store", None)

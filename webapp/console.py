@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import (
@@ -24,12 +24,13 @@ from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
+from scheduler.pipeline import PHASE_TEXT, phase, preview
 from scheduler.timegrid import build_slots, to_local
 from scheduler.validate import move_problem
 
 from . import get_store, jobs
 from .auth import current_user, staff_required
-from .live import notify, send_invites
+from .live import clock, notify, send_invites
 
 bp = Blueprint("console", __name__)
 UPLOAD_TYPES = {".json", ".csv"}
@@ -125,7 +126,8 @@ def event(event_id):
     return render_template(
         "event.html", data=data, ev=data.event, k=kpis(data, meetings), rows=rows, people=people,
         meetings=meetings, states=states, tokens=tokens, counts=counts, slots=slots,
-        solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:],
+        solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:], stage=_phase(store, data),
+        phase_text=PHASE_TEXT,
         version=store.schedule_version(event_id), unscheduled=_unscheduled(store, event_id),
     )  # fmt: skip
 
@@ -175,13 +177,90 @@ def recommendations(event_id):
     return render_template("recommendations.html", ev=data.event, recs=recs, people=data.by_id())
 
 
+def _phase(store, data) -> str:
+    return phase(data, store.published(data.event.id), clock())
+
+
 @bp.post("/events/<event_id>/solve")
 @staff_required("organiser")
 def solve(event_id):
-    get_store().event(event_id)
+    """Draft: a full solve in the background. Published or live: a re-optimisation to preview."""
+    store = get_store()
+    store.expire_requests(event_id, clock())  # a request past its answer time is not scheduled
+    stage = _phase(store, store.load(event_id))
+    if stage == "closed":
+        return jsonify({"error": "The event is over: its schedule is kept as the record of what happened."}), 409
+    if stage != "draft":
+        return jsonify({"preview": url_for("console.reoptimise", event_id=event_id)}), 200
     if not jobs.start_solve(current_app._get_current_object(), event_id, current_user()["username"]):
-        return jsonify({"error": "a solve is already running for this event"}), 409
+        return jsonify({"error": "A schedule is already being generated for this event."}), 409
     return jsonify({"started": True}), 202
+
+
+def _reoptimise_plan(store, data, allow_moves: bool):
+    from scheduler.rebalance import RebalanceConfig, reoptimise
+
+    cfg = RebalanceConfig(time_limit=float(current_app.config["SOLVE_TIME_LIMIT"]), max_bystander_moves=10**6)
+    before = store.meetings(data.event.id)
+    plan = reoptimise(data, before, clock(), allow_moves=allow_moves,
+                      closed_rooms=store.live_settings(data.event.id)["closed_rooms"], config=cfg)  # fmt: skip
+    return before, plan, preview(before, plan.meetings)
+
+
+@bp.get("/events/<event_id>/reoptimise")
+@staff_required("organiser")
+def reoptimise(event_id):
+    """Preview of "Generate schedule" after publication: what would be added, moved, cancelled."""
+    store = get_store()
+    data = store.load(event_id)
+    stage = _phase(store, data)
+    if stage in ("draft", "closed"):
+        flash(PHASE_TEXT[stage], "error" if stage == "closed" else "info")
+        return redirect(url_for("console.event", event_id=event_id))
+    allow = request.args.get("moves") == "1"
+    _, plan, change = _reoptimise_plan(store, data, allow)
+    people = data.by_id()
+    return render_template("reoptimise.html", ev=data.event, change=change, people=people, allow=allow,
+                           stage=stage, phase_text=PHASE_TEXT[stage], version=store.schedule_version(event_id),
+                           tz=data.event.timezone, to_local=to_local, seconds=plan.seconds,
+                           told=sorted(people[p].name for p in change.affected if p in people))  # fmt: skip
+
+
+@bp.post("/events/<event_id>/reoptimise")
+@staff_required("organiser")
+def apply_reoptimise(event_id):
+    """Apply the previewed re-optimisation: the same inputs give the same plan (deterministic)."""
+    from scheduler.model import Schedule
+
+    store = get_store()
+    data = store.load(event_id)
+    if _phase(store, data) in ("draft", "closed"):
+        flash("Nothing was changed: the event's phase changed meanwhile. Look at the page again.", "error")
+        return redirect(url_for("console.event", event_id=event_id))
+    try:
+        expected = int(request.form.get("version", ""))
+    except ValueError:
+        flash("The preview was incomplete; open the preview again.", "error")
+        return redirect(url_for("console.event", event_id=event_id))
+    if not store.start_solve(event_id, stale_after=timedelta(minutes=3)):
+        flash("A schedule is being generated or repaired right now; try again in a moment.", "error")
+        return redirect(url_for("console.event", event_id=event_id))
+    try:
+        before, plan, change = _reoptimise_plan(store, data, request.form.get("moves") == "1")
+        store.save_schedule(Schedule(event_id, plan.meetings), actor=current_user()["username"],
+                            expected_version=expected,
+                            detail={"action": "reoptimise", "added": len(change.added), "moved": len(change.moved),
+                                    "cancelled": len(change.cancelled)})  # fmt: skip
+    except Conflict:
+        flash("The schedule changed since you saw the preview, so nothing was applied. "
+              "Here is the schedule as it is now; generate again to see a fresh preview.", "error")  # fmt: skip
+        return redirect(url_for("console.event", event_id=event_id))
+    finally:
+        store.end_solve(event_id)
+    told = notify(store, data, before, store.meetings(event_id), "The organisers updated the schedule")
+    flash(f"Applied: {len(change.added)} meetings added, {len(change.moved)} moved, {len(change.cancelled)} "
+          f"cancelled; {len(told)} participants were told and get an updated invite.")  # fmt: skip
+    return redirect(url_for("console.event", event_id=event_id) + "#schedule")
 
 
 @bp.post("/events/<event_id>/meetings/<meeting_id>/move")

@@ -11,7 +11,7 @@ from scheduler.solver import Progress, SolverConfig, schedule_detail, solve
 from scheduler.store import Store
 
 from .extensions import socketio
-from .live import push_changes
+from .live import notify
 
 
 def start_solve(app: Flask, event_id: str, actor: str, seconds: float | None = None) -> bool:
@@ -58,7 +58,8 @@ def _run(app: Flask, event_id: str, actor: str, limit: float) -> None:
         "gap": r.gap, "idle_slots": r.idle_slots, "seconds": round(r.solve_seconds, 1),
         "unscheduled": len(result.schedule.unscheduled),
     }, to=room)  # fmt: skip
-    push_changes(data, old, new, "The schedule was generated")
+    with app.app_context(), Store(app.config["DATABASE"]) as store:
+        notify(store, data, old, new, "The schedule was generated")
 
 
 def _progress(p: Progress, limit: float) -> dict[str, Any]:

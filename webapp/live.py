@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -145,6 +145,35 @@ def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting
         changed = {c.meeting.id for cs in diff(old, new).values() for c in cs}
         send_invites(store, data, only=changed, wait=False)
     return told
+
+
+def repair_lost(store, event_id: str, lost: Iterable[str], why: str, actor: str) -> set[str]:
+    """On the live day, offer the slots freed by a cancellation to the repair (refill the day of
+    ``lost`` first, from requests and the waitlist) and apply it when the board's auto-repair
+    setting is on; returns who was told. Outside the live day, or with auto-repair off (the hosts
+    then repair from the board), nothing happens."""
+    from scheduler.model import Schedule
+    from scheduler.pipeline import phase
+    from scheduler.rebalance import rebalance, with_waitlist
+
+    data = store.load(event_id)
+    settings = store.live_settings(event_id)
+    if phase(data, store.published(event_id), clock()) != "live" or not settings["auto_repair"]:
+        return set()
+    if not store.start_solve(event_id, stale_after=timedelta(minutes=3)):
+        return set()  # a repair or solve is running; the hosts see the freed slot on the board
+    try:
+        before = store.meetings(event_id)
+        version = store.schedule_version(event_id)
+        plan = rebalance(with_waitlist(data, settings["waitlist"]), before, clock(), lost=tuple(lost),
+                         closed_rooms=settings["closed_rooms"])  # fmt: skip
+        if not (plan.added or plan.moved or plan.cancelled):
+            return set()
+        store.save_schedule(Schedule(event_id, plan.meetings), actor=actor, expected_version=version,
+                            detail={"action": "rebalance", "lost": sorted(lost), "why": why})  # fmt: skip
+    finally:
+        store.end_solve(event_id)
+    return notify(store, data, before, store.meetings(event_id), "The schedule was repaired: " + why)
 
 
 def start_ticker(app) -> None:

@@ -23,10 +23,11 @@ from flask import (
 from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, contexts, feed, meeting_invite, to_bytes, video_url
+from scheduler.pipeline import outside_availability
 from scheduler.timegrid import to_local
 
 from . import get_store
-from .live import clock, notify, offer_standby, offer_view, push_offers
+from .live import clock, notify, offer_standby, offer_view, push_offers, repair_lost
 
 bp = Blueprint("portal", __name__, url_prefix="/p")
 
@@ -128,8 +129,30 @@ def profile(**_):
         for p in exc.problems:
             flash(str(p).removeprefix("profile."), "error")
         return redirect(url_for("portal.home") + "#profile"), 303
-    store.update_participant(g.event_id, updated, actor=g.pid)
-    flash("Profile saved.")
+    before = store.meetings(g.event_id)
+    conflicts = outside_availability(data, updated, before, clock())
+    choice = form.get("conflicts")
+    if conflicts and choice not in ("keep", "release"):
+        # say which meetings the new hours leave out, before anything is saved
+        people = data.by_id()
+        rows = [{"other": people[m.b if m.a == g.pid else m.a].name,
+                 "when": f"{to_local(m.start, updated.timezone):%a %d %b %H:%M}"} for m in conflicts]  # fmt: skip
+        fields = [(k, v) for k in form for v in form.getlist(k) if k not in ("csrf_token", "conflicts")]
+        return render_template("profile_conflicts.html", ev=data.event, me=updated, rows=rows, fields=fields)
+    ids = [m.id for m in conflicts]
+    store.change_profile(g.event_id, updated, actor=g.pid, keep=ids if choice == "keep" else [],
+                         release=ids if choice == "release" else [], now=clock())  # fmt: skip
+    if choice == "release":
+        notify(store, data, before, store.meetings(g.event_id), f"{updated.name} is no longer available then")
+        partners = [m.b if m.a == g.pid else m.a for m in conflicts]
+        repair_lost(store, g.event_id, partners, f"{updated.name} is no longer available then", g.pid)
+        flash(f"Profile saved. {len(ids)} meeting{'s' if len(ids) != 1 else ''} outside your new hours "
+              "{} cancelled and your partners were told.".format("was" if len(ids) == 1 else "were"))  # fmt: skip
+    elif choice == "keep":
+        flash(f"Profile saved. You keep the {len(ids)} meeting{'s' if len(ids) != 1 else ''} outside your new "
+              "hours; they will not be moved.")  # fmt: skip
+    else:
+        flash("Profile saved.")
     return redirect(url_for("portal.home") + "#profile")
 
 
@@ -152,11 +175,26 @@ def new_request(**_):
 def request_action(sender, receiver, action, **_):
     if g.pid not in (sender, receiver):
         abort(403)
+    store = get_store()
+    data = store.load(g.event_id)
+    before = store.meetings(g.event_id)
     try:
-        new = get_store().transition_request(g.event_id, sender, receiver, action, g.pid)
-        flash(f"Request {sender} -> {receiver} is now {new.request.status}.")
+        new = store.transition_request(g.event_id, sender, receiver, action, g.pid, now=clock())
     except (InvalidInput, Conflict) as exc:
         flash(str(exc), "error")
+        return redirect(url_for("portal.home") + "#requests")
+    people = data.by_id()
+    other = people[receiver if g.pid == sender else sender].name
+    after = store.meetings(g.event_id)
+    gone = [m for m in after if m.status == "cancelled" and any(b.id == m.id and b.status != "cancelled"
+                                                                  for b in before)]  # fmt: skip
+    words = {"accepted": "accepted", "declined": "declined", "withdrawn": "withdrawn", "pending": "sent"}
+    flash(f"Your request with {other} is {words.get(new.request.status, new.request.status)}."
+          + (" Its scheduled meeting is cancelled and both of you were told." if gone else ""))  # fmt: skip
+    if gone:
+        why = f"The meeting request between {people[sender].name} and {people[receiver].name} was {new.request.status}"
+        notify(store, data, before, after, why)
+        repair_lost(store, g.event_id, (sender, receiver), why, g.pid)
     return redirect(url_for("portal.home") + "#requests")
 
 

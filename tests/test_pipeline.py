@@ -1,0 +1,197 @@
+"""One road for every change to a published event, over a real server on the live day, a real
+SMTP server on 127.0.0.1 and real calendar parsers: after each change the database, every
+participant's agenda.json and feed, and the mail received tell the same story."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from aiosmtpd.controller import Controller
+
+from scheduler.formats import parse_event_document
+from scheduler.generator import generate_event
+from scheduler.requests import wanted_pairs
+from scheduler.solver import SolverConfig, solve
+from scheduler.store import Store
+from scheduler.timegrid import to_local
+from tests.consistency import assert_same_story
+from tests.test_invites import Inbox, free_port
+from tests.webtools import Server, csrf_of, login, publish, seed_db
+
+EV = "pipe"
+UPCOMING = ("scheduled", "moved")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    doc = generate_event(30, seed=7, event_id=EV)
+    db = tmp_path_factory.mktemp("pipe") / "pipe.db"
+    seed_db(db, [doc])
+    data = parse_event_document(doc)
+    result = solve(data, config=SolverConfig(time_limit=2))
+    with Store(db) as s:
+        s.save_schedule(result.schedule)
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    now = result.problem.slots[2].start + timedelta(minutes=1)  # the live day: two slots are over
+    server = Server(db, now=now.isoformat(), extra_env={
+        "MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
+        "MATCHMAKING_SMTP_FROM": "events@cluster.example", "MATCHMAKING_STANDBY_TICK": "0"})
+    publish(server.url, EV)
+    w = {"server": server, "db": db, "inbox": inbox, "now": now, "data": data}
+    settled(w)
+    assert_same_story(db, EV, inbox.messages, server.url)
+    yield w
+    server.stop()
+    smtp.stop()
+
+
+def settled(world) -> None:
+    """Wait until the background delivery has emptied the outbox into the inbox."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with Store(world["db"]) as s:
+            rows = s.outbox(EV)
+        if all(r["status"] == "sent" for r in rows) and len(world["inbox"].messages) == len(rows):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"outbox not delivered: {[r['status'] for r in rows]}")
+
+
+def portal(world, pid: str) -> tuple[requests.Session, str, str]:
+    with Store(world["db"]) as s:
+        token = s.tokens(EV)[pid]
+    session = requests.Session()
+    base = f"{world['server'].url}/p/{token}"
+    return session, base, csrf_of(session.get(base).text)
+
+
+def meetings(world):
+    with Store(world["db"]) as s:
+        return {m.id: m for m in s.meetings(EV)}
+
+
+def started(world, ms) -> dict:
+    return {k: m for k, m in ms.items() if m.start <= world["now"]}
+
+
+def test_a_declined_request_cancels_its_meeting_in_calendars_and_pages(world):
+    with Store(world["db"]) as s:
+        data = s.load(EV)
+    single = [p for p in wanted_pairs(data) if not p.mutual]
+    before = meetings(world)
+    target = next(m for m in before.values() if m.status in UPCOMING and m.start > world["now"]
+                  and any({p.a, p.b} == {m.a, m.b} for p in single))
+    req = next(r for r in data.requests if {r.sender, r.receiver} == {target.a, target.b})
+    session, base, csrf = portal(world, req.receiver)
+    r = session.post(f"{base}/requests/{req.sender}/{req.receiver}/decline", data={"csrf_token": csrf})
+    assert r.status_code == 200 and "Its scheduled meeting is cancelled" in r.text
+    after = meetings(world)
+    assert after[target.id].status == "cancelled" and after[target.id].version == target.version + 1
+    assert started(world, after) == started(world, before)  # the past is never rewritten
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, world["server"].url)
+
+
+def test_narrowing_availability_lists_the_meetings_it_leaves_out_and_releases_them(world):
+    before = meetings(world)
+    late = [m for m in before.values() if m.status in UPCOMING and m.start > world["now"] + timedelta(hours=1)]
+    pid = late[0].a
+    mine = [m for m in late if pid in (m.a, m.b)]
+    with Store(world["db"]) as s:
+        me = s.load(EV).by_id()[pid]
+    first = to_local(world["now"], me.timezone)
+    # available only for the next hour of today: every later meeting of theirs falls outside
+    window = f"{first:%Y-%m-%d} {first:%H:%M}-{(first + timedelta(minutes=59)):%H:%M}"
+    session, base, csrf = portal(world, pid)
+    r = session.post(f"{base}/profile", data={"csrf_token": csrf, "available": window})
+    assert r.status_code == 200 and "Nothing is saved yet" in r.text
+    listed = re.findall(r"<li>([^<]+)</li>", r.text.split('id="conflicts"')[1].split("</ul>")[0])
+    assert len(listed) == len(mine)
+    assert meetings(world) == before  # nothing saved until the participant decides
+    csrf = csrf_of(r.text)
+    r = session.post(f"{base}/profile", data={"csrf_token": csrf, "available": window, "conflicts": "release"})
+    assert r.status_code == 200 and "cancelled and your partners were told" in r.text
+    after = meetings(world)
+    assert all(after[m.id].status == "cancelled" or after[m.id].start != m.start for m in mine)
+    assert started(world, after) == started(world, before)
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, world["server"].url)
+
+
+def test_keeping_meetings_outside_new_hours_locks_them_against_repairs(world):
+    before = meetings(world)
+    late = [m for m in before.values() if m.status in UPCOMING and m.start > world["now"] + timedelta(hours=1)
+            and not m.locked]
+    pid = late[-1].b
+    mine = [m for m in late if pid in (m.a, m.b)]
+    with Store(world["db"]) as s:
+        me = s.load(EV).by_id()[pid]
+    first = to_local(world["now"], me.timezone)
+    window = f"{first:%Y-%m-%d} {first:%H:%M}-{(first + timedelta(minutes=59)):%H:%M}"
+    session, base, csrf = portal(world, pid)
+    r = session.post(f"{base}/profile", data={"csrf_token": csrf, "available": window, "conflicts": "keep"})
+    assert r.status_code == 200 and "You keep the" in r.text
+    after = meetings(world)
+    assert all(after[m.id].locked and after[m.id].start == m.start for m in mine)
+    # a later repair around someone else never moves or cancels them
+    host, hcsrf = login(world["server"].url, "hans")
+    other = next(m for m in after.values() if m.status in UPCOMING and m.start > world["now"]
+                 and pid not in (m.a, m.b))
+    r = host.post(world["server"].url + f"/events/{EV}/board/absence",
+                  data={"csrf_token": hcsrf, "participant": other.a, "mode": "gone", "apply": "1"})
+    assert r.status_code == 200
+    later = meetings(world)
+    assert all(later[m.id].status in UPCOMING and later[m.id].start == m.start for m in mine)
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, world["server"].url)
+
+
+def _reoptimise(world, moves: bool) -> tuple[int, str]:
+    s, csrf = login(world["server"].url, "olga")
+    url = world["server"].url
+    r = s.post(url + f"/events/{EV}/solve", headers={"X-CSRFToken": csrf})
+    assert r.status_code == 200, r.text
+    preview = url + r.json()["preview"] + ("?moves=1" if moves else "")
+    page = s.get(preview)
+    assert page.status_code == 200 and "Update the published schedule?" in page.text
+    counts = re.search(r'id="preview-counts">(\d+) added · (\d+) moved · (\d+) cancelled', page.text)
+    added, moved, cancelled = map(int, counts.groups())
+    if "apply-reoptimise" in page.text:
+        version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+        r = s.post(url + f"/events/{EV}/reoptimise",
+                   data={"csrf_token": csrf_of(page.text), "version": version, "moves": "1" if moves else "0"})
+        assert r.status_code == 200 and "Applied:" in r.text, r.text
+    return moved, page.text
+
+
+def test_regenerating_on_the_live_day_keeps_the_past_and_moves_nothing(world):
+    before = meetings(world)
+    moved, _ = _reoptimise(world, moves=False)
+    after = meetings(world)
+    assert moved == 0
+    assert started(world, after) == started(world, before)
+    for k, m in before.items():  # every meeting still to come is where it was
+        if m.status in UPCOMING:
+            assert (after[k].start, after[k].room, after[k].status) == (m.start, m.room, m.status)
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, world["server"].url)
+    # with nothing changed since, a second re-generation changes nothing at all
+    moved, text = _reoptimise(world, moves=False)
+    assert "Nothing to change" in text and meetings(world) == after
+
+
+def test_regenerating_with_moves_allowed_never_touches_started_slots(world):
+    before = meetings(world)
+    _reoptimise(world, moves=True)
+    after = meetings(world)
+    assert started(world, after) == started(world, before)
+    assert all(m.status != "scheduled" or m.start > world["now"] for k, m in after.items() if k not in before)
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, world["server"].url)
