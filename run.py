@@ -393,6 +393,17 @@ def cmd_user(args: argparse.Namespace) -> int:
 
     from werkzeug.security import generate_password_hash
 
+    if args.action == "role" and not args.role:
+        raise InvalidInput("user role: say which, e.g. --role host")
+    if args.action in ("remove", "role"):
+        with open_store(args) as store:
+            if args.action == "remove":
+                store.remove_user(args.username)
+            else:
+                store.set_role(args.username, args.role)
+        out.print(f"user {args.username!r} " + ("removed" if args.action == "remove" else f"is now {args.role}")
+                  + " (a running server ends their open pages' live connections within seconds)")
+        return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -400,8 +411,8 @@ def cmd_user(args: argparse.Namespace) -> int:
     if len(password) < 8:
         raise InvalidInput("password: use at least 8 characters")
     with open_store(args) as store:
-        store.add_user(args.username, generate_password_hash(password), args.role)
-    out.print(f"user {args.username!r} ({args.role}) created")
+        store.add_user(args.username, generate_password_hash(password), args.role or "organiser")
+    out.print(f"user {args.username!r} ({args.role or 'organiser'}) created")
     return 0
 
 
@@ -433,8 +444,10 @@ def serve(db: str, host: str, port: int, now: str | None = None) -> None:
         config["NOW"] = now  # a rehearsal: the event clock stands at this instant
     app = create_app(config)
     from webapp.live import start_ticker
+    from webapp.sockets import start_recheck
 
     start_ticker(app)  # standby "meet now" offers as slots run
+    start_recheck(app)  # live connections whose link or account was revoked elsewhere end
     out.print(f"serving on http://{host}:{port}  (Ctrl-C to stop)")
     socketio.run(app, host=host, port=port, debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
 
@@ -645,9 +658,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "'recommend --write -k K' (default 3; 0: only the stored requests)")
 
     u = sub.add_parser("user", help="manage organiser and host accounts")
-    u.add_argument("action", choices=("add",))
+    u.add_argument("action", choices=("add", "remove", "role"),
+                   help="add an account, remove one, or set its --role")
     u.add_argument("username")
-    u.add_argument("--role", choices=("organiser", "host"), default="organiser")
+    u.add_argument("--role", choices=("organiser", "host"), help="the account's role (add: organiser by default)")
     u.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
     sv = sub.add_parser("serve", help="serve the web app for a stored database")

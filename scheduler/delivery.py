@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .formats import EMAIL_RE
-from .invites import InviteContext, meeting_invite, summary, to_bytes, uid
+from .invites import UPDATED, InviteContext, meeting_invite, summary, to_bytes, uid
 from .model import Meeting, Participant
 from .timegrid import to_local
 
@@ -77,18 +77,22 @@ def backoff(attempts: int) -> timedelta:
 
 
 def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
-                  stamp: datetime, method: str, sender: str) -> EmailMessage:
-    """Return the iMIP message: text + text/calendar alternatives, and the same file as invite.ics."""
-    ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method))
+                  stamp: datetime, method: str, sender: str, update: bool | None = None) -> EmailMessage:
+    """Return the iMIP message: text + text/calendar alternatives, and the same file as invite.ics.
+
+    ``update``: ``me`` was invited to an earlier version (None: guess from ``sequence``)."""
+    update = bool(sequence) if update is None else update
+    ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method, update=update))
     local = to_local(m.start, me.timezone)
-    verb = "Cancelled" if method == "CANCEL" else ("Updated" if sequence else "Invitation")
+    verb = "Cancelled" if method == "CANCEL" else ("Updated" if update else "Invitation")
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = f"{verb}: {summary(me, other)}, {local:%a %d %b %H:%M} ({me.timezone})"
     msg["From"] = sender
     msg["To"] = me.email
     msg["Date"] = format_datetime(stamp)
     msg["Message-ID"] = f"<{method.lower()}-{sequence}-{me.id}.{uid(ctx.event.id, m.id, ctx.domain)}>"
-    text = ("This meeting is cancelled.\n\n" if method == "CANCEL" else "") + _text(ctx, m, me, other)
+    head = "This meeting is cancelled.\n\n" if method == "CANCEL" else (UPDATED + "\n\n" if update else "")
+    text = head + _text(ctx, m, me, other)
     msg.set_content(text)
     msg.make_alternative()
     msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
@@ -109,6 +113,7 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
     """Return the outbox rows not yet queued at each meeting's current SEQUENCE, and who was skipped."""
     rows: list[dict[str, Any]] = []
     skipped: list[Skipped] = []
+    invited = {(n[0], n[1]) for n in notified}  # (meeting, participant) already sent some version
     for m in meetings:
         cancelled = m.status in ("cancelled",)
         method = "CANCEL" if cancelled else "REQUEST"
@@ -116,7 +121,7 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
             key = (m.id, me_id, m.version, method)
             if key in notified:
                 continue
-            if cancelled and not any(n[0] == m.id and n[1] == me_id for n in notified):
+            if cancelled and (m.id, me_id) not in invited:
                 continue  # never invited: nothing to cancel
             me = people[me_id]
             if not me.email:
@@ -125,7 +130,8 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
             if not EMAIL_RE.match(me.email):
                 skipped.append(Skipped(me_id, m.id, f"{me.email!r} is not an e-mail address"))
                 continue
-            msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender)
+            msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender,
+                                update=(m.id, me_id) in invited)  # the first invite one gets is an invitation
             rows.append({
                 "event_id": ctx_for(me_id).event.id, "meeting_id": m.id, "participant_id": me_id,
                 "sequence": m.version, "method": method, "recipient": me.email,

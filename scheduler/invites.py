@@ -13,6 +13,17 @@ all apply our invites:
 - **SEQUENCE** is the meeting's version: 0 when first scheduled, +1 on every
   change of time or room, +1 again for a cancellation.
 - **DTSTAMP** is injected (``stamp``), never a hidden ``now()``.
+- **Cancelled meetings** (and missed ones, ``no_show``) stay in documents as
+  ``STATUS:CANCELLED`` and ``TRANSP:TRANSPARENT`` with a "Cancelled: " (or
+  "Missed: ") title and no alarm: clients that honour STATUS strike the entry
+  out, those that ignore it (some feed subscriptions) still show plainly that
+  it is off, and it never blocks the time. A feed keeps them rather than
+  leaving them out so that the entry a client already has is updated in place
+  (same UID) instead of silently vanishing.
+- **Wording**: a first invite reads as an invitation; a later version of a
+  meeting the reader was already invited to says "Updated" in its text (the
+  title stays, so the calendar entry keeps its name); a cancellation says
+  "Cancelled" in title and text.
 """
 
 from __future__ import annotations
@@ -80,6 +91,11 @@ def summary(me: Participant, other: Participant) -> str:
     return f"B2B meeting: {me.name} <> {other.name}"
 
 
+OFF = {"cancelled": ("Cancelled: ", "This meeting is cancelled."),
+       "no_show": ("Missed: ", "This meeting did not take place (someone did not come).")}  # fmt: skip
+UPDATED = "Updated: this replaces the earlier invitation to this meeting (its time or room changed)."
+
+
 def describe(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
     """The invite's text: when (in the reader's zone), with whom, how to join."""
     start, end = to_local(m.start, me.timezone), to_local(m.end, me.timezone)
@@ -107,22 +123,23 @@ def describe(ctx: InviteContext, m: Meeting, me: Participant, other: Participant
 
 
 def _vevent(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
-            stamp: datetime, cancelled: bool) -> Event:
+            stamp: datetime, cancelled: bool, update: bool = False) -> Event:
     link = video_url(ctx.event, m)
+    prefix, note = OFF.get(m.status, OFF["cancelled"]) if cancelled else ("", UPDATED if update else "")
     ev = Event.new(
         uid=uid(ctx.event.id, m.id, ctx.domain),
         sequence=sequence,
         stamp=stamp,
         start=m.start,
         end=m.end,
-        summary=summary(me, other),
-        description=describe(ctx, m, me, other),
+        summary=prefix + summary(me, other),
+        description=(note + "\n\n" if note else "") + describe(ctx, m, me, other),
         location=link or f"Virtual room {m.room}",
         url=link or None,
         organizer=vCalAddress.new(ctx.organiser_email, cn=ctx.organiser_name),
         attendees=[_address(me), _address(other)],
         status="CANCELLED" if cancelled else "CONFIRMED",
-        transparency="OPAQUE",
+        transparency="TRANSPARENT" if cancelled else "OPAQUE",
     )
     if not cancelled:
         alarm = Alarm.new(description=f"In 10 minutes: {summary(me, other)}")
@@ -133,20 +150,25 @@ def _vevent(ctx: InviteContext, m: Meeting, me: Participant, other: Participant,
 
 
 def meeting_invite(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
-                   stamp: datetime, method: str = "REQUEST") -> Calendar:
-    """Return the iTIP document (METHOD REQUEST or CANCEL) of one meeting for one attendee."""
+                   stamp: datetime, method: str = "REQUEST", update: bool = False) -> Calendar:
+    """Return the iTIP document (METHOD REQUEST or CANCEL) of one meeting for one attendee.
+
+    ``update``: ``me`` was already invited to an earlier version, so the text says "Updated"."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
     cal = Calendar.new(prodid=PRODID, method=method,
                        uid=f"{method.lower()}-{sequence}-{me.id}-{uid(ctx.event.id, m.id, ctx.domain)}")
-    cal.add_component(_vevent(ctx, m, me, other, sequence, stamp, cancelled=method == "CANCEL"))
+    cal.add_component(_vevent(ctx, m, me, other, sequence, stamp, cancelled=method == "CANCEL", update=update))
     return cal
 
 
 def feed(ctx: InviteContext, name: str, meetings: Iterable[Meeting], people: dict[str, Participant],
          stamp: datetime, viewer: str | None = None,
          refresh: timedelta = timedelta(hours=1)) -> Calendar:
-    """Return a subscribable feed (no METHOD): ``viewer``'s meetings, or all of them for the organiser."""
+    """Return a subscribable feed (no METHOD): ``viewer``'s meetings, or all of them for the organiser.
+
+    Cancelled and missed meetings stay in, as STATUS:CANCELLED, TRANSP:TRANSPARENT entries titled
+    "Cancelled: ..." / "Missed: ..." without an alarm (see the module notes for why)."""
     cal = Calendar.new(prodid=PRODID, name=name, refresh_interval=refresh,
                        uid=f"feed-{viewer or 'organiser'}.{ctx.event.id}@{ctx.domain}")
     cal["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"

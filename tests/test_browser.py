@@ -172,3 +172,62 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
             assert other.a in s.checked_in("live-phone")
     finally:
         server.stop()
+
+
+def test_a_page_whose_connection_dropped_catches_up_when_it_is_back(browser_world, tmp_path):
+    """The participant's line is cut, a host moves their meeting meanwhile (the live push is lost),
+    the line comes back: the page reads its agenda again, shows the new time and says what changed
+    while it was offline. The host board behind the same cut line shows itself fresh too."""
+    from scheduler.formats import parse_event_document
+    from scheduler.solver import SolverConfig, solve
+    from scheduler.store import Store
+    from scheduler.timegrid import to_local
+    from tests.test_sockets import EVENT, NOW, br19_doc, move_on_board, renew
+    from tests.webtools import Proxy, login
+
+    _, _, browser = browser_world
+    db = tmp_path / "offline.db"
+    tokens = seed_db(db, [br19_doc()])[EVENT]
+    with Store(db) as s:
+        s.save_schedule(solve(parse_event_document(br19_doc()), config=SolverConfig(time_limit=3)).schedule)
+        [before] = s.meetings(EVENT)
+    server = Server(db, now=NOW, extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    line = Proxy(server.port)
+    try:
+        page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        page.goto(line.url + f"/p/{tokens['t-1']}")
+        was = to_local(before.start, "Europe/Lisbon").strftime("%H:%M")
+        expect(page.locator("#agenda li.meeting")).to_contain_text(was)
+        host = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        host.goto(line.url + "/login")
+        host.fill("input[name=username]", "hans")
+        host.fill("input[name=password]", PASSWORD)
+        host.click("button[type=submit]")
+        host.goto(line.url + f"/events/{EVENT}/board")
+        version = host.locator("#schedule-version").inner_text()
+        page.wait_for_timeout(1000)  # both sockets connected and in their rooms
+
+        line.cut()
+        move_on_board(login(server.url, "olga")[0], server.url, db)  # straight to the server
+        page.wait_for_timeout(1500)
+        expect(page.locator("#changes")).to_be_hidden()  # the live push did not get through
+        line.restore()
+
+        with Store(db) as s:
+            [after] = s.meetings(EVENT)
+        now = to_local(after.start, "Europe/Lisbon").strftime("%H:%M")
+        banner = page.locator("#changes")
+        expect(banner).to_be_visible(timeout=15_000)
+        expect(banner).to_contain_text(f"While you were offline: Your meeting with Beta Vision moved from {was} to {now}")
+        expect(page.locator("#agenda li.meeting")).to_contain_text(now)
+        page.screenshot(path=str(ARTIFACTS / "participant-back-online.png"), full_page=True)
+        expect(host.locator("#board-changes")).to_contain_text("While you were offline the schedule changed",
+                                                               timeout=15_000)  # fmt: skip
+        assert host.locator("#schedule-version").inner_text() != version
+
+        # then the organiser renews the link: the open page says so at once, instead of going stale
+        renew(login(server.url, "olga")[0], server.url, db, "t-1")
+        expect(banner).to_have_text("This link was renewed; use the new link you were sent.", timeout=5_000)
+    finally:
+        line.close()
+        server.stop()

@@ -111,3 +111,75 @@ def free_slot(event_file: Path, schedule: dict, meeting_id: str) -> tuple[int, i
         used = {x["room"] for x in busy}
         return s.index, next(r for r in range(1, data.event.rooms + 1) if r not in used)
     raise AssertionError("no free slot to move to")
+
+
+class Proxy:
+    """A TCP proxy in front of a server whose line can be cut (open connections dropped, new ones
+    refused) and restored: a participant's train going through a tunnel."""
+
+    def __init__(self, target_port: int):
+        import threading
+
+        self.online = True
+        self.conns: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.target = ("127.0.0.1", target_port)
+        self.srv = socket.socket()
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(64)
+        self.url = f"http://127.0.0.1:{self.srv.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            if not self.online:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection(self.target)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.conns += [c, u]
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            _drop(s)
+
+    def cut(self) -> None:
+        self.online = False
+        with self.lock:
+            for s in self.conns:
+                _drop(s)
+            self.conns = []
+
+    def restore(self) -> None:
+        self.online = True
+
+    def close(self) -> None:
+        self.cut()
+        self.srv.close()
+
+
+def _drop(s: socket.socket) -> None:
+    try:
+        s.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already down
+    s.close()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
 from . import get_store
@@ -15,9 +15,17 @@ bp = Blueprint("auth", __name__)
 
 
 def current_user() -> dict[str, str] | None:
-    if "user" in session:
-        return {"username": session["user"], "role": session["role"]}
-    return None
+    """The logged-in account as the store has it now: a removed user is logged out, a new role applies."""
+    if "user" not in session:
+        return None
+    if "staff" not in g:
+        row = get_store().user(session["user"])
+        g.staff = None if row is None else {"username": row["username"], "role": row["role"]}
+        if row is None:
+            session.clear()
+        elif session.get("role") != row["role"]:
+            session["role"] = row["role"]
+    return g.staff
 
 
 def staff_required(*roles: str) -> Callable:

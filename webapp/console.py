@@ -31,6 +31,7 @@ from scheduler.validate import move_problem
 from . import get_store, jobs
 from .auth import current_user, staff_required
 from .live import clock, notify, send_invites
+from .sockets import recheck
 
 bp = Blueprint("console", __name__)
 UPLOAD_TYPES = {".json", ".csv"}
@@ -67,6 +68,7 @@ def import_event():
         try:
             data = _read_upload(files)
             get_store().save_event(data, replace=bool(request.form.get("replace")), actor=current_user()["username"])
+            recheck(get_store())  # a replaced event has new links: the old ones' sockets end
         except InvalidInput as exc:
             problems = [str(p) for p in exc.problems]
         except Conflict as exc:
@@ -345,6 +347,8 @@ def organiser_feed(event_id):
 @bp.post("/events/<event_id>/participants/<pid>/renew-link")
 @staff_required("organiser")
 def renew_link(event_id, pid):
-    get_store().renew_token(event_id, pid, current_user()["username"])
+    store = get_store()
+    store.renew_token(event_id, pid, current_user()["username"])
+    recheck(store)  # pages open on the old link lose their live connection now, and are told why
     flash(f"{pid}'s old link no longer works; the new one is in the participants table.")
     return redirect(url_for("console.event", event_id=event_id) + "#participants")

@@ -1,15 +1,18 @@
-"""Socket.IO handlers: authenticate, join the right room. Routing only."""
+"""Socket.IO handlers: authenticate, record the credential, join the right room. Routing only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import session
+from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
 from scheduler.store import Store
 
 from .live import participant_room
+from .sockets import Credential, credential_of, fingerprint, remember
+
+STAFF = ("organiser", "host")
 
 
 def _store() -> Store:
@@ -28,20 +31,31 @@ def register(socketio: SocketIO) -> None:
             if who is None:
                 raise ConnectionRefusedError("unknown or revoked link")
             join_room(participant_room(*who))
+            remember(request.sid, Credential("participant", event=who[0], participant=who[1],
+                                             fingerprint=fingerprint(str(token))))  # fmt: skip
             session["socket_participant"] = list(who)
             return True
-        if session.get("role") in ("organiser", "host"):
-            return True
+        if session.get("user"):
+            with _store() as store:
+                user = store.user(session["user"])  # the account as it is now, not as it was at log-in
+            if user is not None and user["role"] in STAFF:
+                remember(request.sid, Credential("staff", user=user["username"], role=user["role"]))
+                return True
         raise ConnectionRefusedError("log in or use your personal link")
 
     @socketio.on("watch")
     def watch(data: dict[str, Any] | None = None):
         """Staff join an event's room to see solves and changes live."""
-        if session.get("role") not in ("organiser", "host"):
+        who = credential_of(request.sid)
+        if who is None or who.kind != "staff" or who.role not in STAFF:
             emit("error", {"message": "only organisers and hosts can watch an event"})
             return
         event_id = str((data or {}).get("event", ""))
         with _store() as store:
+            user = store.user(who.user)
+            if user is None or user["role"] != who.role:
+                emit("error", {"message": "your account changed: reload the page"})
+                return
             if event_id not in store.event_ids():
                 emit("error", {"message": f"no event {event_id!r}"})
                 return

@@ -263,7 +263,7 @@ def meeting_ics(meeting_id, **_):
     data = store.load(g.event_id)
     people = data.by_id()
     other = people[m.b if m.a == g.pid else m.a]
-    method = "CANCEL" if m.status == "cancelled" else "REQUEST"
+    method = "CANCEL" if m.status in ("cancelled", "no_show") else "REQUEST"  # as the feed shows it
     cal = meeting_invite(_ctx(data), m, people[g.pid], other, m.version, _stamp(), method)
     return Response(to_bytes(cal), mimetype="text/calendar",
                     headers={"Content-Disposition": f"attachment; filename={meeting_id}.ics"})

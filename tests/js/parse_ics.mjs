@@ -14,6 +14,8 @@ for (const path of process.argv.slice(2)) {
       sequence: e.sequence,
       status: v.getFirstPropertyValue("status"),
       summary: e.summary,
+      description: e.description,
+      transp: v.getFirstPropertyValue("transp"),
       start: e.startDate.toJSDate().toISOString(),
       end: e.endDate.toJSDate().toISOString(),
       startZone: e.startDate.zone ? e.startDate.zone.tzid : null,

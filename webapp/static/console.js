@@ -48,7 +48,20 @@
   }
 
   const socket = io({ transports: ["websocket", "polling"] });
-  socket.on("connect", () => socket.emit("watch", { event: eventId }));
+  let connectedBefore = false;
+  socket.on("connect", () => {
+    socket.emit("watch", { event: eventId });
+    if (connectedBefore) refreshGrid();  // changes pushed while the socket was down never arrived
+    connectedBefore = true;
+  });
+  socket.on("session_ended", (msg) => {
+    const note = document.createElement("div");
+    note.className = "flash error";
+    note.setAttribute("role", "status");
+    note.textContent = msg.message;
+    page.prepend(note);
+    socket.disconnect();
+  });
   socket.on("solve_progress", (p) => {
     box.hidden = false;
     bar.style.width = Math.min(100, (100 * p.elapsed) / p.limit) + "%";

@@ -73,10 +73,78 @@
     if (resp.ok) renderOffers((await resp.json()).offers);
   }
 
-  const socket = io({ transports: ["websocket", "polling"], auth: { token: root.dataset.token } });
-  socket.on("agenda_changed", async (msg) => {
+  // what the page shows now, to say what changed while its connection was down
+  let shown = JSON.parse(document.getElementById("agenda-data").textContent);
+  let revoked = false;
+
+  function tellRevoked(message) {
+    revoked = true;
+    banner.classList.add("error");
+    banner.replaceChildren(el("b", "", message || "This link was renewed; use the new link you were sent."));
+    banner.hidden = false;
+    list.classList.add("stale");
+  }
+
+  function start(a) { return a.time.split("-")[0]; }
+
+  // Plain words for what differs between two agendas (as agenda.json gives them), meeting by meeting.
+  function changes(before, after) {
+    const old = new Map(before.map((a) => [a.id, a]));
+    const out = [];
+    for (const a of after) {
+      const b = old.get(a.id);
+      old.delete(a.id);
+      if (!b) { out.push(`new meeting with ${a.other} on ${a.day} at ${start(a)}, room ${a.room}`); continue; }
+      if (a.status !== b.status && a.status === "cancelled") {
+        out.push(`your meeting with ${a.other} on ${b.day} at ${start(b)} is cancelled`); continue;
+      }
+      if (a.status !== b.status && b.status === "cancelled") out.push(`your meeting with ${a.other} on ${a.day} at ${start(a)} is back on`);
+      else if (a.status !== b.status && a.status === "no_show") out.push(`your meeting with ${a.other} at ${start(a)} was marked missed`);
+      else if (a.status !== b.status && a.status === "held") out.push(`your meeting with ${a.other} at ${start(a)} was marked held`);
+      const when = (x) => (a.day === b.day ? start(x) : `${x.day} ${start(x)}`);
+      if (a.time !== b.time || a.day !== b.day)
+        out.push(`your meeting with ${a.other} moved from ${when(b)} to ${when(a)}` + (a.room !== b.room ? `, room ${a.room}` : ""));
+      else if (a.room !== b.room) out.push(`your meeting with ${a.other} at ${start(a)} moved to room ${a.room}`);
+    }
+    for (const b of old.values()) out.push(`your meeting with ${b.other} on ${b.day} at ${start(b)} was removed`);
+    return out;
+  }
+
+  // Read the agenda afresh; show it, and return what changed since the page last showed one.
+  async function reload() {
     const resp = await fetch(root.dataset.agendaUrl, { headers: { Accept: "application/json" } });
-    if (resp.ok) render((await resp.json()).agenda);
+    if (resp.status === 404) { tellRevoked(); socket.disconnect(); return null; }
+    if (!resp.ok) return null;
+    const agenda = (await resp.json()).agenda;
+    const diff = changes(shown, agenda);
+    shown = agenda;
+    render(agenda);
+    return diff;
+  }
+
+  const socket = io({ transports: ["websocket", "polling"], auth: { token: root.dataset.token } });
+  let connectedBefore = false;
+  socket.on("connect", async () => {
+    // every (re)connect: what was pushed while the socket was down never arrived, so read it now
+    const again = connectedBefore;
+    connectedBefore = true;
+    const diff = await reload();
+    if (!revoked) refreshOffers();
+    if (revoked || !diff || !diff.length) return;
+    const text = diff.join(" · ");
+    banner.classList.remove("error");
+    banner.replaceChildren(el("b", "", again ? "While you were offline: " : "Since this page was loaded: "),
+      document.createTextNode(text.charAt(0).toUpperCase() + text.slice(1)));
+    banner.hidden = false;
+  });
+  socket.on("connect_error", (err) => {
+    if (err && err.message === "unknown or revoked link") tellRevoked();
+  });
+  socket.on("link_revoked", (msg) => { tellRevoked(msg.message); socket.disconnect(); });
+  socket.on("agenda_changed", async (msg) => {
+    await reload();
+    if (revoked) return;
+    banner.classList.remove("error");
     banner.replaceChildren(el("b", "", msg.why + ": "), document.createTextNode(msg.changes.join(" · ")));
     banner.hidden = false;
   });
