@@ -231,3 +231,51 @@ def test_a_page_whose_connection_dropped_catches_up_when_it_is_back(browser_worl
     finally:
         line.close()
         server.stop()
+
+
+def test_after_publication_generate_shows_a_preview_to_apply_or_discard(browser_world):
+    """Once invites went out, "Generate schedule" becomes "Update schedule…": a preview of what would
+    be added, moved and cancelled, with the people told, applied only when the organiser says so."""
+    from scheduler.store import Store
+
+    server, tokens, browser = browser_world
+    db = server.db
+    org = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = org.new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "olga")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(server.url + "/events/ai4trad-2027")
+    with Store(db) as s:
+        if not s.meetings("ai4trad-2027"):
+            pytest.skip("needs the schedule of the first test")
+    page.click("text=Publish invites")
+    expect(page.locator("#phase")).to_contain_text("Published")
+    expect(page.locator("#solve-btn")).to_have_text("Update schedule…")
+    with Store(db) as s:  # a late request arrives after publication
+        data = s.load("ai4trad-2027")
+        placed = {frozenset((m.a, m.b)) for m in s.meetings("ai4trad-2027")}
+        pair = next((t.id, u.id) for t in data.participants for u in data.participants
+                    if t.kind == "traditional" and u.kind == "tech" and frozenset((t.id, u.id)) not in placed
+                    and not any({r.sender, r.receiver} == {t.id, u.id} for r in data.requests))
+        s.add_requests("ai4trad-2027", [(pair[0], pair[1], 1)], status="accepted", origin="organiser", actor="olga")
+        before = s.meetings("ai4trad-2027")
+    page.click("#solve-btn")
+    expect(page.get_by_role("heading", name="Update the published schedule?")).to_be_visible(timeout=20_000)
+    expect(page.locator("#preview-counts")).to_contain_text("0 moved")
+    page.screenshot(path=str(ARTIFACTS / "organiser-update-preview.png"), full_page=True)
+    page.click("#discard")
+    with Store(db) as s:
+        assert s.meetings("ai4trad-2027") == before  # discarded: nothing changed
+    page.click("#solve-btn")
+    expect(page.get_by_role("heading", name="Update the published schedule?")).to_be_visible(timeout=20_000)
+    if page.locator("#apply-reoptimise").count():
+        page.click("#apply-reoptimise")
+        expect(page.locator(".flash").first).to_contain_text("Applied:")
+        with Store(db) as s:
+            after = {m.id: m for m in s.meetings("ai4trad-2027")}
+        assert all((after[m.id].start, after[m.id].room) == (m.start, m.room) for m in before)  # nothing moved
+        assert any(frozenset((m.a, m.b)) == frozenset(pair) for m in after.values())
+    else:
+        expect(page.locator("#nothing-to-change")).to_be_visible()

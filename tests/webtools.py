@@ -39,6 +39,7 @@ def seed_db(path: Path, docs: list[dict]) -> dict[str, dict[str, str]]:
 class Server:
     def __init__(self, db: Path, solve_seconds: float = 3.0, now: str | None = None,
                  extra_env: dict[str, str] | None = None):
+        self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "MATCHMAKING_SOLVE_TIME_LIMIT": str(solve_seconds),
