@@ -42,7 +42,8 @@ from .model import (
     Unscheduled,
     Window,
 )
-from .timegrid import is_zone
+from .timegrid import wall_time_problem
+from .zones import UnknownZone, canonical_zone
 
 # ---------------------------------------------------------------- field types
 
@@ -63,9 +64,10 @@ def _ident(v: Any) -> str:
 
 
 def _zone(v: Any) -> str:
-    if not isinstance(v, str) or not is_zone(v):
-        raise _fail("zone", "{value!r} is not an IANA time zone", v)
-    return v
+    try:
+        return canonical_zone(v)  # an alias (US/Eastern) is stored as its zone (America/New_York)
+    except UnknownZone as exc:
+        raise PydanticCustomError("zone", "{message}", {"message": str(exc)}) from None
 
 
 def parse_clock(v: Any) -> time:
@@ -251,6 +253,9 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
 
     if ev is not None:
         _check_sessions(ev, problems)
+    for i, p in enumerate(parts):
+        if p is not None:
+            _check_windows(p, label("participants", i), problems)
     # References are checked against every id written, even on a record that
     # failed validation, so one bad participant does not cascade into errors
     # on each of its requests.
@@ -316,6 +321,20 @@ def _check_sessions(ev: EventIn, problems: list[Problem]) -> None:
                 problems.append(
                     Problem(f"event.sessions[{i}]", f"shorter than one slot of {ev.slot_minutes} minutes")
                 )
+        _wall_times(f"event.sessions[{i}]", s, ev.timezone, problems)
+
+
+def _wall_times(where: str, w: Any, tz: str, problems: list[Problem]) -> None:
+    """Refuse a window bound that does not exist, or exists twice, on its date in ``tz``."""
+    for name in ("start", "end"):
+        why = wall_time_problem(w.date, getattr(w, name), tz)
+        if why:
+            problems.append(Problem(f"{where}.{name}", why))
+
+
+def _check_windows(p: ParticipantIn, where: str, problems: list[Problem]) -> None:
+    for j, w in enumerate(p.available or ()):
+        _wall_times(f"{where}.available[{j}]", w, p.timezone, problems)
 
 
 def _event(ev: EventIn) -> Event:
@@ -517,6 +536,8 @@ def parse_participant(raw: Mapping[str, Any], label: str = "participant") -> Par
     """Validate one participant record (a profile edit); raise InvalidInput naming each field."""
     problems: list[Problem] = []
     p = _validate(ParticipantIn, label, raw, problems)
+    if p is not None:
+        _check_windows(p, label, problems)
     if problems:
         raise InvalidInput(problems)
     return _participant(p)
