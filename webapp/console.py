@@ -24,7 +24,7 @@ from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
-from scheduler.timegrid import build_slots, to_local
+from scheduler.timegrid import build_slots, local_label, to_local
 from scheduler.validate import move_problem
 
 from . import get_store, jobs
@@ -102,8 +102,7 @@ def _grid(data, meetings):
         by_slot[m.start][m.room] = m
     rows = []
     for s in slots:
-        local = to_local(s.start, ev.timezone)
-        rows.append({"slot": s, "label": local.strftime("%a %d %b %H:%M"), "session": s.session,
+        rows.append({"slot": s, "label": local_label(s.start, ev.timezone, "%a %d %b %H:%M"), "session": s.session,
                      "cells": [by_slot[s.start].get(r) for r in range(1, ev.rooms + 1)]})  # fmt: skip
     return rows, people, slots
 
@@ -162,7 +161,8 @@ def participant(event_id, pid):
     for m in store.meetings(event_id):
         if pid in (m.a, m.b):
             rows.append({"m": m, "other": people[m.b if m.a == pid else m.a],
-                         "local": to_local(m.start, me.timezone), "event": to_local(m.start, data.event.timezone)})
+                         "local": local_label(m.start, me.timezone, "%a %d %b %H:%M"),
+                         "event": local_label(m.start, data.event.timezone, "%a %d %b %H:%M")})
     states = [s for s in store.request_states(event_id) if pid in (s.request.sender, s.request.receiver)]
     return render_template("participant.html", ev=data.event, me=me, rows=rows, states=states, people=people)
 
