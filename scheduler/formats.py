@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from . import limits as L
 from .errors import InvalidInput, Problem
 from .model import (
     END_OF_DAY,
@@ -84,9 +85,12 @@ def parse_day(v: Any) -> date:
     if not isinstance(v, str) or not _DATE_RE.match(v):
         raise _fail("day", "{value!r} is not a date written YYYY-MM-DD", v)
     try:
-        return date.fromisoformat(v)
+        day = date.fromisoformat(v)
     except ValueError:
         raise _fail("day", "{value!r} is not a date on the calendar", v) from None
+    if not L.YEAR_MIN <= day.year <= L.YEAR_MAX:
+        raise _fail("day", f"{{value!r}} is not between the years {L.YEAR_MIN} and {L.YEAR_MAX}", v)
+    return day
 
 
 def _email(v: Any) -> str:
@@ -138,15 +142,17 @@ class EventIn(_In):
     id: Ident
     name: Annotated[str, Field(min_length=1, max_length=200)]
     timezone: Zone
-    slot_minutes: Annotated[int, Field(strict=True, ge=5, le=480)]
-    gap_minutes: Annotated[int, Field(strict=True, ge=0, le=240)] = 0
-    sessions: Annotated[list[Annotated[WindowIn, AfterValidator(_ordered)]], Field(min_length=1)]
-    rooms: PosInt
-    max_meetings: PosInt
+    slot_minutes: Annotated[int, Field(strict=True, ge=L.SLOT_MINUTES_MIN, le=L.SLOT_MINUTES_MAX)]
+    gap_minutes: Annotated[int, Field(strict=True, ge=0, le=L.GAP_MINUTES_MAX)] = 0
+    sessions: Annotated[
+        list[Annotated[WindowIn, AfterValidator(_ordered)]], Field(min_length=1, max_length=L.SESSIONS_MAX)
+    ]
+    rooms: Annotated[int, Field(strict=True, gt=0, le=L.ROOMS_MAX)]
+    max_meetings: Annotated[int, Field(strict=True, gt=0, le=L.MAX_MEETINGS_MAX)]
     video_url_template: str | None = None
     allow_same_kind: Annotated[bool, Field(strict=True)] = False
     request_policy: Literal["unless_declined", "accepted_only"] = "unless_declined"
-    request_ttl_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 72.0
+    request_ttl_hours: Annotated[float, Field(gt=0, le=L.REQUEST_TTL_HOURS_MAX)] = 72.0
 
 
 class ParticipantIn(_In):
@@ -159,8 +165,10 @@ class ParticipantIn(_In):
     contact: str = ""
     email: Email = ""
     working_hours: Annotated[HoursIn, AfterValidator(_ordered)] | None = None
-    available: list[Annotated[WindowIn, AfterValidator(_ordered)]] | None = None
-    max_meetings: NonNegInt | None = None
+    available: Annotated[
+        list[Annotated[WindowIn, AfterValidator(_ordered)]], Field(max_length=L.WINDOWS_MAX)
+    ] | None = None
+    max_meetings: Annotated[int, Field(strict=True, ge=0, le=L.MAX_MEETINGS_MAX)] | None = None
     sectors: Tags = []
     needs: Tags = []
     offers: Tags = []
@@ -171,7 +179,7 @@ class ParticipantIn(_In):
 class RequestIn(_In):
     sender: Ident = Field(alias="from")
     receiver: Ident = Field(alias="to")
-    priority: Annotated[int, Field(strict=True, ge=1, le=3)] = 2
+    priority: Annotated[int, Field(strict=True, ge=L.PRIORITY_MIN, le=L.PRIORITY_MAX)] = 2
     status: str = "pending"
 
 
@@ -198,6 +206,10 @@ def _problems(label: str, err: ValidationError) -> list[Problem]:
         msg = e["msg"]
         if e["type"] == "missing":
             msg = "required field is missing"
+        elif e["type"] == "less_than_equal":
+            msg = L.at_most(e["ctx"]["le"], e["input"])
+        elif e["type"] == "too_long":
+            msg = L.at_most(e["ctx"]["max_length"], e["ctx"]["actual_length"]).replace(" (", " entries (")
         elif e["type"] not in ("ident", "zone", "clock", "day", "email", "order"):
             msg = f"{msg[0].lower()}{msg[1:]} (got {e['input']!r})"
         elif e["type"] == "order":
@@ -238,6 +250,9 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
         elif not isinstance(doc[key], kind):
             want = "an object" if kind is Mapping else "a list"
             problems.append(Problem(key, f"must be {want}"))
+    for key, bound in (("participants", L.PARTICIPANTS_MAX), ("requests", L.REQUESTS_MAX)):
+        if len(doc.get(key, ())) > bound:  # refused before reading millions of records one by one
+            problems.append(Problem(key, L.at_most(bound, len(doc[key])).replace(" (", " records (")))
     if problems:
         raise InvalidInput(problems, source)
 
@@ -308,6 +323,11 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
 
 def _check_sessions(ev: EventIn, problems: list[Problem]) -> None:
     spans = sorted((s.date, s.start, s.end, i) for i, s in enumerate(ev.sessions))
+    days = (spans[-1][0] - spans[0][0]).days
+    if days > L.EVENT_SPAN_DAYS_MAX:
+        problems.append(Problem("event.sessions", f"the first and last session are {days} days apart; "
+                                f"at most {L.EVENT_SPAN_DAYS_MAX}"))
+    slots = 0
     for (d1, _s1, e1, _i), (d2, s2, _e2, j) in zip(spans, spans[1:], strict=False):
         if d1 == d2 and s2 < e1:
             problems.append(Problem(f"event.sessions[{j}]", "overlaps another session on the same date"))
@@ -317,11 +337,14 @@ def _check_sessions(ev: EventIn, problems: list[Problem]) -> None:
                 (24 * 60 if s.end == END_OF_DAY else s.end.hour * 60 + s.end.minute)
                 - (s.start.hour * 60 + s.start.minute)
             )
+            slots += (minutes + ev.gap_minutes) // (ev.slot_minutes + ev.gap_minutes)
             if minutes < ev.slot_minutes:
                 problems.append(
                     Problem(f"event.sessions[{i}]", f"shorter than one slot of {ev.slot_minutes} minutes")
                 )
         _wall_times(f"event.sessions[{i}]", s, ev.timezone, problems)
+    if slots > L.SLOTS_MAX:
+        problems.append(Problem("event.sessions", f"{slots} slots in all; at most {L.SLOTS_MAX}"))
 
 
 def _wall_times(where: str, w: Any, tz: str, problems: list[Problem]) -> None:

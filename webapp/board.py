@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from scheduler.errors import Conflict, InvalidInput
 from scheduler.model import EventData, Request, Schedule
-from scheduler.problem import _key
+from scheduler.problem import _key, lowest_free_room
 from scheduler.rebalance import Absence, rebalance, with_waitlist
 from scheduler.requests import check_new
 from scheduler.timegrid import build_slots, end_of_local_day, local_instant, local_label, to_local
@@ -321,6 +321,10 @@ def close_room(event_id):
     except ValueError:
         flash("room: choose the room to close", "error")
         return _back(event_id)
+    rooms = get_store().load(event_id).event.rooms
+    if not 1 <= room <= rooms:
+        flash(f"room: {room} is not between 1 and {rooms}", "error")
+        return _back(event_id)
     return _plan(event_id, Repair(close_room=room), apply=False)
 
 
@@ -391,7 +395,7 @@ def move(event_id):
     else:  # the first open room nobody uses then
         taken = {x.room for x in old if x.start == slots[slot_index].start and x.id != m.id
                  and x.status not in ("cancelled", "no_show")} | set(closed)  # fmt: skip
-        room = min(set(range(1, data.event.rooms + 1)) - taken, default=0)
+        room = lowest_free_room(taken, data.event.rooms) or 0
     problem = move_problem(data, old, m, slots, slot_index, room, closed)
     if problem:
         flash(problem, "error")

@@ -101,9 +101,10 @@ def _grid(data, meetings):
     for m in meetings:
         by_slot[m.start][m.room] = m
     rows = []
+    top = min(ev.rooms, max((m.room for m in meetings), default=0))  # columns for rooms in use, not all rooms
     for s in slots:
         rows.append({"slot": s, "label": local_label(s.start, ev.timezone, "%a %d %b %H:%M"), "session": s.session,
-                     "cells": [by_slot[s.start].get(r) for r in range(1, ev.rooms + 1)]})  # fmt: skip
+                     "cells": [by_slot[s.start].get(r) for r in range(1, top + 1)]})  # fmt: skip
     return rows, people, slots
 
 
