@@ -145,3 +145,11 @@ def test_results_do_not_depend_on_the_hosts_zone_files():
     # Berlin 08:00-09:00 is 07:00-08:00Z before the EU switch and 06:00-07:00Z after it
     assert host[1]["t-1"] == ["2027-03-26T07:00:00+00:00", "2027-03-26T07:30:00+00:00",
                               "2027-03-29T06:00:00+00:00", "2027-03-29T06:30:00+00:00"]
+
+
+def test_every_zone_is_loaded_through_the_tzdata_helper():
+    # ZoneInfo("X") would search the host's files first; only scheduler/zones.py may build zones
+    sources = [*ROOT.glob("scheduler/*.py"), *ROOT.glob("webapp/*.py"), *ROOT.glob("bench/*.py"), ROOT / "run.py"]
+    offenders = [p.relative_to(ROOT).as_posix() for p in sources
+                 if p.name != "zones.py" and ("ZoneInfo(" in p.read_text() or "ZoneInfo.from_file" in p.read_text())]
+    assert offenders == []
