@@ -24,7 +24,7 @@ from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
-from scheduler.timegrid import build_slots, local_label, to_local
+from scheduler.timegrid import build_slots, local_label
 from scheduler.validate import move_problem
 
 from . import get_store, jobs
@@ -245,7 +245,7 @@ def schedule_csv(event_id):
     data = store.load(event_id)
     people = data.by_id()
     rows = [{"meeting": m.id, "start_utc": m.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "start_event_zone": to_local(m.start, data.event.timezone).strftime("%Y-%m-%d %H:%M"),
+             "start_event_zone": local_label(m.start, data.event.timezone, "%Y-%m-%d %H:%M"),
              "room": m.room, "status": m.status, "a": m.a, "a_name": people[m.a].name, "b": m.b,
              "b_name": people[m.b].name} for m in store.meetings(event_id)]  # fmt: skip
     cols = ("meeting", "start_utc", "start_event_zone", "room", "status", "a", "a_name", "b", "b_name")
