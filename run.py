@@ -25,11 +25,11 @@ from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.generator import generate_event
 from scheduler.model import LIVE_STATUSES, EventData
+from scheduler.pipeline import phase
 from scheduler.requests import STATUSES, TRANSITIONS
 from scheduler.solver import Progress as SolverProgress
 from scheduler.solver import Result, SolverConfig, schedule_detail, solve
 from scheduler.store import ENV_VAR, Store, default_path
-from scheduler.pipeline import phase
 from scheduler.timegrid import allowed_map, build_slots, to_local
 
 # piped output (CI, tests, files) gets wide tables instead of folded cells

@@ -29,7 +29,7 @@ from typing import Any
 from .formats import EMAIL_RE
 from .invites import UPDATED, InviteContext, meeting_invite, summary, to_bytes, uid
 from .model import Meeting, Participant
-from .timegrid import to_local
+from .timegrid import local_label
 
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
@@ -83,10 +83,9 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     ``update``: ``me`` was invited to an earlier version (None: guess from ``sequence``)."""
     update = bool(sequence) if update is None else update
     ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method, update=update))
-    local = to_local(m.start, me.timezone)
     verb = "Cancelled" if method == "CANCEL" else ("Updated" if update else "Invitation")
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = f"{verb}: {summary(me, other)}, {local:%a %d %b %H:%M} ({me.timezone})"
+    msg["Subject"] = f"{verb}: {summary(me, other)}, {local_label(m.start, me.timezone, '%a %d %b %H:%M')} ({me.timezone})"
     msg["From"] = sender
     msg["To"] = me.email
     msg["Date"] = format_datetime(stamp)

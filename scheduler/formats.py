@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from . import limits as L
 from .errors import InvalidInput, Problem
 from .model import (
     END_OF_DAY,
@@ -42,7 +43,8 @@ from .model import (
     Unscheduled,
     Window,
 )
-from .timegrid import is_zone
+from .timegrid import wall_time_problem
+from .zones import UnknownZone, canonical_zone
 
 # ---------------------------------------------------------------- field types
 
@@ -63,9 +65,10 @@ def _ident(v: Any) -> str:
 
 
 def _zone(v: Any) -> str:
-    if not isinstance(v, str) or not is_zone(v):
-        raise _fail("zone", "{value!r} is not an IANA time zone", v)
-    return v
+    try:
+        return canonical_zone(v)  # an alias (US/Eastern) is stored as its zone (America/New_York)
+    except UnknownZone as exc:
+        raise PydanticCustomError("zone", "{message}", {"message": str(exc)}) from None
 
 
 def parse_clock(v: Any) -> time:
@@ -82,9 +85,12 @@ def parse_day(v: Any) -> date:
     if not isinstance(v, str) or not _DATE_RE.match(v):
         raise _fail("day", "{value!r} is not a date written YYYY-MM-DD", v)
     try:
-        return date.fromisoformat(v)
+        day = date.fromisoformat(v)
     except ValueError:
         raise _fail("day", "{value!r} is not a date on the calendar", v) from None
+    if not L.YEAR_MIN <= day.year <= L.YEAR_MAX:
+        raise _fail("day", f"{{value!r}} is not between the years {L.YEAR_MIN} and {L.YEAR_MAX}", v)
+    return day
 
 
 def _email(v: Any) -> str:
@@ -136,15 +142,17 @@ class EventIn(_In):
     id: Ident
     name: Annotated[str, Field(min_length=1, max_length=200)]
     timezone: Zone
-    slot_minutes: Annotated[int, Field(strict=True, ge=5, le=480)]
-    gap_minutes: Annotated[int, Field(strict=True, ge=0, le=240)] = 0
-    sessions: Annotated[list[Annotated[WindowIn, AfterValidator(_ordered)]], Field(min_length=1)]
-    rooms: PosInt
-    max_meetings: PosInt
+    slot_minutes: Annotated[int, Field(strict=True, ge=L.SLOT_MINUTES_MIN, le=L.SLOT_MINUTES_MAX)]
+    gap_minutes: Annotated[int, Field(strict=True, ge=0, le=L.GAP_MINUTES_MAX)] = 0
+    sessions: Annotated[
+        list[Annotated[WindowIn, AfterValidator(_ordered)]], Field(min_length=1, max_length=L.SESSIONS_MAX)
+    ]
+    rooms: Annotated[int, Field(strict=True, gt=0, le=L.ROOMS_MAX)]
+    max_meetings: Annotated[int, Field(strict=True, gt=0, le=L.MAX_MEETINGS_MAX)]
     video_url_template: str | None = None
     allow_same_kind: Annotated[bool, Field(strict=True)] = False
     request_policy: Literal["unless_declined", "accepted_only"] = "unless_declined"
-    request_ttl_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 72.0
+    request_ttl_hours: Annotated[float, Field(gt=0, le=L.REQUEST_TTL_HOURS_MAX)] = 72.0
 
 
 class ParticipantIn(_In):
@@ -157,8 +165,10 @@ class ParticipantIn(_In):
     contact: str = ""
     email: Email = ""
     working_hours: Annotated[HoursIn, AfterValidator(_ordered)] | None = None
-    available: list[Annotated[WindowIn, AfterValidator(_ordered)]] | None = None
-    max_meetings: NonNegInt | None = None
+    available: Annotated[
+        list[Annotated[WindowIn, AfterValidator(_ordered)]], Field(max_length=L.WINDOWS_MAX)
+    ] | None = None
+    max_meetings: Annotated[int, Field(strict=True, ge=0, le=L.MAX_MEETINGS_MAX)] | None = None
     sectors: Tags = []
     needs: Tags = []
     offers: Tags = []
@@ -169,7 +179,7 @@ class ParticipantIn(_In):
 class RequestIn(_In):
     sender: Ident = Field(alias="from")
     receiver: Ident = Field(alias="to")
-    priority: Annotated[int, Field(strict=True, ge=1, le=3)] = 2
+    priority: Annotated[int, Field(strict=True, ge=L.PRIORITY_MIN, le=L.PRIORITY_MAX)] = 2
     status: str = "pending"
 
 
@@ -196,6 +206,10 @@ def _problems(label: str, err: ValidationError) -> list[Problem]:
         msg = e["msg"]
         if e["type"] == "missing":
             msg = "required field is missing"
+        elif e["type"] == "less_than_equal":
+            msg = L.at_most(e["ctx"]["le"], e["input"])
+        elif e["type"] == "too_long":
+            msg = L.at_most(e["ctx"]["max_length"], e["ctx"]["actual_length"]).replace(" (", " entries (")
         elif e["type"] not in ("ident", "zone", "clock", "day", "email", "order"):
             msg = f"{msg[0].lower()}{msg[1:]} (got {e['input']!r})"
         elif e["type"] == "order":
@@ -236,6 +250,9 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
         elif not isinstance(doc[key], kind):
             want = "an object" if kind is Mapping else "a list"
             problems.append(Problem(key, f"must be {want}"))
+    for key, bound in (("participants", L.PARTICIPANTS_MAX), ("requests", L.REQUESTS_MAX)):
+        if len(doc.get(key, ())) > bound:  # refused before reading millions of records one by one
+            problems.append(Problem(key, L.at_most(bound, len(doc[key])).replace(" (", " records (")))
     if problems:
         raise InvalidInput(problems, source)
 
@@ -251,6 +268,9 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
 
     if ev is not None:
         _check_sessions(ev, problems)
+    for i, p in enumerate(parts):
+        if p is not None:
+            _check_windows(p, label("participants", i), problems)
     # References are checked against every id written, even on a record that
     # failed validation, so one bad participant does not cascade into errors
     # on each of its requests.
@@ -303,6 +323,11 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
 
 def _check_sessions(ev: EventIn, problems: list[Problem]) -> None:
     spans = sorted((s.date, s.start, s.end, i) for i, s in enumerate(ev.sessions))
+    days = (spans[-1][0] - spans[0][0]).days
+    if days > L.EVENT_SPAN_DAYS_MAX:
+        problems.append(Problem("event.sessions", f"the first and last session are {days} days apart; "
+                                f"at most {L.EVENT_SPAN_DAYS_MAX}"))
+    slots = 0
     for (d1, _s1, e1, _i), (d2, s2, _e2, j) in zip(spans, spans[1:], strict=False):
         if d1 == d2 and s2 < e1:
             problems.append(Problem(f"event.sessions[{j}]", "overlaps another session on the same date"))
@@ -312,10 +337,27 @@ def _check_sessions(ev: EventIn, problems: list[Problem]) -> None:
                 (24 * 60 if s.end == END_OF_DAY else s.end.hour * 60 + s.end.minute)
                 - (s.start.hour * 60 + s.start.minute)
             )
+            slots += (minutes + ev.gap_minutes) // (ev.slot_minutes + ev.gap_minutes)
             if minutes < ev.slot_minutes:
                 problems.append(
                     Problem(f"event.sessions[{i}]", f"shorter than one slot of {ev.slot_minutes} minutes")
                 )
+        _wall_times(f"event.sessions[{i}]", s, ev.timezone, problems)
+    if slots > L.SLOTS_MAX:
+        problems.append(Problem("event.sessions", f"{slots} slots in all; at most {L.SLOTS_MAX}"))
+
+
+def _wall_times(where: str, w: Any, tz: str, problems: list[Problem]) -> None:
+    """Refuse a window bound that does not exist, or exists twice, on its date in ``tz``."""
+    for name in ("start", "end"):
+        why = wall_time_problem(w.date, getattr(w, name), tz)
+        if why:
+            problems.append(Problem(f"{where}.{name}", why))
+
+
+def _check_windows(p: ParticipantIn, where: str, problems: list[Problem]) -> None:
+    for j, w in enumerate(p.available or ()):
+        _wall_times(f"{where}.available[{j}]", w, p.timezone, problems)
 
 
 def _event(ev: EventIn) -> Event:
@@ -517,6 +559,8 @@ def parse_participant(raw: Mapping[str, Any], label: str = "participant") -> Par
     """Validate one participant record (a profile edit); raise InvalidInput naming each field."""
     problems: list[Problem] = []
     p = _validate(ParticipantIn, label, raw, problems)
+    if p is not None:
+        _check_windows(p, label, problems)
     if problems:
         raise InvalidInput(problems)
     return _participant(p)

@@ -15,6 +15,8 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from .limits import ROOMS_MAX
+
 # (country, zone, population in millions, regional languages)
 REGIONS: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (
     ("DE", "Europe/Berlin", 84.0, ("de",)),
@@ -114,7 +116,7 @@ _FORMS = {"PT": "Lda", "DE": "GmbH", "AT": "GmbH", "IT": "Srl", "ES": "SL", "FR"
 def event_shape(n: int) -> dict[str, Any]:
     """Return days, sessions and rooms sized for ``n`` participants."""
     days = 2 if n <= 150 else 4
-    rooms = max(4, math.ceil(n / 10))
+    rooms = min(ROOMS_MAX, max(4, math.ceil(n / 10)))  # a generated event imports
     return {"days": days, "rooms": rooms}
 
 
@@ -267,7 +269,7 @@ def generate_fixed_list(companies: int, slots: int, meetings: int, seed: int = 1
             {"date": day, "start": "09:00", "end": hhmm(9 * 60 + 20 * morning)},
             {"date": day, "start": "15:00", "end": hhmm(15 * 60 + 20 * afternoon)},
         ],
-        "rooms": max(2, math.ceil(meetings / slots * 1.25)),
+        "rooms": min(ROOMS_MAX, max(2, math.ceil(meetings / slots * 1.25))),
         "max_meetings": slots,
         "allow_same_kind": True,
     }

@@ -36,7 +36,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
 from .model import Event as B2BEvent
 from .model import Meeting, Participant
-from .timegrid import to_local
+from .timegrid import local_label
 
 PRODID = "-//b2bmatch//virtual B2B match-making//EN"
 ALARM_BEFORE = timedelta(minutes=10)
@@ -98,10 +98,10 @@ UPDATED = "Updated: this replaces the earlier invitation to this meeting (its ti
 
 def describe(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
     """The invite's text: when (in the reader's zone), with whom, how to join."""
-    start, end = to_local(m.start, me.timezone), to_local(m.end, me.timezone)
+    tz = me.timezone
     lines = [
         f"{ctx.event.name}",
-        f"Your time: {start:%A %d %B %Y, %H:%M}-{end:%H:%M} ({me.timezone})",
+        f"Your time: {local_label(m.start, tz, '%A %d %B %Y, %H:%M')}-{local_label(m.end, tz)} ({tz})",
         "",
         f"You meet {other.name} ({'tech provider' if other.kind == 'tech' else 'traditional SME'}"
         + (f", {other.country}" if other.country else "") + ")",

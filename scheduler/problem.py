@@ -9,6 +9,7 @@ meetings the organiser locked. Solvers return an :class:`Assignment`
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -83,6 +84,16 @@ class SchedProblem:
                 out.append([])
             out[s.session].append(s.index)
         return out
+
+
+def lowest_free_room(taken: Collection[int], rooms: int) -> int | None:
+    """Return the lowest room number in 1..``rooms`` not in ``taken``, or None when all are taken.
+
+    Costs O(len(taken)), not O(rooms): a room count is a typed number, meetings are real.
+    """
+    used = set(taken)
+    room = next(r for r in range(1, len(used) + 2) if r not in used)
+    return room if room <= rooms else None
 
 
 def _key(a: str, b: str) -> tuple[str, str]:
@@ -168,6 +179,15 @@ def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]
         if other != lk.meeting_id:
             problems.append(Problem(f"locked meetings {other} and {lk.meeting_id}",
                                     f"{lk.a} and {lk.b} would meet twice"))  # fmt: skip
+    mine: dict[str, list[str]] = defaultdict(list)
+    for lk in out:
+        mine[lk.a].append(lk.meeting_id)
+        mine[lk.b].append(lk.meeting_id)
+    for pid, ids in sorted(mine.items()):
+        cap = people[pid].cap(data.event) if pid in people else len(ids)
+        if len(ids) > cap:  # never relaxed: the organiser decides which lock goes
+            problems.append(Problem(f"locked meetings {', '.join(sorted(ids))}",
+                                    f"give {pid} {len(ids)} meetings, more than their cap of {cap}"))
     if problems:
         raise InfeasibleLock(problems, "locked meetings cannot all hold")
     return tuple(out)
@@ -210,21 +230,24 @@ def assign_rooms(prob: SchedProblem, asg: Assignment) -> dict[int, int]:
     room_of: dict[int, int] = {}
     last_room: dict[str, tuple[int, int]] = {}  # participant -> (slot, room)
     for t in sorted(by_slot):
-        free = set(range(1, prob.event.rooms + 1))
+        taken: set[int] = set()
         ks = sorted(by_slot[t])
         for k in ks:
             if k in locked_room:
                 room_of[k] = locked_room[k]
-                free.discard(locked_room[k])
+                taken.add(locked_room[k])
         for k in ks:
             if k in room_of:
                 continue
             pr = prob.pairs[k]
             wish = [last_room[p][1] for p in (pr.a, pr.b)
                     if p in last_room and last_room[p][0] == t - 1]  # fmt: skip
-            wish = [r for r in wish if r in free]
-            room_of[k] = wish[0] if wish else min(free)
-            free.discard(room_of[k])
+            wish = [r for r in wish if r not in taken]
+            room = wish[0] if wish else lowest_free_room(taken, prob.event.rooms)
+            if room is None:  # the solvers never place more meetings than rooms in a slot
+                raise ValueError(f"slot {t} holds more meetings than the {prob.event.rooms} rooms")
+            room_of[k] = room
+            taken.add(room)
         for k in ks:
             pr = prob.pairs[k]
             last_room[pr.a] = last_room[pr.b] = (t, room_of[k])

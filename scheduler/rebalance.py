@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from .changes import diff
 from .model import EventData, Meeting
-from .problem import SchedProblem, _key, build_problem, meeting_id
+from .problem import SchedProblem, _key, build_problem, lowest_free_room, meeting_id
 
 LIVE = ("scheduled", "moved", "held")
 KEEP_VALUE = 100  # an existing meeting is worth keeping far above any new one
@@ -87,7 +87,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     closed = frozenset(closed_rooms)
     wanted = {_key(a, b) for a, b in wanted}
     prob = problem if problem is not None else build_problem(data, scores=False)
-    open_rooms = prob.event.rooms - len(closed & set(range(1, prob.event.rooms + 1)))
+    open_rooms = prob.event.rooms - sum(1 for r in closed if 1 <= r <= prob.event.rooms)
     frozen = {s.index for s in prob.slots if s.start <= now}
     future = [s.index for s in prob.slots if s.index not in frozen]
     slot_of_start = {s.start: s.index for s in prob.slots}
@@ -298,12 +298,13 @@ def _with_rooms(prob, fixed, existing, chosen, closed, meetings) -> tuple[Meetin
     for k, t in keep:
         out.append(existing[k])
         taken[t].add(existing[k].room)
-    rooms = set(range(1, prob.event.rooms + 1)) - closed
     for k, t in sorted(chosen.items()):
         if (k, t) in keep:
             continue
         pr, s = prob.pairs[k], prob.slots[t]
-        room = min(rooms - taken[t])
+        room = lowest_free_room(taken[t] | closed, prob.event.rooms)
+        if room is None:  # the repair model keeps each slot within the open rooms
+            raise ValueError(f"slot {t} holds more meetings than the open rooms")
         taken[t].add(room)
         if k in existing:
             old = existing[k]

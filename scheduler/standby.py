@@ -19,7 +19,7 @@ from typing import Any
 from .errors import Conflict, InvalidInput
 from .matching import Scorer
 from .model import EventData, Meeting, Schedule
-from .problem import _key
+from .problem import _key, lowest_free_room
 from .rebalance import fresh_id
 from .timegrid import Slot, allowed_map, build_slots
 
@@ -155,7 +155,7 @@ def confirm(data: EventData, meetings: Iterable[Meeting], offer: dict[str, Any],
         raise Conflict(f"{a} and {b} already have a meeting")
     taken = {m.room for m in live_then} | set(closed_rooms)
     room = offer["room"] if offer["room"] not in taken else \
-        min(set(range(1, data.event.rooms + 1)) - taken, default=None)  # fmt: skip
+        lowest_free_room(taken, data.event.rooms)  # fmt: skip
     if room is None:
         raise Conflict("no virtual room is free in this slot")
     x, y = _key(a, b)

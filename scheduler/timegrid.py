@@ -2,8 +2,12 @@
 
 Sessions are written in the event's zone; each participant's working hours and
 availability in their own zone. Both are turned into UTC instants date by date
-with :mod:`zoneinfo`, so daylight-saving switches (on whatever day each zone
-switches, or never) fall out of the conversion instead of being special cases.
+with :mod:`zoneinfo` (rules from the tzdata package, :mod:`scheduler.zones`), so
+daylight-saving switches (on whatever day each zone switches, or never) fall
+out of the conversion. A wall time that does not exist (a gap) or exists twice
+(a fold) is refused at import for sessions and availability windows
+(:func:`wall_time_problem`); working hours, a daily pattern, follow the rule of
+:func:`local_instant`.
 A slot is allowed when it lies wholly inside one local window of one date; a
 slot that would cross the participant's local midnight therefore never is.
 """
@@ -12,34 +16,108 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from .model import END_OF_DAY, Event, EventData, Participant, Slot, Window
+from .zones import UnknownZone, zone_info
 
 
-@lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
-    """Return the IANA zone ``name``; raise ValueError when there is none."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as exc:
-        raise ValueError(f"{name!r} is not an IANA time zone") from exc
+    """Return the rules of IANA zone ``name`` from the tzdata package; raise ValueError when there is none."""
+    return zone_info(name)
 
 
 def is_zone(name: str) -> bool:
+    """Return whether ``name`` is an IANA zone (canonical or alias) of the tzdata package."""
     try:
-        zone(name)
-    except ValueError:
+        zone_info(name)
+    except UnknownZone:
         return False
     return True
 
 
-def local_instant(day: date, at: time, tz: str) -> datetime:
-    """Return the UTC instant of wall-clock ``at`` on ``day`` in zone ``tz`` (24:00 allowed)."""
+def _naive(day: date, at: time) -> datetime:
     if at == END_OF_DAY:
-        return local_instant(day + timedelta(days=1), time(0, 0), tz)
-    return datetime.combine(day, at, tzinfo=zone(tz)).astimezone(UTC)
+        return datetime.combine(day + timedelta(days=1), time(0, 0))
+    return datetime.combine(day, at)
+
+
+def _transition(lo: datetime, hi: datetime, z: ZoneInfo) -> datetime:
+    """Return the first instant in (lo, hi] with ``hi``'s UTC offset (a zone switch lies between)."""
+    a, b = int(lo.timestamp()), int(hi.timestamp())
+    off = hi.astimezone(z).utcoffset()
+    while b - a > 1:
+        mid = (a + b) // 2
+        if datetime.fromtimestamp(mid, UTC).astimezone(z).utcoffset() == off:
+            b = mid
+        else:
+            a = mid
+    return datetime.fromtimestamp(b, UTC)
+
+
+def _resolve(day: date, at: time, tz: str) -> tuple[datetime, str | None]:
+    """Return the instant of a wall time under the documented rule, and what is odd about it."""
+    z = zone(tz)
+    naive = _naive(day, at)
+    u0 = naive.replace(tzinfo=z, fold=0).astimezone(UTC)
+    u1 = naive.replace(tzinfo=z, fold=1).astimezone(UTC)
+    if u0 == u1:
+        return u0, None
+    lo, hi = min(u0, u1), max(u0, u1)
+    switch = _transition(lo, hi, z)
+    before = (switch - timedelta(seconds=1)).astimezone(z) + timedelta(seconds=1)
+    after = switch.astimezone(z)
+
+    def hhmm(t: datetime) -> str:
+        if t.date() == day + timedelta(days=1) and t.time() == time(0, 0):
+            return "24:00"
+        return f"{t:%H:%M}" if t.date() == day else f"{t:%Y-%m-%d %H:%M}"
+
+    shown = "24:00" if at == END_OF_DAY else f"{at:%H:%M}"
+    if lo.astimezone(z).replace(tzinfo=None) != naive:  # neither reading comes back: a gap
+        why = (f"{shown} does not exist on {day.isoformat()} in {tz} "
+               f"(clocks jump from {hhmm(before)} to {hhmm(after)})")
+        return switch, why
+    why = (f"{shown} occurs twice on {day.isoformat()} in {tz} "
+           f"(clocks go back from {hhmm(before)} to {hhmm(after)})")
+    return lo, why
+
+
+def local_instant(day: date, at: time, tz: str) -> datetime:
+    """Return the UTC instant at which the wall clock of zone ``tz`` first reads ``at`` on ``day``.
+
+    ``24:00`` is the next day's ``00:00``. A time skipped by a forward switch
+    (a gap) gives the first instant after the gap; a time that happens twice
+    (a fold) gives its first occurrence. So ``00:00`` and ``24:00`` are always
+    the start of a local day, and consecutive daily windows neither overlap
+    nor leave a hole (docs/limits.md). Raise ValueError for an unknown zone.
+    """
+    return _resolve(day, at, tz)[0]
+
+
+def wall_time_problem(day: date, at: time, tz: str) -> str | None:
+    """Return why wall time ``at`` on ``day`` in ``tz`` is not one instant (gap or fold), else None.
+
+    ``00:00`` and ``24:00`` name the start of a local day, which always exists
+    once, so they never have a problem.
+    """
+    if at in (time(0, 0), END_OF_DAY):
+        return None
+    return _resolve(day, at, tz)[1]
+
+
+def local_label(instant: datetime, tz: str, fmt: str = "%H:%M") -> str:
+    """Return ``instant`` on the wall clock of ``tz`` formatted with ``fmt``.
+
+    When that wall time happens twice on that date (a fold), the zone's
+    abbreviation or offset is appended (``01:30 WEST`` / ``01:30 WET``) so the
+    two readings can be told apart; otherwise the bare ``fmt`` text.
+    """
+    local = to_local(instant, tz)
+    text = local.strftime(fmt)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += f" {local.tzname()}"
+    return text
 
 
 def end_of_local_day(instant: datetime, tz: str) -> datetime:

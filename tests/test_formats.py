@@ -51,7 +51,7 @@ def test_sample_event_parses(sample_doc):
         (lambda d: d["participants"][2].update(working_hours={"start": "9h", "end": "17:00"}),
          "participants[2].working_hours.start: '9h' is not a time of day written HH:MM"),
         (lambda d: d["requests"][0].update(priority=5),
-         "requests[0].priority: input should be less than or equal to 3 (got 5)"),
+         "requests[0].priority: at most 3 (got 5)"),
         (lambda d: d["requests"].append({"from": "t-001", "to": "s-001", "priority": 1}),
          "requests[13]: duplicate request from 't-001' to 's-001'"),
         (lambda d: d["requests"].append({"from": "t-001", "to": "t-001"}),

@@ -10,10 +10,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from scheduler.errors import Conflict, InvalidInput
 from scheduler.model import EventData, Request, Schedule
-from scheduler.problem import _key
+from scheduler.problem import _key, lowest_free_room
 from scheduler.rebalance import Absence, rebalance, with_waitlist
 from scheduler.requests import check_new
-from scheduler.timegrid import build_slots, end_of_local_day, local_instant, to_local
+from scheduler.timegrid import build_slots, end_of_local_day, local_instant, local_label, to_local
 from scheduler.validate import move_problem
 
 from . import get_store
@@ -45,7 +45,7 @@ def board(event_id):
     rows = []
     for s in slots:
         ms = sorted((m for m in meetings if m.start == s.start), key=lambda m: m.room)
-        rows.append({"slot": s, "label": to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M"),
+        rows.append({"slot": s, "label": local_label(s.start, data.event.timezone, "%a %d %b %H:%M"),
                      "meetings": ms, "current": s.index == current, "past": s.end <= t})  # fmt: skip
     today = to_local(t, data.event.timezone).date()
     on_today = [r for r in rows if to_local(r["slot"].start, data.event.timezone).date() == today]
@@ -54,7 +54,7 @@ def board(event_id):
         rows = on_today  # the day being run; ?all=1 shows every day
     shown = {m.id for r in rows for m in r["meetings"]}  # the move form offers the day shown
     upcoming = [m for m in meetings if m.start > t and m.status in ("scheduled", "moved") and m.id in shown]
-    future = [(s.index, to_local(s.start, data.event.timezone).strftime("%a %d %b %H:%M")) for s in slots if s.start > t]
+    future = [(s.index, local_label(s.start, data.event.timezone, "%a %d %b %H:%M")) for s in slots if s.start > t]
     offers = [o for o in store.offers(event_id) if current is not None and o["slot_start"] == slots[current].start]
     checked = store.checked_in(event_id)
     running = _running_summary([m for m in meetings if current is not None and m.start == slots[current].start],
@@ -63,7 +63,7 @@ def board(event_id):
     return render_template("board.html", ev=data.event, rows=rows, people=people, now=t, history=history,
                            checked=checked, running=running, version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
-                           offers=offers, tz=data.event.timezone, to_local=to_local, whole=whole,
+                           offers=offers, tz=data.event.timezone, local_label=local_label, whole=whole,
                            away=request.args.get("away") if request.args.get("away") in people else None,
                            has_today=bool(on_today), base=url_for("board.board", event_id=event_id))  # fmt: skip
 
@@ -84,7 +84,7 @@ def _history(records, people, by_id, tz: str) -> list[dict[str, str]]:
             b, a = d.get("before", {}), d.get("after", {})
             what = f"{meeting(d.get('meeting'))}: {b.get('status')} → {a.get('status')}"
             if (b.get("start"), b.get("room")) != (a.get("start"), a.get("room")):
-                what += f", now {to_local(datetime.fromisoformat(a['start']), tz):%a %H:%M} room {a.get('room')}"
+                what += f", now {local_label(datetime.fromisoformat(a['start']), tz, '%a %H:%M')} room {a.get('room')}"
             why = d.get("reason", "")
         elif r["action"] == "schedule":
             kind = d.get("action", "solve")
@@ -99,8 +99,7 @@ def _history(records, people, by_id, tz: str) -> list[dict[str, str]]:
             what, why = "live settings changed", ""
         else:
             what, why = r["action"], ""
-        at = to_local(datetime.fromisoformat(r["at"]), tz)
-        out.append({"at": f"{at:%H:%M:%S}", "actor": name(r["actor"]), "what": what, "why": why})
+        out.append({"at": local_label(datetime.fromisoformat(r["at"]), tz, "%H:%M:%S"), "actor": name(r["actor"]), "what": what, "why": why})
     return out
 
 
@@ -193,7 +192,7 @@ class Repair:
             if until is None:
                 return "for the rest of the event"
             local = to_local(until, tz)
-            return "for the rest of the day" if local.time() == time(0, 0) else f"until {local:%H:%M}"
+            return "for the rest of the day" if local.time() == time(0, 0) else f"until {local_label(until, tz)}"
 
         parts = [f"{people[a.participant].name} away {span(a.until)}" for a in self.absences]
         if self.close_room is not None:
@@ -261,7 +260,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                          wanted=wanted, lost=repair.lost)  # fmt: skip
         return render_template("preview.html", ev=data.event, plan=plan, people=people, what=repair.describe(
             people, data.event.timezone), hidden=repair.hidden(), version=store.schedule_version(event_id),
-            tz=data.event.timezone, to_local=to_local,
+            tz=data.event.timezone, local_label=local_label,
             told=sorted(people[p].name for p in plan.affected if p in people))  # fmt: skip
     if not store.start_solve(event_id, stale_after=REPAIR_LOCK_STALE):
         flash("Another repair or a schedule solve is running for this event; try again in a moment.", "error")
@@ -308,7 +307,7 @@ def absence(event_id):
             return _back(event_id)
         until = local_instant(to_local(now(), data.event.timezone).date(), hh, data.event.timezone)
         if until <= now():
-            flash(f"until: {hh:%H:%M} has already passed (now {to_local(now(), data.event.timezone):%H:%M}, "
+            flash(f"until: {hh:%H:%M} has already passed (now {local_label(now(), data.event.timezone)}, "
                   f"{data.event.timezone})", "error")  # fmt: skip
             return _back(event_id)
     return _plan(event_id, Repair(absences=(Absence(pid, until),)), apply=request.form.get("apply") == "1")
@@ -321,6 +320,10 @@ def close_room(event_id):
         room = int(request.form.get("room", ""))
     except ValueError:
         flash("room: choose the room to close", "error")
+        return _back(event_id)
+    rooms = get_store().load(event_id).event.rooms
+    if not 1 <= room <= rooms:
+        flash(f"room: {room} is not between 1 and {rooms}", "error")
         return _back(event_id)
     return _plan(event_id, Repair(close_room=room), apply=False)
 
@@ -392,7 +395,7 @@ def move(event_id):
     else:  # the first open room nobody uses then
         taken = {x.room for x in old if x.start == slots[slot_index].start and x.id != m.id
                  and x.status not in ("cancelled", "no_show")} | set(closed)  # fmt: skip
-        room = min(set(range(1, data.event.rooms + 1)) - taken, default=0)
+        room = lowest_free_room(taken, data.event.rooms) or 0
     problem = move_problem(data, old, m, slots, slot_index, room, closed)
     if problem:
         flash(problem, "error")

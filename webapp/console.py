@@ -25,7 +25,7 @@ from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
 from scheduler.pipeline import PHASE_TEXT, phase, preview
-from scheduler.timegrid import build_slots, to_local
+from scheduler.timegrid import build_slots, local_label, to_local
 from scheduler.validate import move_problem
 
 from . import get_store, jobs
@@ -104,10 +104,10 @@ def _grid(data, meetings):
     for m in meetings:
         by_slot[m.start][m.room] = m
     rows = []
+    top = min(ev.rooms, max((m.room for m in meetings), default=0))  # columns for rooms in use, not all rooms
     for s in slots:
-        local = to_local(s.start, ev.timezone)
-        rows.append({"slot": s, "label": local.strftime("%a %d %b %H:%M"), "session": s.session,
-                     "cells": [by_slot[s.start].get(r) for r in range(1, ev.rooms + 1)]})  # fmt: skip
+        rows.append({"slot": s, "label": local_label(s.start, ev.timezone, "%a %d %b %H:%M"), "session": s.session,
+                     "cells": [by_slot[s.start].get(r) for r in range(1, top + 1)]})  # fmt: skip
     return rows, people, slots
 
 
@@ -166,7 +166,8 @@ def participant(event_id, pid):
     for m in store.meetings(event_id):
         if pid in (m.a, m.b):
             rows.append({"m": m, "other": people[m.b if m.a == pid else m.a],
-                         "local": to_local(m.start, me.timezone), "event": to_local(m.start, data.event.timezone)})
+                         "local": local_label(m.start, me.timezone, "%a %d %b %H:%M"),
+                         "event": local_label(m.start, data.event.timezone, "%a %d %b %H:%M")})
     states = [s for s in store.request_states(event_id) if pid in (s.request.sender, s.request.receiver)]
     return render_template("participant.html", ev=data.event, me=me, rows=rows, states=states, people=people)
 
@@ -325,7 +326,7 @@ def schedule_csv(event_id):
     data = store.load(event_id)
     people = data.by_id()
     rows = [{"meeting": m.id, "start_utc": m.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "start_event_zone": to_local(m.start, data.event.timezone).strftime("%Y-%m-%d %H:%M"),
+             "start_event_zone": local_label(m.start, data.event.timezone, "%Y-%m-%d %H:%M"),
              "room": m.room, "status": m.status, "a": m.a, "a_name": people[m.a].name, "b": m.b,
              "b_name": people[m.b].name} for m in store.meetings(event_id)]  # fmt: skip
     cols = ("meeting", "start_utc", "start_event_zone", "room", "status", "a", "a_name", "b", "b_name")

@@ -19,7 +19,7 @@ from scheduler.delivery import (
 )
 from scheduler.invites import contexts, organiser_of
 from scheduler.model import EventData, Meeting
-from scheduler.timegrid import to_local
+from scheduler.timegrid import local_label
 
 from .extensions import socketio
 
@@ -43,7 +43,7 @@ def offer_view(offer: dict, me: str, data: EventData) -> dict:
     return {"id": offer["id"], "status": offer["status"], "other": other.name, "other_country": other.country,
             "other_offers": ", ".join(other.offers or other.needs), "percent": round(100 * offer["score"]),
             "reasons": offer["reasons"], "room": offer["room"],
-            "time": f"{to_local(offer['slot_start'], tz):%H:%M}-{to_local(offer['slot_end'], tz):%H:%M}",
+            "time": f"{local_label(offer['slot_start'], tz)}-{local_label(offer['slot_end'], tz)}",
             "mine": offer[mine], "theirs": offer[theirs], "note": offer.get("note") or ""}  # fmt: skip
 
 
@@ -73,13 +73,13 @@ def describe(change: Change, me: str, data: EventData) -> str:
     m = change.meeting
     other = people[m.b if m.a == me else m.a].name
     tz = people[me].timezone
-    when = to_local(m.start, tz).strftime("%a %d %b %H:%M")
+    when = local_label(m.start, tz, "%a %d %b %H:%M")
     if change.kind == "added":
         return f"New meeting with {other} on {when}, room {m.room}"
     if change.kind == "cancelled":
         return f"Your meeting with {other} on {when} is cancelled"
     assert change.before is not None
-    was = to_local(change.before.start, tz).strftime("%a %d %b %H:%M")
+    was = local_label(change.before.start, tz, "%a %d %b %H:%M")
     return f"Your meeting with {other} moved from {was} to {when}, room {m.room}"
 
 

@@ -24,7 +24,7 @@ from scheduler import formats, matching
 from scheduler.errors import Conflict, InvalidInput, NotFound
 from scheduler.invites import InviteContext, contexts, feed, meeting_invite, to_bytes, video_url
 from scheduler.pipeline import outside_availability
-from scheduler.timegrid import to_local
+from scheduler.timegrid import local_label, to_local
 
 from . import get_store
 from .live import clock, notify, offer_standby, offer_view, push_offers, repair_lost
@@ -65,11 +65,11 @@ def _agenda(data, meetings):
     out = []
     for m in mine_sorted:
         other = people[m.b if m.a == g.pid else m.a]
-        mine, theirs = to_local(m.start, me.timezone), to_local(m.start, data.event.timezone)
+        mine = to_local(m.start, me.timezone)
         out.append({
             "id": m.id, "status": m.status, "room": m.room, "day": mine.strftime("%A %d %B"),
-            "time": f"{mine:%H:%M}-{to_local(m.end, me.timezone):%H:%M}",
-            "event_time": f"{theirs:%H:%M} {data.event.timezone}",
+            "time": f"{local_label(m.start, me.timezone)}-{local_label(m.end, me.timezone)}",
+            "event_time": f"{local_label(m.start, data.event.timezone)} {data.event.timezone}",
             "other": other.name, "other_id": other.id, "other_country": other.country,
             "other_offers": ", ".join(other.offers or other.needs), "video": video_url(data.event, m),
             "ics": url_for("portal.meeting_ics", meeting_id=m.id),
