@@ -492,14 +492,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--event-id", help="event id (default gen-N-sSEED)")
     g.add_argument("-o", "--output", default="event.json", help="output file (default event.json)")
 
-    i = sub.add_parser("import", help="validate and store an event (JSON file or CSV folder)")
-    i.add_argument("source", help="EVENT.json, or a folder with event.json, participants.csv, requests.csv")
+    i = sub.add_parser("import", help="validate and store an event (JSON file, .xlsx workbook or CSV folder)")
+    i.add_argument("source", help="EVENT.json, BOOK.xlsx (sheets event, participants, requests), or a folder "
+                                  "with event.json, participants.csv|.xlsx, requests.csv|.xlsx (docs/format.md)")
     i.add_argument("--replace", action="store_true", help="overwrite a stored event with the same id")
     i.add_argument("--summary", action="store_true", help="print a summary after importing")
 
     e = sub.add_parser("export", help="write a stored event in the interchange format")
     e.add_argument("event_id", metavar="EVENT_ID")
-    e.add_argument("-o", "--output", required=True, help="file (json) or folder (csv)")
+    e.add_argument("-o", "--output", required=True, help="file (json) or folder (csv: UTF-8 with BOM, for Excel)")
     e.add_argument("--format", choices=("json", "csv"), default="json")
 
     sub.add_parser("events", help="list stored events")

@@ -33,6 +33,7 @@ from pydantic_core import PydanticCustomError
 from .errors import InvalidInput, Problem
 from .model import (
     END_OF_DAY,
+    MEETING_STATUSES,
     Event,
     EventData,
     Meeting,
@@ -679,10 +680,15 @@ def parse_schedule_document(doc: Any, source: str = "") -> Schedule:
             room = m["room"]
             if not isinstance(room, int) or isinstance(room, bool) or room < 1:
                 raise ValueError(f"room must be a positive integer, got {room!r}")
+            status = m.get("status", "scheduled")
+            if status not in MEETING_STATUSES:
+                raise ValueError(f"status {status!r} is not one of {', '.join(MEETING_STATUSES)}")
+            if not isinstance(m.get("locked", False), bool):
+                raise ValueError(f"locked must be true or false, got {m['locked']!r}")
             meetings.append(
                 Meeting(
                     str(m["id"]), a, b, start.astimezone(UTC), end.astimezone(UTC), room,
-                    m.get("status", "scheduled"), bool(m.get("locked", False)),
+                    status, m.get("locked", False),
                 )
             )  # fmt: skip
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -15,6 +15,7 @@ import difflib
 import io
 import os
 import re
+import warnings
 import zipfile
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -126,9 +127,10 @@ def _windows_1252(raw: bytes) -> str | None:
     matches = list(from_bytes(raw))
     if not matches:
         return None
-    # Short texts fit several Western code pages equally well; cp1252 must be among the most plausible.
+    # Short texts fit several code pages equally well; cp1252 must be among the most plausible
+    # (Cyrillic, Greek or Polish text read as cp1252 is less so, and is refused).
     best = min(m.chaos for m in matches)
-    if any("cp1252" in m.could_be_from_charset and m.chaos <= best + 0.1 for m in matches):
+    if any("cp1252" in m.could_be_from_charset and m.chaos <= best for m in matches):
         return text
     return None
 
@@ -271,7 +273,9 @@ def read_workbook(path: Path, name: str) -> dict[str, Table]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        with warnings.catch_warnings():  # about Excel features we do not read (styles, validation)
+            warnings.simplefilter("ignore")
+            book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         hint = " (an old .xls file: save it as 'Excel Workbook (.xlsx)')" if _is_xls(path) else ""
         raise InvalidInput([Problem(name, f"not a readable .xlsx workbook{hint}: {type(exc).__name__}")]) from None
@@ -279,7 +283,8 @@ def read_workbook(path: Path, name: str) -> dict[str, Table]:
         out: dict[str, Table] = {}
         for ws in book.worksheets:
             numbered = [(i, [cell_text(v) for v in row]) for i, row in enumerate(ws.iter_rows(values_only=True), 1)]
-            out[ws.title.strip().casefold()] = _table(f"{name} sheet {ws.title.strip()!r}", numbered, "", "row")
+            label = f"{name} sheet {ws.title.strip()!r}".strip()
+            out[ws.title.strip().casefold()] = _table(label, numbered, "", "row")
         return out
     finally:
         book.close()
