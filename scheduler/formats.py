@@ -1,6 +1,6 @@
 """Read and write the interchange formats (JSON event and schedule documents, CSV).
 
-Field names follow ``shared/spec/event-format.md``. Validation runs record by
+Field names follow ``docs/format.md``. Validation runs record by
 record with pydantic, then across records (duplicates, references, kinds), and
 collects every problem before raising one :class:`InvalidInput`, each problem
 named by record and field: ``participants[12].timezone: 'Europe/Pariss' is not
