@@ -485,3 +485,19 @@ def test_console_upload_of_an_xlsx_workbook_and_the_excel_downloads(client, tmp_
     assert xlsx.status_code == 200
     ws = load_workbook(io.BytesIO(xlsx.data)).active
     assert next(ws.iter_rows(values_only=True))[:3] == ("meeting", "start_utc", "start_event_zone")
+
+
+def test_portal_profile_reads_windows_with_an_en_dash_and_names_a_bad_one(client, tmp_path):
+    from scheduler.store import Store
+
+    with Store(tmp_path / "web.db") as store:
+        store.save_event(formats.parse_event_document(document([person("t-1"), person("s-1")])))
+        token = store.tokens("ev-test")["t-1"]
+    r = client.post(f"/p/{token}/profile", data={"available": "2027-03-26 09:00\u201310:00"})
+    assert r.status_code in (302, 303)
+    with Store(tmp_path / "web.db") as store:
+        [w] = store.load("ev-test").participant("t-1").available
+    assert (w.start, w.end) == (time(9), time(10))
+    client.post(f"/p/{token}/profile", data={"available": "26.03.2027"})
+    page = client.get(f"/p/{token}").get_data(as_text=True)
+    assert "available[0]: &#39;26.03.2027&#39; is not written YYYY-MM-DD HH:MM-HH:MM" in page
