@@ -84,6 +84,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         data = store.load(args.event_id)
     if args.format == "csv":
         formats.write_csv_dir(data, Path(args.output))
+    elif args.format == "xlsx":
+        from scheduler.sheets import write_workbook
+
+        write_workbook(data, Path(args.output))
     else:
         formats.dump_json(formats.event_document(data), args.output)
     out.print(f"wrote {args.output}")
@@ -500,8 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="write a stored event in the interchange format")
     e.add_argument("event_id", metavar="EVENT_ID")
-    e.add_argument("-o", "--output", required=True, help="file (json) or folder (csv: UTF-8 with BOM, for Excel)")
-    e.add_argument("--format", choices=("json", "csv"), default="json")
+    e.add_argument("-o", "--output", required=True,
+                   help="file (json, xlsx) or folder (csv: UTF-8 with BOM, for Excel)")
+    e.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
 
     sub.add_parser("events", help="list stored events")
 

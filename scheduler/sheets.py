@@ -30,6 +30,7 @@ from .spreadsheets import (
     read_workbook,
     records,
     unknown_name_problems,
+    workbook_bytes,
 )
 
 LIST_COLUMNS = ("sectors", "needs", "offers", "languages")
@@ -234,3 +235,25 @@ def write_folder(data: EventData, folder: Path) -> None:
     )
     (folder / "participants.csv").write_bytes(csv_bytes(participant_rows(data), formats.PARTICIPANT_COLUMNS))
     (folder / "requests.csv").write_bytes(csv_bytes(request_rows(data), formats.REQUEST_COLUMNS))
+
+
+def event_rows(data: EventData) -> list[dict[str, Any]]:
+    """The event block as (field, value) rows for an event sheet; sessions as ``;``-separated windows."""
+    t = formats._fmt_time
+    out = []
+    for key, value in formats.event_to_dict(data.event).items():
+        if key == "sessions":
+            value = ";".join(f"{s.date.isoformat()} {t(s.start)}-{t(s.end)}" for s in data.event.sessions)
+        elif not isinstance(value, str | int | float | bool):
+            value = json.dumps(value, ensure_ascii=False)
+        out.append({"field": key, "value": value})
+    return out
+
+
+def write_workbook(data: EventData, path: Path) -> None:
+    """Write the event as one .xlsx workbook with sheets event, participants and requests."""
+    path.write_bytes(workbook_bytes({
+        "event": (event_rows(data), ("field", "value")),
+        "participants": (participant_rows(data), formats.PARTICIPANT_COLUMNS),
+        "requests": (request_rows(data), formats.REQUEST_COLUMNS),
+    }))

@@ -331,12 +331,25 @@ def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> by
 
 def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...], sheet: str) -> bytes:
     """Write rows as a one-sheet .xlsx workbook with a bold header row."""
+    return workbook_bytes({sheet: (rows, columns)})
+
+
+def workbook_bytes(sheets: Mapping[str, tuple[Iterable[Mapping[str, Any]], tuple[str, ...]]]) -> bytes:
+    """Write an .xlsx workbook: one sheet per ``{title: (rows, columns)}``, each with a bold header row."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
+    book.remove(book.active)
+    for title, (rows, columns) in sheets.items():
+        _sheet(book.create_sheet(title[:31]), rows, columns)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _sheet(ws: Any, rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...]) -> None:
+    from openpyxl.styles import Font
+
     ws.append(list(columns))
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -346,6 +359,3 @@ def xlsx_bytes(rows: Iterable[Mapping[str, Any]], columns: tuple[str, ...], shee
             if cell.data_type == "f":  # text starting with '=' is text here, not a formula
                 cell.data_type = "s"
     ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()

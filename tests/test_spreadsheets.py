@@ -501,3 +501,16 @@ def test_portal_profile_reads_windows_with_an_en_dash_and_names_a_bad_one(client
     client.post(f"/p/{token}/profile", data={"available": "26.03.2027"})
     page = client.get(f"/p/{token}").get_data(as_text=True)
     assert "available[0]: &#39;26.03.2027&#39; is not written YYYY-MM-DD HH:MM-HH:MM" in page
+
+
+def test_export_xlsx_and_import_it_again(tmp_path, sample_doc, capsys):
+    src = tmp_path / "ev.json"
+    src.write_text(json.dumps(sample_doc), encoding="utf-8")
+    db = str(tmp_path / "x.db")
+    assert run.main(["--db", db, "import", str(src)]) == 0
+    assert run.main(["--db", db, "export", "ai4trad-2027", "--format", "xlsx", "-o", str(tmp_path / "b.xlsx")]) == 0
+    assert run.main(["--db", db, "export", "ai4trad-2027", "--format", "csv", "-o", str(tmp_path / "csv")]) == 0
+    via_book = formats.event_document(formats.read_event_file(tmp_path / "b.xlsx"))
+    via_csv = formats.event_document(formats.read_event_file(tmp_path / "csv"))
+    assert via_book == via_csv
+    assert len(via_book["participants"]) == len(sample_doc["participants"])
