@@ -85,6 +85,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         data = store.load(args.event_id)
     if args.format == "csv":
         formats.write_csv_dir(data, Path(args.output))
+    elif args.format == "xlsx":
+        from scheduler.sheets import write_workbook
+
+        write_workbook(data, Path(args.output))
     else:
         formats.dump_json(formats.event_document(data), args.output)
     out.print(f"wrote {args.output}")
@@ -576,15 +580,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--event-id", help="event id (default gen-N-sSEED)")
     g.add_argument("-o", "--output", default="event.json", help="output file (default event.json)")
 
-    i = sub.add_parser("import", help="validate and store an event (JSON file or CSV folder)")
-    i.add_argument("source", help="EVENT.json, or a folder with event.json, participants.csv, requests.csv")
+    i = sub.add_parser("import", help="validate and store an event (JSON file, .xlsx workbook or CSV folder)")
+    i.add_argument("source", help="EVENT.json, BOOK.xlsx (sheets event, participants, requests), or a folder "
+                                  "with event.json, participants.csv|.xlsx, requests.csv|.xlsx (docs/format.md)")
     i.add_argument("--replace", action="store_true", help="overwrite a stored event with the same id")
     i.add_argument("--summary", action="store_true", help="print a summary after importing")
 
     e = sub.add_parser("export", help="write a stored event in the interchange format")
     e.add_argument("event_id", metavar="EVENT_ID")
-    e.add_argument("-o", "--output", required=True, help="file (json) or folder (csv)")
-    e.add_argument("--format", choices=("json", "csv"), default="json")
+    e.add_argument("-o", "--output", required=True,
+                   help="file (json, xlsx) or folder (csv: UTF-8 with BOM, for Excel)")
+    e.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
 
     sub.add_parser("events", help="list stored events")
 

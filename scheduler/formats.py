@@ -1,6 +1,6 @@
 """Read and write the interchange formats (JSON event and schedule documents, CSV).
 
-Field names follow ``shared/spec/event-format.md``. Validation runs record by
+Field names follow ``docs/format.md``. Validation runs record by
 record with pydantic, then across records (duplicates, references, kinds), and
 collects every problem before raising one :class:`InvalidInput`, each problem
 named by record and field: ``participants[12].timezone: 'Europe/Pariss' is not
@@ -25,6 +25,8 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -32,6 +34,7 @@ from . import limits as L
 from .errors import InvalidInput, Problem
 from .model import (
     END_OF_DAY,
+    MEETING_STATUSES,
     Event,
     EventData,
     Meeting,
@@ -43,6 +46,8 @@ from .model import (
     Unscheduled,
     Window,
 )
+from .requests import POLICIES, STATUSES
+from .spreadsheets import DASHES, decode, unknown_name_problems
 from .timegrid import wall_time_problem
 from .zones import UnknownZone, canonical_zone
 
@@ -117,6 +122,36 @@ PosInt = Annotated[int, Field(strict=True, gt=0)]
 NonNegInt = Annotated[int, Field(strict=True, ge=0)]
 
 
+_WINDOW_RE = re.compile(r"^\s*(\S+)\s+(\S+)\s*-\s*(\S+)\s*$")
+_HOURS_RE = re.compile(r"^\s*(\S+)\s*-\s*(\S+)\s*$")
+WINDOW_FORM = "YYYY-MM-DD HH:MM-HH:MM"
+
+
+def _window_text(v: Any) -> Any:
+    """Accept a window written ``2027-03-26 09:00-11:00`` (any dash) as well as an object."""
+    if isinstance(v, str):
+        m = _WINDOW_RE.match(DASHES.sub("-", v))
+        if not m:
+            raise _fail("window", f"{{value!r}} is not written {WINDOW_FORM}", v)
+        return {"date": m.group(1), "start": m.group(2), "end": m.group(3)}
+    if not isinstance(v, Mapping):
+        raise _fail("window", f"{{value!r}} is not a window: write {WINDOW_FORM} or "
+                              '{"date": ..., "start": ..., "end": ...}', v)
+    return v
+
+
+def _hours_text(v: Any) -> Any:
+    """Accept working hours written ``08:00-18:00`` (any dash) as well as an object."""
+    if isinstance(v, str):
+        m = _HOURS_RE.match(DASHES.sub("-", v))
+        if not m:
+            raise _fail("hours", "{value!r} is not written HH:MM-HH:MM", v)
+        return {"start": m.group(1), "end": m.group(2)}
+    if not isinstance(v, Mapping):
+        raise _fail("hours", '{value!r} is not working hours: write HH:MM-HH:MM or {"start": ..., "end": ...}', v)
+    return v
+
+
 def _ordered(w: Any) -> Any:
     if w.end <= w.start:
         raise _fail("order", "end {value} is not after start", _fmt_time(w.end) + f" {_fmt_time(w.start)}")
@@ -132,10 +167,14 @@ class WindowIn(_In):
     start: Clock
     end: Clock
 
+    _text = model_validator(mode="before")(_window_text)
+
 
 class HoursIn(_In):
     start: Clock
     end: Clock
+
+    _text = model_validator(mode="before")(_hours_text)
 
 
 class EventIn(_In):
@@ -151,8 +190,17 @@ class EventIn(_In):
     max_meetings: Annotated[int, Field(strict=True, gt=0, le=L.MAX_MEETINGS_MAX)]
     video_url_template: str | None = None
     allow_same_kind: Annotated[bool, Field(strict=True)] = False
-    request_policy: Literal["unless_declined", "accepted_only"] = "unless_declined"
+    request_policy: Literal[POLICIES] = "unless_declined"  # type: ignore[valid-type]
     request_ttl_hours: Annotated[float, Field(gt=0, le=L.REQUEST_TTL_HOURS_MAX)] = 72.0
+
+    @field_validator("video_url_template")
+    @classmethod
+    def _placeholders(cls, v: str | None) -> str | None:
+        unknown = sorted(set(re.findall(r"\{([^{}]*)\}", v or "")) - {"room", "meeting"})
+        if unknown:
+            raise _fail("template", "{value} are not placeholders it knows; use {room} and {meeting}",
+                        "{" + "}, {".join(unknown) + "}")
+        return v
 
 
 class ParticipantIn(_In):
@@ -180,7 +228,7 @@ class RequestIn(_In):
     sender: Ident = Field(alias="from")
     receiver: Ident = Field(alias="to")
     priority: Annotated[int, Field(strict=True, ge=L.PRIORITY_MIN, le=L.PRIORITY_MAX)] = 2
-    status: str = "pending"
+    status: Literal[STATUSES] = "pending"  # type: ignore[valid-type]
 
 
 # ---------------------------------------------------------------- messages
@@ -198,35 +246,93 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+_OWN = ("ident", "zone", "clock", "day", "email", "order", "window", "hours", "template")
+
+
+def _message(e: Any) -> str:
+    """A pydantic error in words a user understands: the value quoted, the expected form named."""
+    kind, got, ctx = e["type"], e.get("input"), e.get("ctx") or {}
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "order":
+        return "end is not after start"
+    if kind in _OWN:
+        return e["msg"]
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"input should be a valid integer (got {got!r})"
+    if kind in ("float_type", "float_parsing", "finite_number"):
+        return f"input should be a number (got {got!r})"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"input should be true or false (got {got!r})"
+    if kind == "string_type":
+        return f"input should be text (got {got!r})"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long (got {len(got)})"
+    if kind in ("list_type", "tuple_type"):
+        return f"input should be a list (got {got!r})"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length')} entry (got none)"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"input should be an object with named fields (got {got!r})"
+    if kind == "less_than_equal":
+        return L.at_most(ctx["le"], got)
+    if kind == "too_long":
+        return L.at_most(ctx["max_length"], ctx.get("actual_length")).replace(" (", " entries (")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "literal_error"):
+        msg = e["msg"]  # "input should be less than or equal to 3", "input should be 'a' or 'b'"
+        return f"{msg[0].lower()}{msg[1:]} (got {got!r})"
+    # Anything else: pydantic's words without its internals (class names, "instance of").
+    msg = re.sub(r"\s*(or )?instance of \w+", "", e["msg"])
+    return f"{msg[0].lower()}{msg[1:]} (got {got!r})"
+
+
 def _problems(label: str, err: ValidationError) -> list[Problem]:
     aliases = {"sender": "from", "receiver": "to"}
     out = []
     for e in err.errors(include_url=False):
         loc = tuple(aliases.get(p, p) if isinstance(p, str) else p for p in e["loc"])
-        msg = e["msg"]
-        if e["type"] == "missing":
-            msg = "required field is missing"
-        elif e["type"] == "less_than_equal":
-            msg = L.at_most(e["ctx"]["le"], e["input"])
-        elif e["type"] == "too_long":
-            msg = L.at_most(e["ctx"]["max_length"], e["ctx"]["actual_length"]).replace(" (", " entries (")
-        elif e["type"] not in ("ident", "zone", "clock", "day", "email", "order"):
-            msg = f"{msg[0].lower()}{msg[1:]} (got {e['input']!r})"
-        elif e["type"] == "order":
-            msg = "end is not after start"
-        out.append(Problem(f"{label}{_loc(loc)}", msg))
+        out.append(Problem(f"{label}{_loc(loc)}", _message(e)))
     return out
 
 
-def _validate(model: type[_In], label: str, raw: Any, problems: list[Problem]) -> Any:
+#: Nested objects whose keys are checked too: model -> {field: model of its items}.
+_NESTED: dict[type, dict[str, type]] = {
+    EventIn: {"sessions": WindowIn},
+    ParticipantIn: {"available": WindowIn, "working_hours": HoursIn},
+}
+
+
+def _known(model: type[BaseModel]) -> set[str]:
+    return {f.alias or name for name, f in model.model_fields.items()}
+
+
+def _name_problems(model: type[BaseModel], label: str, raw: Mapping[str, Any]) -> list[Problem]:
+    """Unknown keys close to a known one (``Email``, ``max_meeting``): errors, since data would be lost."""
+    out = unknown_name_problems([k for k in raw if isinstance(k, str)], _known(model), label)
+    for key, inner in _NESTED.get(model, {}).items():
+        value = raw.get(key)
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                where = f"{label}.{key}[{i}]" if isinstance(value, list) else f"{label}.{key}"
+                out.extend(_name_problems(inner, where, item))
+    return out
+
+
+def _validate(model: type[_In], label: str, raw: Any, problems: list[Problem], names: bool = True) -> Any:
     if not isinstance(raw, Mapping):
         problems.append(Problem(label, f"expected an object, got {type(raw).__name__}"))
         return None
+    named = _name_problems(model, label, raw) if names else []
+    problems.extend(named)
     try:
-        return model.model_validate(raw)
+        ok = model.model_validate(raw)
     except ValidationError as err:
         problems.extend(_problems(label, err))
         return None
+    return None if named else ok
 
 
 # ---------------------------------------------------------------- documents
@@ -238,11 +344,21 @@ def _json_label(section: str, i: int) -> str:
     return f"{section}[{i}]"
 
 
-def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_label) -> EventData:
-    """Validate an event document (already decoded JSON) and return it as domain objects."""
+SECTIONS = ("event", "participants", "requests")
+
+
+def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_label,
+                         checked: tuple[str, ...] = SECTIONS) -> EventData:
+    """Validate an event document (already decoded JSON) and return it as domain objects.
+
+    Raises InvalidInput listing every problem, each named by record and field.
+    Keys of the ``checked`` sections that are unknown but close to a known
+    name are problems too (the CSV reader checks its header itself).
+    """
     problems: list[Problem] = []
     if not isinstance(doc, Mapping):
         raise InvalidInput([Problem("", "the document must be a JSON object")], source)
+    names = unknown_name_problems([k for k in doc if isinstance(k, str)], SECTIONS, "", "section")
     for key, kind in (("event", Mapping), ("participants", list), ("requests", list)):
         if key not in doc:
             if key != "requests":
@@ -254,15 +370,16 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
         if len(doc.get(key, ())) > bound:  # refused before reading millions of records one by one
             problems.append(Problem(key, L.at_most(bound, len(doc[key])).replace(" (", " records (")))
     if problems:
-        raise InvalidInput(problems, source)
+        raise InvalidInput(names + problems, source)
+    problems.extend(names)
 
-    ev = _validate(EventIn, "event", doc["event"], problems)
+    ev = _validate(EventIn, "event", doc["event"], problems, "event" in checked)
     parts = [
-        _validate(ParticipantIn, label("participants", i), raw, problems)
+        _validate(ParticipantIn, label("participants", i), raw, problems, "participants" in checked)
         for i, raw in enumerate(doc["participants"])
     ]
     reqs = [
-        _validate(RequestIn, label("requests", i), raw, problems)
+        _validate(RequestIn, label("requests", i), raw, problems, "requests" in checked)
         for i, raw in enumerate(doc.get("requests", []))
     ]
 
@@ -483,17 +600,20 @@ def event_document(data: EventData) -> dict[str, Any]:
 
 
 def read_event_file(path: str | Path) -> EventData:
-    """Read an event from a JSON file, or from a directory of CSV files."""
+    """Read an event from a JSON file, an .xlsx workbook, or a folder of CSV (or .xlsx) tables.
+
+    Raises InvalidInput listing every problem (a file that cannot be decoded is one problem).
+    """
+    from . import sheets  # sheets builds on this module
+
     path = Path(path)
     if path.is_dir():
-        return read_csv_dir(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInput(f"no such file: {path}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text", str(path)) from None
-    return parse_event_json(text, str(path))
+        return sheets.read_folder(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return sheets.read_workbook_event(path)
+    if not path.exists():
+        raise InvalidInput(f"no such file: {path}")
+    return parse_event_json(decode(path.read_bytes(), "", "save it as UTF-8"), str(path))
 
 
 def parse_event_json(text: str, source: str = "") -> EventData:
@@ -512,47 +632,12 @@ PARTICIPANT_COLUMNS = (
     "working_hours", "available", "max_meetings", "sectors", "needs", "offers",
     "languages", "description",
 )  # fmt: skip
-REQUEST_COLUMNS = ("from", "to", "priority")
-_LIST_COLUMNS = ("sectors", "needs", "offers", "languages")
-_WINDOW_RE = re.compile(r"^\s*(\S+)\s+(\S+)\s*-\s*(\S+)\s*$")
-_HOURS_RE = re.compile(r"^\s*(\S+)\s*-\s*(\S+)\s*$")
+REQUEST_COLUMNS = ("from", "to", "priority", "status")
 
 
-def _csv_int(v: str) -> Any:
-    v = v.strip()
-    return int(v) if re.fullmatch(r"-?\d+", v) else v
-
-
-def _participant_row(row: Mapping[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if key is None:
-            continue
-        value = (value or "").strip()
-        if value == "":
-            continue
-        if key in _LIST_COLUMNS:
-            out[key] = [t.strip() for t in value.split(";") if t.strip()]
-        elif key == "working_hours":
-            m = _HOURS_RE.match(value)
-            out[key] = {"start": m.group(1), "end": m.group(2)} if m else value
-        elif key == "available":
-            out[key] = parse_windows(value)
-        elif key == "max_meetings":
-            out[key] = _csv_int(value)
-        else:
-            out[key] = value
-    return out
-
-
-def parse_windows(text: str) -> list[Any]:
-    """Turn ``2027-03-26 08:00-11:00; 2027-03-29 14:00-18:00`` into availability windows."""
-    out: list[Any] = []
-    for part in text.split(";"):
-        if part.strip():
-            m = _WINDOW_RE.match(part)
-            out.append({"date": m.group(1), "start": m.group(2), "end": m.group(3)} if m else part.strip())
-    return out
+def parse_windows(text: str) -> list[str]:
+    """Split ``2027-03-26 08:00-11:00; 2027-03-29 14:00-18:00`` into windows (each checked on validation)."""
+    return [part.strip() for part in text.split(";") if part.strip()]
 
 
 def parse_participant(raw: Mapping[str, Any], label: str = "participant") -> Participant:
@@ -566,83 +651,18 @@ def parse_participant(raw: Mapping[str, Any], label: str = "participant") -> Par
     return _participant(p)
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        return list(csv.DictReader(f))
-
-
 def read_csv_dir(folder: Path) -> EventData:
-    """Read ``event.json`` (the event block), ``participants.csv`` and ``requests.csv``."""
-    problems: list[Problem] = []
-    event_file = folder / "event.json"
-    event: Any = None
-    if not event_file.exists():
-        problems.append(Problem("event.json", "missing: the folder needs the event settings"))
-    else:
-        try:
-            event = json.loads(event_file.read_text(encoding="utf-8-sig"))
-        except json.JSONDecodeError as exc:
-            problems.append(Problem("event.json", f"not valid JSON: {exc.msg} (line {exc.lineno})"))
-        if isinstance(event, Mapping) and "event" in event:
-            event = event["event"]
-    participants: list[Any] = []
-    requests: list[Any] = []
-    for name, target in (("participants.csv", participants), ("requests.csv", requests)):
-        path = folder / name
-        if not path.exists():
-            if name == "participants.csv":
-                problems.append(Problem(name, "missing"))
-            continue
-        rows = _read_csv(path)
-        if name == "participants.csv":
-            target.extend(_participant_row(r) for r in rows)
-        else:
-            target.extend(
-                {k: (_csv_int(v) if k == "priority" else v.strip()) for k, v in r.items() if k and v and v.strip()}
-                for r in rows
-            )
-    if problems:
-        raise InvalidInput(problems, str(folder))
+    """Read ``event.json`` with ``participants.csv`` and ``requests.csv`` (or .xlsx tables) from a folder."""
+    from . import sheets
 
-    def label(section: str, i: int) -> str:
-        return f"{section}.csv line {i + 2}"
-
-    return parse_event_document(
-        {"event": event, "participants": participants, "requests": requests}, str(folder), label
-    )
+    return sheets.read_folder(Path(folder))
 
 
 def write_csv_dir(data: EventData, folder: Path) -> None:
-    """Write the event as ``event.json`` + ``participants.csv`` + ``requests.csv``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "event.json").write_text(
-        json.dumps({"event": event_to_dict(data.event)}, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    with (folder / "participants.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, PARTICIPANT_COLUMNS)
-        w.writeheader()
-        for p in data.participants:
-            w.writerow(
-                {
-                    "id": p.id, "name": p.name, "kind": p.kind, "cluster": p.cluster,
-                    "country": p.country, "timezone": p.timezone, "contact": p.contact,
-                    "email": p.email,
-                    "working_hours": f"{_fmt_time(p.working_hours[0])}-{_fmt_time(p.working_hours[1])}",
-                    "available": ";".join(
-                        f"{w.date.isoformat()} {_fmt_time(w.start)}-{_fmt_time(w.end)}"
-                        for w in p.available or ()
-                    ),
-                    "max_meetings": "" if p.max_meetings is None else p.max_meetings,
-                    "sectors": ";".join(p.sectors), "needs": ";".join(p.needs),
-                    "offers": ";".join(p.offers), "languages": ";".join(p.languages),
-                    "description": p.description,
-                }
-            )  # fmt: skip
-    with (folder / "requests.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, REQUEST_COLUMNS)
-        w.writeheader()
-        for r in data.requests:
-            w.writerow({"from": r.sender, "to": r.receiver, "priority": r.priority})
+    """Write the event as ``event.json`` + ``participants.csv`` + ``requests.csv`` (UTF-8 with BOM)."""
+    from . import sheets
+
+    sheets.write_folder(data, Path(folder))
 
 
 def dump_json(doc: Any, path: str | Path | None = None) -> str:
@@ -704,10 +724,15 @@ def parse_schedule_document(doc: Any, source: str = "") -> Schedule:
             room = m["room"]
             if not isinstance(room, int) or isinstance(room, bool) or room < 1:
                 raise ValueError(f"room must be a positive integer, got {room!r}")
+            status = m.get("status", "scheduled")
+            if status not in MEETING_STATUSES:
+                raise ValueError(f"status {status!r} is not one of {', '.join(MEETING_STATUSES)}")
+            if not isinstance(m.get("locked", False), bool):
+                raise ValueError(f"locked must be true or false, got {m['locked']!r}")
             meetings.append(
                 Meeting(
                     str(m["id"]), a, b, start.astimezone(UTC), end.astimezone(UTC), room,
-                    m.get("status", "scheduled"), bool(m.get("locked", False)),
+                    status, m.get("locked", False),
                 )
             )  # fmt: skip
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -106,7 +106,7 @@ def test_upload_validation_lists_every_problem_and_changes_nothing(world):
         assert msg.replace("'", "&#39;") in r.text
     r = s.post(server.url + "/events/import", data={"csrf_token": csrf},
                files={"files": ("evil.exe", b"MZ", "application/octet-stream")})
-    assert r.status_code == 400 and "only .json and .csv files are accepted" in r.text
+    assert r.status_code == 400 and "only .json, .csv and .xlsx files are accepted" in r.text
     big = b"x" * (6 * 1024 * 1024)
     r = s.post(server.url + "/events/import", data={"csrf_token": csrf}, files={"files": ("big.json", big)})
     assert r.status_code == 413

@@ -20,8 +20,8 @@ from flask import (
     url_for,
 )
 
-from scheduler import formats, matching
-from scheduler.errors import Conflict, InvalidInput, NotFound
+from scheduler import formats, matching, spreadsheets
+from scheduler.errors import Conflict, InvalidInput, NotFound, Problem
 from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
 from scheduler.pipeline import PHASE_TEXT, phase, preview
@@ -34,7 +34,8 @@ from .live import clock, notify, send_invites
 from .sockets import recheck
 
 bp = Blueprint("console", __name__)
-UPLOAD_TYPES = {".json", ".csv"}
+UPLOAD_TYPES = {".json", ".csv", ".xlsx"}
+TABLE_FILES = ("event.json", "participants.csv", "requests.csv", "participants.xlsx", "requests.xlsx")
 
 
 @bp.app_errorhandler(NotFound)
@@ -59,10 +60,11 @@ def import_event():
     files = [f for f in request.files.getlist("files") if f and f.filename]
     problems: list[str] = []
     if not files:
-        problems.append("Choose an event file (.json) or the CSV files (event.json, participants.csv, requests.csv).")
+        problems.append("Choose an event file (.json or .xlsx) or the CSV files "
+                        "(event.json, participants.csv, requests.csv).")
     for f in files:
         if Path(f.filename).suffix.lower() not in UPLOAD_TYPES:
-            problems.append(f"{f.filename}: only .json and .csv files are accepted")
+            problems.append(f"{f.filename}: only .json, .csv and .xlsx files are accepted")
     data = None
     if not problems:
         try:
@@ -80,18 +82,20 @@ def import_event():
 
 
 def _read_upload(files):
-    if len(files) == 1 and files[0].filename.lower().endswith(".json"):
-        raw = files[0].read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInput(f"{files[0].filename}: the file is not UTF-8 text") from None
-        return formats.parse_event_json(text, files[0].filename)
+    """Read one .json or .xlsx event, or the files of a CSV folder, through the same readers as the CLI."""
     with tempfile.TemporaryDirectory() as tmp:
+        if len(files) == 1 and Path(files[0].filename).suffix.lower() in (".json", ".xlsx"):
+            name = files[0].filename
+            path = Path(tmp) / ("event" + Path(name).suffix.lower())
+            files[0].save(path)
+            try:
+                return formats.read_event_file(path)
+            except InvalidInput as exc:  # name the upload, not the temporary file
+                raise InvalidInput([p if p.path else Problem(name, p.message) for p in exc.problems]) from None
         for f in files:
             name = Path(f.filename).name.lower()
-            if name not in ("event.json", "participants.csv", "requests.csv"):
-                raise InvalidInput(f"{f.filename}: expected event.json, participants.csv or requests.csv")
+            if name not in TABLE_FILES:
+                raise InvalidInput(f"{f.filename}: expected {', '.join(TABLE_FILES)}")
             f.save(Path(tmp) / name)
         return formats.read_csv_dir(Path(tmp))
 
@@ -319,19 +323,34 @@ def schedule_json(event_id):
                     headers={"Content-Disposition": f"attachment; filename={event_id}-schedule.json"})
 
 
-@bp.get("/events/<event_id>/schedule.csv")
-@staff_required("organiser", "host")
-def schedule_csv(event_id):
+SCHEDULE_COLUMNS = ("meeting", "start_utc", "start_event_zone", "room", "status", "a", "a_name", "b", "b_name")
+
+
+def _schedule_rows(event_id):
     store = get_store()
     data = store.load(event_id)
     people = data.by_id()
-    rows = [{"meeting": m.id, "start_utc": m.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    return [{"meeting": m.id, "start_utc": m.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
              "start_event_zone": local_label(m.start, data.event.timezone, "%Y-%m-%d %H:%M"),
              "room": m.room, "status": m.status, "a": m.a, "a_name": people[m.a].name, "b": m.b,
              "b_name": people[m.b].name} for m in store.meetings(event_id)]  # fmt: skip
-    cols = ("meeting", "start_utc", "start_event_zone", "room", "status", "a", "a_name", "b", "b_name")
-    return Response(formats.csv_text(rows, cols), mimetype="text/csv",
+
+
+@bp.get("/events/<event_id>/schedule.csv")
+@staff_required("organiser", "host")
+def schedule_csv(event_id):
+    """The schedule as CSV, UTF-8 with a BOM so that Excel shows names with accents right."""
+    body = spreadsheets.csv_bytes(_schedule_rows(event_id), SCHEDULE_COLUMNS)
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={event_id}-schedule.csv"})
+
+
+@bp.get("/events/<event_id>/schedule.xlsx")
+@staff_required("organiser", "host")
+def schedule_xlsx(event_id):
+    body = spreadsheets.xlsx_bytes(_schedule_rows(event_id), SCHEDULE_COLUMNS, "schedule")
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={event_id}-schedule.xlsx"})
 
 
 @bp.get("/events/<event_id>/feed.ics")
