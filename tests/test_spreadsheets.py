@@ -441,6 +441,10 @@ def client(tmp_path):
 
     app = create_app({"DATABASE": str(tmp_path / "web.db"), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                       "TESTING": True, "OUTBOX_DIR": str(tmp_path / "outbox")})
+    from scheduler.store import Store
+
+    with Store(tmp_path / "web.db") as store:  # the session names an account that exists
+        store.add_user("olga", "not-a-password-hash", "organiser")
     c = app.test_client()
     with c.session_transaction() as s:
         s["user"], s["role"] = "olga", "organiser"
