@@ -299,3 +299,74 @@ def test_replace_of_a_draft_event_works_as_before(db_path):
         s.save_event(parse(doc()))
         s.save_event(parse(doc(rooms=2)), replace=True)
         assert s.event(EV).rooms == 2 and s.meetings(EV) == ()
+
+
+# ------------------------------------------------------------------ real mail, over a real server
+
+
+def test_after_a_merge_each_calendar_holds_the_stored_meeting_state(tmp_path):
+    """A real SMTP server on 127.0.0.1: after publishing and a merge applied in the console, the
+    last message each participant received per meeting UID (by SEQUENCE) says what is stored."""
+    import re
+    import time
+
+    from aiosmtpd.controller import Controller
+
+    from tests.test_invites import Inbox, free_port
+    from tests.test_live_mail import invites
+    from tests.webtools import Server, login, publish, seed_db
+
+    db = tmp_path / "mail.db"
+    seed_db(db, [doc()])
+    with Store(db) as s:
+        slots = build_slots(s.event(EV))
+        s.save_schedule(Schedule(EV, tuple(Meeting(mid, a, b, slots[i].start, slots[i].end, room)
+                                           for mid, (a, b, i, room) in MEETINGS.items())))  # fmt: skip
+        now = stamp(s)
+    inbox, port = Inbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    server = Server(db, now=now.isoformat(), extra_env={
+        "MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
+        "MATCHMAKING_SMTP_FROM": "events@cluster.example", "MATCHMAKING_STANDBY_TICK": "0",
+        "MATCHMAKING_IMPORT_DIR": str(tmp_path / "imports")})  # fmt: skip
+
+    def settled() -> None:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with Store(db) as s:
+                rows = s.outbox(EV)
+            if all(r["status"] == "sent" for r in rows) and len(inbox.messages) == len(rows):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"outbox not delivered: {[r['status'] for r in rows]}")
+
+    try:
+        publish(server.url, EV)
+        settled()
+        change = without("s-002")  # s-002 leaves (m4 still to come), fewer rooms (m3 in room 2), a late t-004
+        change["event"]["rooms"] = 1
+        change["participants"].append(person("t-004"))
+        olga, csrf = login(server.url)
+        r = olga.post(server.url + "/events/import", data={"csrf_token": csrf},
+                      files={"files": ("ev.json", json.dumps(change), "application/json")})  # fmt: skip
+        assert r.status_code == 200 and "Apply" in r.text
+        action = re.search(r'action="(/events/import/[A-Za-z0-9_-]+)"', r.text).group(1)
+        version = re.search(r'name="version" value="(\d+)"', r.text).group(1)
+        r = olga.post(server.url + action, data={"csrf_token": csrf, "action": "merge", "version": version})
+        assert r.status_code == 200 and "Merged:" in r.text
+        settled()
+    finally:
+        server.stop()
+        smtp.stop()
+    last: dict[tuple[str, str], tuple[int, str]] = {}
+    for to, mid, method, seq in invites(inbox):
+        if (to, mid) not in last or seq > last[(to, mid)][0]:
+            last[(to, mid)] = (seq, method)
+    with Store(db) as s:
+        stored = {m.id: m for m in s.meetings(EV)}
+        people = s.load(EV).by_id()
+    want = {(people[p].email, m.id): (m.version, "CANCEL" if m.status == "cancelled" else "REQUEST")
+            for m in stored.values() for p in (m.a, m.b)}  # fmt: skip
+    assert last == want
+    assert {mid for (_, mid), (_, method) in last.items() if method == "CANCEL"} == {"m3", "m4"}
