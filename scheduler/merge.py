@@ -137,7 +137,10 @@ def plan_merge(current: EventData, states: Iterable[RequestState], incoming: Eve
                     for f in [changed_fields(old[pid], new[pid])] if f)  # fmt: skip
     gone = {p.id for p in removed}
 
-    stored = {(s.request.sender, s.request.receiver): s for s in states}
+    # a participant removed earlier who is back: their requests in the file count again
+    back = {p.id for p in current.removed} & set(new)
+    stored = {(s.request.sender, s.request.receiver): s for s in states
+              if not (back & {s.request.sender, s.request.receiver})}  # fmt: skip
     in_file = {(r.sender, r.receiver) for r in incoming.requests}
     requests_added = tuple(r for r in incoming.requests if (r.sender, r.receiver) not in stored)
     withdrawn = tuple(
@@ -151,14 +154,14 @@ def plan_merge(current: EventData, states: Iterable[RequestState], incoming: Eve
     keep_removed = tuple(p for p in current.removed if p.id not in new)
     merged = EventData(incoming.event, incoming.participants, requests, (*keep_removed, *removed))
 
-    cancels = _cancellations(merged, old, updated, gone, meetings, now)
+    cancels = _cancellations(merged, updated, gone, meetings, now)
     after = pipeline.cancelled(meetings, [c.meeting.id for c in cancels])
     told = tuple(sorted(pipeline.preview(meetings, after).affected))
     return MergePlan(merged, added, updated, removed, requests_added, withdrawn, _settings(current, incoming),
                      cancels, after, told)  # fmt: skip
 
 
-def _cancellations(merged: EventData, old: dict[str, Participant], updated: tuple[Updated, ...],
+def _cancellations(merged: EventData, updated: tuple[Updated, ...],
                    gone: set[str], meetings: tuple[Meeting, ...], now: datetime) -> tuple[Cancellation, ...]:
     """The meetings still to come that the merged event leaves without a place or a reason."""
     ev = merged.event

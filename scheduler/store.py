@@ -360,7 +360,7 @@ class Store:
               "status": r.status, "origin": "import", "extra": json.dumps(dict(r.extra)),
               "created_at": _iso(now), "updated_at": _iso(now), "position": pos + 1 + i}
              for i, r in enumerate(requests)),
-            batch_size=500,
+            batch_size=500, replace=True,  # a request of a participant who is back replaces its old row
         )  # fmt: skip
         if actor:
             self.db["request_history"].insert_all(

@@ -127,6 +127,10 @@ def test_a_removed_participant_is_kept_as_a_record_and_their_meetings_to_come_ca
     plan, _ = store.merge(parse(doc()), actor="olga", now=stamp(store))
     assert [p.id for p in plan.added] == ["s-002"]
     assert store.by_token(store.tokens(EV)["s-002"]) == (EV, "s-002") and store.tokens(EV)["s-002"] != tokens["s-002"]
+    assert {(r.sender, r.receiver) for r in plan.requests_added} == {("t-002", "s-002"), ("t-001", "s-002")}
+    states = {(s.request.sender, s.request.receiver): s.request.status for s in store.request_states(EV)}
+    assert states[("t-002", "s-002")] == states[("t-001", "s-002")] == "pending"
+    assert len(states) == len(REQUESTS)
 
 
 def test_a_changed_profile_keeps_its_link_and_its_meetings(store):

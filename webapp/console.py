@@ -6,6 +6,7 @@ import json
 import re
 import secrets
 import tempfile
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +102,10 @@ def _park(data) -> str:
     name = secrets.token_urlsafe(32)
     folder = _uploads()
     folder.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600  # previews nobody applied or discarded
+    for old in folder.glob("*.json"):
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     (folder / f"{name}.json").write_text(formats.dump_json(formats.event_document(data)), encoding="utf-8")
     return name
 
