@@ -69,13 +69,49 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     data = formats.read_event_file(args.source)
     with open_store(args) as store:
-        store.save_event(data, replace=args.replace, actor="cli")
+        exists = data.event.id in store.event_ids()
+        if exists and not args.replace:
+            return _merge(store, data, args)
+        if exists and store.published(data.event.id):
+            from scheduler.merge import replace_warning
+
+            warning = replace_warning(store.meetings(data.event.id), store.notified(data.event.id))
+            if not args.yes:
+                raise Conflict(f"event {data.event.id!r} was published. {warning} Run again with --yes to "
+                               "replace it, or without --replace to merge the file into it.")  # fmt: skip
+            out.print(warning)
+        store.save_event(data, replace=args.replace, confirmed=args.yes, actor="cli")
+        if exists and store.published(data.event.id):
+            out.print(f"run 'invites --event {data.event.id} --send' to send the cancellations")
     out.print(
         f"imported event {data.event.id!r}: {len(data.participants)} participants, "
         f"{len(data.requests)} requests"
     )
     if args.summary:
         print_summary(data)
+    return 0
+
+
+def _merge(store: Store, data: EventData, args: argparse.Namespace) -> int:
+    """Re-import of a stored event: print the merge plan; store it only with --apply / --yes."""
+    now = _now(args)
+    plan = store.plan_merge(data, now)
+    out.print(f"event {data.event.id!r} exists: merging the file into it")
+    out.print(plan.summary())
+    for line in plan.lines():
+        out.print(f"  {line}", markup=False)
+    if plan.told:
+        people = plan.merged.by_id()
+        out.print("told: " + ", ".join(people[p].name for p in plan.told), markup=False)
+    if plan.empty:
+        out.print("nothing to change")
+        return 0
+    if not (args.apply or args.yes):
+        out.print("preview only: nothing was stored; run again with --apply to store it")
+        return 0
+    _, v = store.merge(data, actor="cli", now=now, expected_version=store.schedule_version(data.event.id))
+    sent = " run 'invites --send' to send the updates" if plan.cancelled and store.published(data.event.id) else ""
+    out.print(f"merged into event {data.event.id!r}: schedule version {v}.{sent}")
     return 0
 
 
@@ -583,7 +619,12 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="validate and store an event (JSON file, .xlsx workbook or CSV folder)")
     i.add_argument("source", help="EVENT.json, BOOK.xlsx (sheets event, participants, requests), or a folder "
                                   "with event.json, participants.csv|.xlsx, requests.csv|.xlsx (docs/format.md)")
-    i.add_argument("--replace", action="store_true", help="overwrite a stored event with the same id")
+    i.add_argument("--replace", action="store_true",
+                   help="overwrite a stored event with the same id (new links for all; a published event needs --yes)")
+    i.add_argument("--apply", action="store_true",
+                   help="an event that exists: store the merge plan (else it is only printed)")
+    i.add_argument("--yes", action="store_true", help="confirm: --apply, or --replace of a published event")
+    i.add_argument("--now", help="the event clock: meetings before it are history (ISO time with offset)")
     i.add_argument("--summary", action="store_true", help="print a summary after importing")
 
     e = sub.add_parser("export", help="write a stored event in the interchange format")

@@ -165,11 +165,17 @@ class Schedule:
 
 @dataclass(frozen=True)
 class EventData:
-    """One whole event document: the event, its participants and its requests."""
+    """One whole event document: the event, its participants and its requests.
+
+    ``removed``: participants a re-import took out of a stored event. They take part in
+    nothing (no requests, no new meetings, no personal link) but past and cancelled
+    meetings still name them, so :meth:`by_id` finds them too.
+    """
 
     event: Event
     participants: tuple[Participant, ...]
     requests: tuple[Request, ...]
+    removed: tuple[Participant, ...] = ()
 
     def participant(self, pid: str) -> Participant:
         for p in self.participants:
@@ -178,7 +184,8 @@ class EventData:
         raise KeyError(pid)
 
     def by_id(self) -> dict[str, Participant]:
-        return {p.id: p for p in self.participants}
+        """Participant id -> participant, removed ones included (meetings still name them)."""
+        return {p.id: p for p in (*self.removed, *self.participants)}
 
     def pairs(self, statuses: tuple[str, ...] = LIVE_STATUSES) -> tuple[Pair, ...]:
         """Merge requests with one of ``statuses`` into unordered wanted pairs (mutual when both asked)."""

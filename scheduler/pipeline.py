@@ -59,7 +59,7 @@ def unwanted(data: EventData, meetings: Iterable[Meeting], now: datetime) -> tup
     """Meetings still to come whose pair nobody wants any more under the event's request
     policy (a request declined, withdrawn or expired, a participant removed); the ones the
     organiser locked stay. Returned as they are; the caller cancels them."""
-    people = data.by_id()
+    people = {p.id for p in data.participants}  # a removed participant wants nothing
     wanted = {p.key for p in wanted_pairs(data)}
     return tuple(m for m in meetings
                  if m.status in UPCOMING and m.start > now and not m.locked

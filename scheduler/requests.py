@@ -101,7 +101,7 @@ def _past(action: str) -> str:
 
 def check_new(data: EventData, sender: str, receiver: str, priority: int = 2) -> None:
     """Raise InvalidInput naming the field when a new request cannot exist."""
-    people = data.by_id()
+    people = {p.id: p for p in data.participants}  # not the removed ones
     problems = []
     for field, pid in (("from", sender), ("to", receiver)):
         if pid not in people:

@@ -26,6 +26,7 @@ from . import pipeline
 from . import requests as req
 from .errors import Conflict, NotFound
 from .formats import event_to_dict, parse_clock, parse_day, participant_to_dict
+from .merge import MergePlan, plan_merge, replace_warning
 from .model import Event, EventData, Meeting, Participant, Request, Schedule, Session, Window
 from .requests import RequestState
 
@@ -184,8 +185,14 @@ def _v7(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 3")
 
 
+def _v8(db: sqlite_utils.Database) -> None:
+    """A participant a re-import removed stays as a record (past meetings, cancellations and the
+    audit name them): ``removed_at`` says since when; their personal link no longer works."""
+    db.execute("ALTER TABLE participants ADD COLUMN removed_at TEXT")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -249,15 +256,29 @@ class Store:
 
     # ------------------------------------------------------------ events
 
-    def save_event(self, data: EventData, *, replace: bool = False, actor: str = "import",
-                   now: datetime | None = None) -> None:
-        """Store a whole event in one transaction; refuse to overwrite unless ``replace``."""
+    def save_event(self, data: EventData, *, replace: bool = False, confirmed: bool = False,
+                   actor: str = "import", now: datetime | None = None) -> None:
+        """Store a whole event in one transaction; refuse to overwrite unless ``replace``.
+
+        Replacing a published event also needs ``confirmed`` (else Conflict, saying what it
+        would cancel): its announced meetings are kept as cancelled records (SEQUENCE + 1, so
+        the outbox sends their CANCEL), every participant gets a new personal link, and a
+        meeting that comes back later with the same id continues its SEQUENCE.
+        Re-importing without replacing is :meth:`merge`.
+        """
         now = now or datetime.now(UTC)
         ev = data.event
         with self.write() as db:
             if db["events"].count_where("id = ?", [ev.id]):
                 if not replace:
                     raise Conflict(f"event {ev.id!r} already exists (use --replace to overwrite it)")
+                if self.published(ev.id):
+                    if not confirmed:
+                        raise Conflict(f"event {ev.id!r} was published. "
+                                       + replace_warning(self.meetings(ev.id), self.notified(ev.id))
+                                       + " Confirm to replace it.")  # fmt: skip
+                    self._replace_published(data, actor, now)
+                    return
                 self._delete_event_rows(ev.id)
             db["events"].insert(self._event_row(ev, now))
             tokens = self._fresh_tokens(len(data.participants))
@@ -281,6 +302,126 @@ class Store:
             self.audit(ev.id, "import", actor=actor, now=now,
                        detail={"participants": len(data.participants), "requests": len(data.requests),
                                "replaced": replace})  # fmt: skip
+
+    def _replace_published(self, data: EventData, actor: str, now: datetime) -> None:
+        """A confirmed replace of a published event: nothing announced is deleted (see save_event)."""
+        ev_id = data.event.id
+        before = self.meetings(ev_id)
+        announced = self.announced(ev_id)
+        version = self.schedule_version(ev_id)
+        for table in ("offers", "snapshots", "checkins"):  # live-day state of the replaced event
+            self.db.execute(f"DELETE FROM {table} WHERE event_id = ?", [ev_id])
+        cancelled = [m.id for m in before if m.id in announced and m.status in pipeline.UPCOMING]
+        self.db.execute("UPDATE meetings SET status = 'cancelled', version = version + 1 WHERE event_id = ? AND id IN"
+                        " (SELECT value FROM json_each(?))", [ev_id, json.dumps(cancelled)])  # fmt: skip
+        self.db.execute("DELETE FROM meetings WHERE event_id = ? AND id NOT IN (SELECT value FROM json_each(?))",
+                        [ev_id, json.dumps(sorted(announced))])  # fmt: skip
+        self.db.execute("DELETE FROM requests WHERE event_id = ?", [ev_id])
+        # everyone is removed with a revoked link; the file's participants come back with new links
+        for pid in self.tokens(ev_id):
+            self.db.execute("UPDATE participants SET removed_at = ?, token = ? WHERE event_id = ? AND id = ?",
+                            [_iso(now), secrets.token_urlsafe(24), ev_id, pid])  # fmt: skip
+        for i, p in enumerate(data.participants):
+            self._put_participant(ev_id, p, i, secrets.token_urlsafe(24))
+        self._update_event_row(data.event, now)
+        self._insert_requests(ev_id, data.requests, now)
+        self.db.execute("UPDATE events SET schedule_version = ? WHERE id = ?", [version + 1, ev_id])
+        self.audit(ev_id, "import", actor=actor, now=now,
+                   detail={"participants": len(data.participants), "requests": len(data.requests),
+                           "replaced": True, "cancelled": cancelled, "version": version + 1})  # fmt: skip
+
+    def _update_event_row(self, ev: Event, now: datetime) -> None:
+        row = self._event_row(ev, now)
+        for key in ("id", "schedule_version"):
+            row.pop(key)
+        cols = ", ".join(f"{k} = ?" for k in row)
+        self.db.execute(f"UPDATE events SET {cols} WHERE id = ?", [*row.values(), ev.id])
+
+    def _put_participant(self, event_id: str, p: Participant, position: int, token: str | None) -> None:
+        """Insert or update one participant (no longer removed); ``token`` None keeps their link."""
+        row = self._participant_row(event_id, p, token or "", position)
+        if token is None:
+            row.pop("token")
+        if self.db["participants"].count_where("event_id = ? AND id = ?", [event_id, p.id]):
+            cols = ", ".join(f"{k} = ?" for k in row if k not in ("event_id", "id"))
+            vals = [v for k, v in row.items() if k not in ("event_id", "id")]
+            self.db.execute(f"UPDATE participants SET {cols}, removed_at = NULL WHERE event_id = ? AND id = ?",
+                            [*vals, event_id, p.id])  # fmt: skip
+        else:
+            self.db["participants"].insert(row)
+
+    def _insert_requests(self, event_id: str, requests: tuple[Request, ...], now: datetime,
+                         actor: str | None = None) -> None:
+        """Add imported requests after the stored ones (with a history record when ``actor``)."""
+        pos = self.db.execute("SELECT coalesce(max(position), -1) FROM requests WHERE event_id = ?",
+                              [event_id]).fetchone()[0]  # fmt: skip
+        self.db["requests"].insert_all(
+            ({"event_id": event_id, "sender": r.sender, "receiver": r.receiver, "priority": r.priority,
+              "status": r.status, "origin": "import", "extra": json.dumps(dict(r.extra)),
+              "created_at": _iso(now), "updated_at": _iso(now), "position": pos + 1 + i}
+             for i, r in enumerate(requests)),
+            batch_size=500, replace=True,  # a request of a participant who is back replaces its old row
+        )  # fmt: skip
+        if actor:
+            self.db["request_history"].insert_all(
+                {"event_id": event_id, "sender": r.sender, "receiver": r.receiver, "at": _iso(now),
+                 "actor": actor, "action": "create", "status": r.status} for r in requests)  # fmt: skip
+
+    def plan_merge(self, incoming: EventData, now: datetime) -> MergePlan:
+        """What re-importing ``incoming`` over the stored event would change (nothing is stored).
+
+        Raises NotFound for an unknown event, InvalidInput for a file of another event."""
+        ev_id = incoming.event.id
+        return plan_merge(self.load(ev_id), self.request_states(ev_id), incoming, self.meetings(ev_id), now)
+
+    def merge(self, incoming: EventData, *, actor: str, now: datetime | None = None,
+              expected_version: int | None = None) -> tuple[MergePlan, int]:
+        """Re-import ``incoming`` over the stored event in one transaction, with an audit record.
+
+        The plan is computed again inside the transaction (what was previewed may have moved
+        on; ``expected_version``, the schedule version the preview saw, turns a schedule
+        changed meanwhile into a Conflict). Tokens of kept participants and invite versions
+        stay; removed participants keep their row (``removed_at``, link revoked); cancelled
+        meetings keep theirs with SEQUENCE + 1. Returns the plan applied and the new
+        schedule version. The undo history ends here (an undo must not bring back the
+        meetings of someone removed).
+        """
+        now = now or datetime.now(UTC)
+        ev_id = incoming.event.id
+        with self.write() as db:
+            version = self.schedule_version(ev_id)
+            if expected_version is not None and version != expected_version:
+                raise Conflict(f"the schedule of {ev_id!r} changed meanwhile (version {version}, you had "
+                               f"{expected_version}); upload the file again")  # fmt: skip
+            plan = self.plan_merge(incoming, now)
+            self._update_event_row(plan.merged.event, now)
+            added = {p.id for p in plan.added}
+            for i, p in enumerate(plan.merged.participants):
+                self._put_participant(ev_id, p, i, secrets.token_urlsafe(24) if p.id in added else None)
+            for p in plan.removed:
+                db.execute("UPDATE participants SET removed_at = ?, token = ? WHERE event_id = ? AND id = ?",
+                           [_iso(now), secrets.token_urlsafe(24), ev_id, p.id])  # fmt: skip
+            self._insert_requests(ev_id, plan.requests_added, now, actor)
+            for r in plan.requests_withdrawn:
+                db.execute("UPDATE requests SET status = 'withdrawn', updated_at = ?, expires_at = NULL"
+                           " WHERE event_id = ? AND sender = ? AND receiver = ?",
+                           [_iso(now), ev_id, r.sender, r.receiver])  # fmt: skip
+                db["request_history"].insert({"event_id": ev_id, "sender": r.sender, "receiver": r.receiver,
+                                              "at": _iso(now), "actor": actor, "action": "withdraw",
+                                              "status": "withdrawn"})  # fmt: skip
+            cancelled = [c.meeting.id for c in plan.cancelled]
+            v = self.save_schedule(Schedule(ev_id, plan.meetings), actor=actor, expected_version=version, now=now,
+                                   detail={"action": "merge", "cancelled": cancelled})  # fmt: skip
+            db.execute("DELETE FROM snapshots WHERE event_id = ?", [ev_id])
+            self.audit(ev_id, "merge", actor=actor, now=now, detail={
+                "added": sorted(added), "updated": {u.participant.id: list(u.fields) for u in plan.updated},
+                "removed": [p.id for p in plan.removed],
+                "requests_added": [[r.sender, r.receiver] for r in plan.requests_added],
+                "requests_withdrawn": [[r.sender, r.receiver] for r in plan.requests_withdrawn],
+                "settings": [list(s) for s in plan.settings],
+                "cancelled": {c.meeting.id: c.reason for c in plan.cancelled}, "version": v,
+            })  # fmt: skip
+            return plan, v
 
     def _delete_event_rows(self, event_id: str) -> None:
         # history and audit stay: they are append-only records of what happened
@@ -326,9 +467,10 @@ class Store:
         """Return one summary row per stored event (for listings)."""
         sql = """
             SELECT e.id, e.name, e.timezone, e.rooms, e.schedule_version,
-              (SELECT count(*) FROM participants p WHERE p.event_id = e.id) AS participants,
-              (SELECT count(*) FROM participants p WHERE p.event_id = e.id AND p.kind='traditional')
-                AS traditional,
+              (SELECT count(*) FROM participants p WHERE p.event_id = e.id AND p.removed_at IS NULL)
+                AS participants,
+              (SELECT count(*) FROM participants p WHERE p.event_id = e.id AND p.kind='traditional'
+                AND p.removed_at IS NULL) AS traditional,
               (SELECT count(*) FROM requests r WHERE r.event_id = e.id) AS requests,
               (SELECT count(*) FROM meetings m WHERE m.event_id = e.id AND m.status != 'cancelled')
                 AS meetings
@@ -359,10 +501,11 @@ class Store:
     def _has_event(self, event_id: str) -> bool:
         return bool(self.db["events"].count_where("id = ?", [event_id]))
 
-    def participants(self, event_id: str) -> tuple[Participant, ...]:
-
+    def participants(self, event_id: str, *, removed: bool = False) -> tuple[Participant, ...]:
+        """The event's participants in file order (``removed``: instead, the ones a re-import removed)."""
         out = []
-        for r in self.db["participants"].rows_where("event_id = ?", [event_id], order_by="position"):
+        where = "event_id = ? AND removed_at IS " + ("NOT NULL" if removed else "NULL")
+        for r in self.db["participants"].rows_where(where, [event_id], order_by="position"):
             avail = None
             if r["available"] is not None:
                 avail = tuple(
@@ -389,8 +532,12 @@ class Store:
         )
 
     def load(self, event_id: str) -> EventData:
-        """Return the whole stored event."""
-        return EventData(self.event(event_id), self.participants(event_id), self.requests(event_id))
+        """Return the whole stored event; requests of removed participants are left out (they
+        stay in :meth:`request_states`), the removed participants are in ``removed``."""
+        people = self.participants(event_id)
+        ids = {p.id for p in people}
+        reqs = tuple(r for r in self.requests(event_id) if r.sender in ids and r.receiver in ids)
+        return EventData(self.event(event_id), people, reqs, self.participants(event_id, removed=True))
 
     def tokens(self, event_id: str) -> dict[str, str]:
         """Return participant id -> personal access token."""
@@ -519,7 +666,8 @@ class Store:
         """Return (event id, participant id) for a personal link token, or None."""
         if not token:
             return None
-        row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ?", [token]).fetchone()
+        row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ? AND removed_at IS NULL",
+                              [token]).fetchone()  # fmt: skip
         return (row[0], row[1]) if row else None
 
     def renew_token(self, event_id: str, pid: str, actor: str) -> str:
