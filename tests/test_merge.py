@@ -217,6 +217,7 @@ def client(db_path, tmp_path):
     with Store(db_path) as s:
         published(s)
         now = stamp(s)
+        s.add_user("olga", "not-a-password-hash", "organiser")  # the session names an account that exists
     app = create_app({"DATABASE": str(db_path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                       "TESTING": True, "NOW": now.isoformat(), "OUTBOX_DIR": str(tmp_path / "outbox"),
                       "IMPORT_DIR": str(tmp_path / "imports")})  # fmt: skip
