@@ -54,6 +54,12 @@ def _dt(s: str) -> datetime:
 GONE = ("cancelled", "no_show")
 
 
+def _stale(version: int, expected: int) -> str:
+    """The words for a change refused because the page it came from is out of date."""
+    return (f"Someone changed the schedule meanwhile (your page showed version {expected}, it is now at "
+            f"{version}), so nothing was changed. Look at the schedule as it is now and try again.")
+
+
 def _invite_changed(prev: Meeting, new: Meeting) -> bool:
     """Whether the participants' calendars must hear of the change (a higher SEQUENCE):
     a new time or room, a cancellation, or a cancelled meeting that comes back."""
@@ -391,8 +397,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(ev_id)
             if expected_version is not None and version != expected_version:
-                raise Conflict(f"the schedule of {ev_id!r} changed meanwhile (version {version}, you had "
-                               f"{expected_version}); upload the file again")  # fmt: skip
+                raise Conflict(_stale(version, expected_version).replace("try again", "upload the file again"))
             plan = self.plan_merge(incoming, now)
             self._update_event_row(plan.merged.event, now)
             added = {p.id for p in plan.added}
@@ -897,10 +902,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(ev_id)
             if expected_version is not None and version != expected_version:
-                raise Conflict(
-                    f"the schedule of {ev_id!r} changed meanwhile (version {version}, you had "
-                    f"{expected_version}); reload and try again"
-                )
+                raise Conflict(_stale(version, expected_version))
             before = self.meetings(ev_id)
             self._snapshot(ev_id, version, before, actor, now, (detail or {}).get("action", "schedule"))
             old = {m.id: m for m in before}
@@ -938,8 +940,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(event_id)
             if expected_version is not None and version != expected_version:
-                raise Conflict(f"the schedule of {event_id!r} changed meanwhile (version {version}, you had "
-                               f"{expected_version}); reload and try again")  # fmt: skip
+                raise Conflict(_stale(version, expected_version))  # fmt: skip
             current = self.meetings(event_id)
             old = next((m for m in current if m.id == meeting_id), None)
             if old is not None:

@@ -459,5 +459,7 @@ def renew_link(event_id, pid):
     store = get_store()
     store.renew_token(event_id, pid, current_user()["username"])
     recheck(store)  # pages open on the old link lose their live connection now, and are told why
-    flash(f"{pid}'s old link no longer works; the new one is in the participants table.")
+    name = store.load(event_id).by_id()[pid].name
+    flash(f"{name} has a new personal link; the old link no longer works and its open pages were closed. "
+          "Send them the new link (participants table, “open”).")  # fmt: skip
     return redirect(url_for("console.event", event_id=event_id) + "#participants")
