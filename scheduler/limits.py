@@ -1,6 +1,6 @@
 """Upper (and lower) bounds of every number an event document may hold.
 
-One place, so the format reader, the docs (``docs/limits.md``) and the tests
+One place, so the format reader, the docs (``docs/format.md, "Limits"``) and the tests
 cite the same values. Each bound is far above any real virtual B2B event and
 low enough that a typo (``"rooms": 10000000000``) is refused at import with
 ``event.rooms: at most 1000 (got 10000000000)`` instead of being stored. Code

@@ -90,7 +90,7 @@ def local_instant(day: date, at: time, tz: str) -> datetime:
     (a gap) gives the first instant after the gap; a time that happens twice
     (a fold) gives its first occurrence. So ``00:00`` and ``24:00`` are always
     the start of a local day, and consecutive daily windows neither overlap
-    nor leave a hole (docs/limits.md). Raise ValueError for an unknown zone.
+    nor leave a hole (docs/format.md, "Limits"). Raise ValueError for an unknown zone.
     """
     return _resolve(day, at, tz)[0]
 

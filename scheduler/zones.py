@@ -10,7 +10,7 @@ Every accepted name has a canonical form: a name that is a Zone of its own or
 a location in ``zone.tab``/``zone1970.tab`` (``Indian/Reunion``,
 ``Europe/Amsterdam``) is its own canonical form; any other name is a
 backward-compatibility link (``Europe/Kiev``, ``US/Eastern``) and stands for
-its target (``Europe/Kyiv``, ``America/New_York``). See ``docs/limits.md``.
+its target (``Europe/Kyiv``, ``America/New_York``). See ``docs/format.md, "Limits"``.
 """
 
 from __future__ import annotations
