@@ -60,13 +60,13 @@ def move_by_hand(event_id: str, meeting_id: str, form, *, why: str, reason: str)
         taken = {x.room for x in old if x.start == slots[slot_index].start and x.id != m.id
                  and x.status not in ("cancelled", "no_show")} | set(closed)  # fmt: skip
         room = min(set(range(1, data.event.rooms + 1)) - taken, default=0)
-        if not room:
-            return Outcome(False, "room: every open room is taken in that slot; choose another slot")
     else:
         room = 0
     if version != store.schedule_version(event_id):
         return Outcome(False, STALE)
     problem = move_problem(data, old, m, slots, slot_index, room, closed, now=clock())
+    if problem and not room_text and problem.startswith("room: must be"):
+        problem = "room: every open room is taken in that slot; choose another slot"
     if problem:
         return Outcome(False, problem)
     s = slots[slot_index]
