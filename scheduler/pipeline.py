@@ -18,6 +18,7 @@ a change leaves without a reason to exist, and the re-optimisation after publica
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -183,5 +184,13 @@ def not_placed(data: EventData, meetings: Iterable[Meeting]) -> tuple[Unschedule
                       if m.status in LIVE and _key(m.a, m.b) in index and m.start in slot_of_start})  # fmt: skip
     lost = {_key(m.a, m.b): m.status for m in meetings if m.status in ("cancelled", "no_show")}
     said = {"cancelled": "their meeting was called off (cancelled)", "no_show": "one of them missed their meeting"}
-    return tuple(replace(u, reason=said.get(lost.get(_key(u.sender, u.receiver), ""), u.reason))
-                 for u in explain(prob, asg))  # fmt: skip
+    people = data.by_id()
+
+    def named(u: Unscheduled) -> str:  # the reasons name people by id; a person reads names
+        text = said.get(lost.get(_key(u.sender, u.receiver), ""), u.reason)
+        for pid in (u.sender, u.receiver):
+            if pid in people:
+                text = re.sub(rf"(?<![\w-]){re.escape(pid)}(?![\w-])", people[pid].name, text)
+        return text
+
+    return tuple(replace(u, reason=named(u)) for u in explain(prob, asg))

@@ -150,10 +150,10 @@ def mark(event_id, meeting_id, action):
     absent = request.form.get("absent")
     m = next((x for x in store.meetings(event_id) if x.id == meeting_id), None)
     if m is None:
-        flash(f"meeting: no meeting {meeting_id!r} in this event", "error")
+        flash("meeting: that meeting is not in this event any more; the board below is fresh", "error")
         return _back(event_id)
     if absent and absent not in (m.a, m.b):
-        flash(f"absent: {absent!r} is not in meeting {meeting_id}", "error")
+        flash("absent: that person is not in this meeting; choose one of its two participants", "error")
         return _back(event_id)
     people = store.load(event_id).by_id()
     reason = (f"{people[absent].name} did not come" if status == "no_show" and absent
@@ -261,7 +261,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     settings = store.live_settings(event_id)
     for pid in [a.participant for a in repair.absences] + list(repair.lost):
         if pid not in people:
-            flash(f"participant: unknown participant {pid!r}", "error")
+            flash("participant: that person is not in this event; choose someone from the list", "error")
             return _back(event_id)
     if repair.close_room is not None and not 1 <= repair.close_room <= data.event.rooms:
         flash(f"room: must be between 1 and {data.event.rooms}", "error")
@@ -303,7 +303,9 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                                         "displaced": _displaced(plan, meetings) if repair.close_room is not None else [],
                                 "why": repair.describe(people, data.event.timezone)})  # fmt: skip
     except (Conflict, InvalidInput) as exc:
-        flash(str(exc) + " Nothing was changed; the board below is fresh.", "error")
+        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. The board "
+              "below is fresh: preview the repair again." if "changed meanwhile" in str(exc)
+              else f"{exc} Nothing was changed; the board below is fresh.", "error")  # fmt: skip
         return _back(event_id)
     finally:
         store.end_solve(event_id)
