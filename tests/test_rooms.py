@@ -241,3 +241,29 @@ def test_not_placed_is_what_the_schedule_leaves_out():
     listed = {(u.sender, u.receiver): u.reason for u in not_placed(data, gone)}
     assert listed.keys() == {_key("t1", "s1"), _key("t4", "s1")}
     assert listed[_key("t1", "s1")] == "their meeting was called off (cancelled)"
+
+
+def test_undo_asks_first_when_the_last_change_is_someone_elses(app_world):
+    w = app_world
+    c, ev = w["client"], w["ev"]
+    _, version = stored(w)
+    with Store(w["db"]) as s:
+        s.update_meeting(ev, "m-t2-s1", actor="hans", status="cancelled", expected_version=version,
+                         reason="marked cancelled")  # fmt: skip
+    page = html.unescape(c.get(f"/events/{ev}/board").get_data(as_text=True))
+    assert 'data-confirm="Undo the last change, made by hans at ' in page and "(marked cancelled)?" in page
+    r = c.post(f"/events/{ev}/board/undo", data={"version": str(version + 1)}, follow_redirects=True)
+    assert "The last change was undone; the participants it touched were told." in flashes(r.get_data(as_text=True))
+    assert stored(w)[0]["m-t2-s1"].status == "scheduled"
+    # olga's own change: no question; with nothing left to undo, the board says so in words
+    _, version = stored(w)
+    with Store(w["db"]) as s:
+        s.update_meeting(ev, "m-t2-s1", actor="olga", room=3, expected_version=version, reason="moved by hand")
+    page = c.get(f"/events/{ev}/board").get_data(as_text=True)
+    assert 'id="undo" data-confirm' not in page and "moved by hand, by olga" in page
+    with Store(w["db"]) as s:
+        while s.last_change(ev):
+            s.undo(ev, actor="olga")
+    r = c.post(f"/events/{ev}/board/undo", data={"version": str(stored(w)[1])}, follow_redirects=True)
+    assert "There is nothing to undo: no change was made since the schedule was saved." in flashes(
+        r.get_data(as_text=True))
