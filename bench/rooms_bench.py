@@ -51,9 +51,13 @@ def main() -> None:
         plan = rebalance(data, meetings, now, closed_rooms=[room])
         inside = sum(m.room == room for m in future)
         room_only = sum(1 for b, a in plan.moved if b.start == a.start)
+        was = {m.id: m for m in meetings}
+        others = sum(1 for b, _ in plan.moved if b.room != room) + sum(1 for m in plan.cancelled
+                                                                      if was[m.id].room != room)  # fmt: skip
         print(f"close room {room:2}: {inside} meetings in it; {room_only} room-only changes, "
-              f"{len(plan.moved) - room_only} time moves, {len(plan.cancelled)} cancelled, "
-              f"{len(plan.added)} added, {len(plan.affected)} people told, {plan.seconds:.2f} s")
+              f"{len(plan.moved) - room_only} time moves, {len(plan.cancelled)} cancelled "
+              f"({others} of these changes hit meetings of other rooms), {len(plan.added)} added, "
+              f"{len(plan.affected)} people told, {plan.seconds:.2f} s")
 
 
 if __name__ == "__main__":

@@ -173,8 +173,12 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
         per_person[prob.pairs[k].a, t].append(v)
         per_person[prob.pairs[k].b, t].append(v)
         per_slot[t].append(v)
-    for vs in by_pair.values():
-        model.add_at_most_one(vs)
+    for k, vs in by_pair.items():
+        m = existing.get(k)
+        if m is not None and m.room not in closed and {m.a, m.b} & evicted and not {m.a, m.b} & (losers | absent):
+            model.add_exactly_one(vs)  # a closing room never costs another meeting its place (it may move)
+        else:
+            model.add_at_most_one(vs)
     for vs in per_person.values():
         if len(vs) > 1:
             model.add_at_most_one(vs)
