@@ -18,11 +18,12 @@ a change leaves without a reason to exist, and the re-optimisation after publica
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .model import EventData, Meeting, Participant
+from .model import EventData, Meeting, Participant, Unscheduled
 from .problem import _key
 from .requests import wanted_pairs
 from .timegrid import allowed_slots, build_slots
@@ -110,3 +111,86 @@ def preview(before: Iterable[Meeting], after: Iterable[Meeting]) -> Preview:
         cancelled=tuple(c.meeting for c in seen.values() if c.kind == "cancelled"),
         affected=frozenset(changes),
     )
+
+
+@dataclass(frozen=True)
+class Restore:
+    """What reopening a room can put back: meetings back where they were, and those that stay."""
+
+    back: tuple[tuple[Meeting, Meeting], ...]  # (now, restored)
+    stay: tuple[tuple[Meeting, str], ...]  # (now, why it cannot go back)
+
+
+def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable[Meeting], now: datetime,
+               closed_rooms: Iterable[int] = ()) -> Restore:
+    """Which meetings a room closing moved in time or cancelled can go back to their slot and room.
+
+    ``displaced``: those meetings as they were before the closing. One goes back when its
+    slot is still to come, its room is open and free then, both participants are free then
+    (and below their cap, for a cancelled one), and the pair is still wanted. A meeting that
+    only changed room in its own slot keeps its new room: its time never changed."""
+    current = {m.id: m for m in meetings}
+    people = data.by_id()
+    wanted = {p.key for p in wanted_pairs(data)}
+    closed = set(closed_rooms)
+    live = [m for m in current.values() if m.status in LIVE]
+    back: list[tuple[Meeting, Meeting]] = []
+    stay: list[tuple[Meeting, str]] = []
+    for d in sorted(displaced, key=lambda m: (m.start, m.room, m.id)):
+        m = current.get(d.id)
+        if m is None or m.status in ("held", "no_show") or (m.status in LIVE and m.start == d.start):
+            continue  # it took place, or it only changed room (or is back already)
+        why = None
+        if d.start <= now:
+            why = "its time has passed"
+        elif d.room in closed or not 1 <= d.room <= data.event.rooms:
+            why = f"room {d.room} is closed"
+        elif m.a not in people or m.b not in people or (_key(m.a, m.b) not in wanted and not m.locked):
+            why = "the meeting is no longer wanted"
+        else:
+            others = [x for x in live if x.id != m.id]
+            if any(x.start == d.start and x.room == d.room for x in others):
+                why = f"room {d.room} is taken then"
+            elif busy := sorted({p for x in others if x.start == d.start for p in (x.a, x.b)} & {m.a, m.b}):
+                why = f"{' and '.join(people[p].name for p in busy)} already meet someone then"
+            elif m.status == "cancelled" and any(_key(x.a, x.b) == _key(m.a, m.b) for x in others):
+                why = "they meet at another time already"
+            elif m.status == "cancelled" and (full := [p for p in (m.a, m.b)
+                                                        if sum(p in (x.a, x.b) for x in others) >= people[p].cap(data.event)]):  # fmt: skip
+                why = f"{people[full[0]].name} reached their number of meetings"
+        restored = replace(m, start=d.start, end=d.end, room=d.room,
+                           status=d.status if d.status in UPCOMING else "scheduled")  # fmt: skip
+        if why is None and any(outside_availability(data, people[p], [restored], now) for p in (m.a, m.b)):
+            why = "one of them is no longer available then"
+        if why is None:
+            back.append((m, restored))
+            live = [x for x in live if x.id != m.id] + [restored]
+        else:
+            stay.append((m, why))
+    return Restore(tuple(back), tuple(stay))
+
+
+def not_placed(data: EventData, meetings: Iterable[Meeting]) -> tuple[Unscheduled, ...]:
+    """Every wanted pair (under the event's request policy) without a meeting that takes place,
+    with the reason in words; computed from the schedule as it is now."""
+    from .problem import Assignment, build_problem
+    from .solver import explain
+
+    prob = build_problem(data, scores=False)
+    index = {pr.key: k for k, pr in enumerate(prob.pairs)}
+    slot_of_start = {s.start: s.index for s in prob.slots}
+    meetings = tuple(meetings)
+    asg = Assignment({index[_key(m.a, m.b)]: slot_of_start[m.start] for m in meetings
+                      if m.status in LIVE and _key(m.a, m.b) in index and m.start in slot_of_start})  # fmt: skip
+    lost = {_key(m.a, m.b): m.status for m in meetings if m.status in ("cancelled", "no_show")}
+    said = {"cancelled": "their meeting was called off (cancelled)", "no_show": "one of them missed their meeting"}
+    people = data.by_id()
+
+    def named(u: Unscheduled) -> str:  # the reasons name people by id; a person reads names
+        text = said.get(lost.get(_key(u.sender, u.receiver), ""), u.reason)
+        for pid in (u.sender, u.receiver):
+            if pid in people:
+                text = re.sub(rf"(?<![\w-]){re.escape(pid)}(?![\w-])", people[pid].name, text)
+        return text
+
+    return tuple(replace(u, reason=named(u)) for u in explain(prob, asg))

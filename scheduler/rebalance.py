@@ -82,9 +82,12 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     """
     cfg = config or RebalanceConfig()
     started = time.monotonic()
-    meetings = tuple(meetings)
+    original = tuple(meetings)
     absences = tuple(absences)
     closed = frozenset(closed_rooms)
+    # a closed room's meetings first take a free open room in their own slot (a room change,
+    # not a move in time: no notice or bystander limit applies); only the others must leave
+    meetings = rehouse(original, closed, data.event.rooms, now)
     wanted = {_key(a, b) for a, b in wanted}
     prob = problem if problem is not None else build_problem(data, scores=False)
     open_rooms = prob.event.rooms - sum(1 for r in closed if 1 <= r <= prob.event.rooms)
@@ -103,7 +106,9 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     for m in meetings:
         if m.status in LIVE and slot_of_start.get(m.start) not in frozen:
             k = index.get(_key(m.a, m.b))
-            if m.locked:
+            if k is None and m.room in closed:  # an organiser's meeting with no room left in its slot
+                fixed.append(replace(m, status="cancelled"))
+            elif m.locked:
                 fixed.append(m)  # locked by the organiser, or kept by a participant: stays as it is
             elif k is None:
                 fixed.append(m)  # a pair nobody asks for any more (an organiser's): left as it is
@@ -157,6 +162,8 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
         for t in prob.common[k]:
             if t in frozen or t in away[pr.a] or t in away[pr.b] or t in busy[pr.a] or t in busy[pr.b]:
                 continue
+            if stay is not None and t == stay and existing[k].room in closed:
+                continue  # no open room is free in its slot (``rehouse`` gave the free ones away)
             if stay is not None and t != stay and t in soon and not {pr.a, pr.b} & absent:
                 continue  # a meeting going ahead is not moved at short notice (one with an absent may be)
             x[k, t] = model.new_bool_var(f"x[{pr.a},{pr.b}@{t}]")
@@ -168,8 +175,12 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
         per_person[prob.pairs[k].a, t].append(v)
         per_person[prob.pairs[k].b, t].append(v)
         per_slot[t].append(v)
-    for vs in by_pair.values():
-        model.add_at_most_one(vs)
+    for k, vs in by_pair.items():
+        m = existing.get(k)
+        if m is not None and m.room not in closed and {m.a, m.b} & evicted and not {m.a, m.b} & (losers | absent):
+            model.add_exactly_one(vs)  # a closing room never costs another meeting its place (it may move)
+        else:
+            model.add_at_most_one(vs)
     for vs in per_person.values():
         if len(vs) > 1:
             model.add_at_most_one(vs)
@@ -226,6 +237,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
         chosen = {k: slot_of_start[m.start] for k, m in existing.items()
                   if (k, slot_of_start[m.start]) in x}  # fmt: skip
     new = _with_rooms(prob, fixed, existing, chosen, closed, meetings)
+    meetings = original
     before = {m.id: m for m in meetings}
     changes = diff(meetings, new)
     added = tuple(m for m in new if m.id not in before or before[m.id].status not in LIVE and m.status in LIVE)
@@ -233,6 +245,31 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
                   and m.status in LIVE and (before[m.id].start, before[m.id].room) != (m.start, m.room))  # fmt: skip
     cancelled = tuple(m for m in new if m.status == "cancelled" and before.get(m.id, m).status in LIVE)
     return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started)
+
+
+def rehouse(meetings: Iterable[Meeting], closed_rooms: Iterable[int], rooms: int,
+            now: datetime) -> tuple[Meeting, ...]:
+    """Give each meeting still to come in a closed room a free open room of its own slot.
+
+    The time stays; the meeting becomes ``moved`` (its invite changes room). A meeting whose
+    slot has no free open room is returned as it is, still in the closed room."""
+    closed = set(closed_rooms)
+    meetings = tuple(meetings)
+    if not closed:
+        return meetings
+    taken: dict[datetime, set[int]] = defaultdict(set)
+    for m in meetings:
+        if m.status in LIVE and m.room not in closed:
+            taken[m.start].add(m.room)
+    out = []
+    for m in sorted(meetings, key=lambda m: (m.start, m.room, m.id)):
+        free = set(range(1, rooms + 1)) - closed - taken[m.start]
+        if m.status in LIVE and m.start > now and m.room in closed and free:
+            room = min(free)
+            taken[m.start].add(room)
+            m = replace(m, room=room, status="moved" if m.status == "scheduled" else m.status)
+        out.append(m)
+    return tuple(out)
 
 
 def reoptimise(data: EventData, meetings: Iterable[Meeting], now: datetime, *, allow_moves: bool = False,

@@ -997,6 +997,13 @@ class Store:
             db.execute("DELETE FROM snapshots WHERE event_id = ? AND id >= ?", [event_id, snap["id"]])
             return version
 
+    def last_change(self, event_id: str) -> dict[str, Any] | None:
+        """What ``undo`` would reverse: who made the newest change still undoable, when
+        (``at``, aware UTC) and what (``action``); None when there is nothing to undo."""
+        row = self.db.execute("SELECT actor, at, action FROM snapshots WHERE event_id = ? ORDER BY id DESC LIMIT 1",
+                              [event_id]).fetchone()  # fmt: skip
+        return None if row is None else {"actor": row[0], "at": _dt(row[1]), "action": row[2]}
+
     @staticmethod
     def _meeting_row(event_id: str, m: Meeting, version: int) -> dict[str, Any]:
         return {

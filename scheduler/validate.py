@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .model import EventData, Meeting, Schedule
@@ -104,26 +105,41 @@ def sessions_attended(prob: SchedProblem, schedule: Schedule) -> int:
 
 
 def move_problem(data: EventData, meetings: Iterable[Meeting], m: Meeting, slots: tuple[Slot, ...],
-                 slot_index: int, room: int, closed_rooms: Iterable[int] = ()) -> str | None:
-    """Why ``m`` cannot move to (slot, room) by hand, naming the field; None when it can."""
+                 slot_index: int, room: int, closed_rooms: Iterable[int] = (),
+                 now: datetime | None = None) -> str | None:
+    """Why ``m`` cannot move to (slot, room) by hand, naming the field; None when it can.
+
+    The one rule for every move by hand (console and host board): a meeting still to come,
+    to a slot that has not started at ``now``, an open room within the event's rooms, both
+    participants available and free then, the room free then."""
     from .timegrid import allowed_map
 
+    people = data.by_id()
+
+    def name(pid: str) -> str:
+        return people[pid].name if pid in people else pid
+
+    if m.status not in ("scheduled", "moved"):
+        state = {"held": "took place", "no_show": "was missed", "cancelled": "is cancelled"}.get(m.status, m.status)
+        return f"meeting: this meeting {state}; only a meeting still to come can be moved"
     if not 0 <= slot_index < len(slots):
         return f"slot: {slot_index} is not a slot of this event"
+    if now is not None and (slots[slot_index].start <= now or m.start <= now):
+        return "slot: only meetings and slots that have not started can be moved"
     if not 1 <= room <= data.event.rooms:
         return f"room: must be between 1 and {data.event.rooms}"
     if room in set(closed_rooms):
-        return f"room: room {room} is closed"
+        return f"room: room {room} is closed; choose an open room or reopen it on the host board first"
     s = slots[slot_index]
     allowed = allowed_map(data, slots)
     for p in (m.a, m.b):
         if slot_index not in allowed[p]:
-            return f"slot: {p} is not available then (their working hours or availability)"
+            return f"slot: {name(p)} is not available then (their working hours or availability)"
     for x in meetings:
         if x.id == m.id or x.status in ("cancelled", "no_show") or x.start != s.start:
             continue
         if x.room == room:
-            return f"room: room {room} is taken by {x.id} in that slot"
+            return f"room: room {room} is taken by {name(x.a)} ⇄ {name(x.b)} in that slot"
         if {x.a, x.b} & {m.a, m.b}:
-            return f"slot: {', '.join(sorted({x.a, x.b} & {m.a, m.b}))} already meets someone then"
+            return f"slot: {' and '.join(name(p) for p in sorted({x.a, x.b} & {m.a, m.b}))} already meet someone then"
     return None

@@ -163,6 +163,7 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
         row = host.locator(f'tr[data-meeting="{other.id}"]')
         row.locator("button", has_text="here?").first.click()
         expect(host.locator(f'tr[data-meeting="{other.id}"]')).to_contain_text(people[other.a].name + " ✓")
+        host.once("dialog", lambda d: d.accept())  # "Mark … absent from this meeting?"
         host.locator(f'tr[data-meeting="{other.id}"] button[name=absent][value="{other.b}"]').click()
         expect(host.locator(".flash").first).to_contain_text("Meeting marked no show")
         expect(host.locator(f'tr[data-meeting="{other.id}"] .tag.st-no_show')).to_have_text("no_show")
@@ -172,6 +173,34 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
             assert other.a in s.checked_in("live-phone")
     finally:
         server.stop()
+
+
+def test_a_host_is_asked_before_a_meeting_is_cancelled(browser_world):
+    server, tokens, browser = browser_world
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", "hans")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(server.url + "/events/ai4trad-2027/board?all=1")
+    row = page.locator("#board-table tbody tr", has=page.locator("button", has_text="cancel")).first
+    meeting = row.get_attribute("data-meeting")
+    asked: list[str] = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    row.locator("button", has_text="cancel").click()
+    page.wait_for_timeout(500)
+    assert asked and asked[0].startswith("Cancel the meeting of ") and "Both are told" in asked[0]
+    expect(page.locator(f'tr[data-meeting="{meeting}"] .tag')).to_have_text("scheduled")  # nothing happened
+    page.once("dialog", lambda d: answer(d, True))
+    page.locator(f'tr[data-meeting="{meeting}"] button', has_text="cancel").click()
+    expect(page.locator(f'tr[data-meeting="{meeting}"] .tag')).to_have_text("cancelled", timeout=10_000)
+    ctx.close()
 
 
 def test_a_page_whose_connection_dropped_catches_up_when_it_is_back(browser_world, tmp_path):

@@ -141,9 +141,13 @@ def test_closing_a_room_moves_its_meetings_to_free_rooms_in_the_same_slot_when_i
     assert validate(r.problem, Schedule(data.event.id, plan.meetings)) == []
     evicted = [m for m in r.schedule.meetings if m.start > now and m.room == busiest]
     assert evicted and len(plan.moved) + len(plan.cancelled) >= len(evicted)
-    same_time = [a for b, a in plan.moved if b.start == a.start]
-    assert same_time  # a room change keeps the time whenever another room is free then
+    # a room change keeps the time whenever another room is free then; the others move or go
+    free = {s.start for s in slots if sum(m.start == s.start for m in r.schedule.meetings) < data.event.rooms}
+    after = {m.id: m for m in plan.meetings}
+    assert all(after[m.id].start == m.start and after[m.id].status == "moved" for m in evicted if m.start in free)
+    assert all(after[m.id].start != m.start or after[m.id].status == "cancelled" for m in evicted if m.start not in free)
     assert not [b for b, a in plan.moved if b.room != busiest]  # nobody else was touched
+    assert not [m for m in plan.cancelled if m.room != busiest]  # nor lost a meeting for it
 
 
 def test_a_late_request_is_placed_in_a_free_common_slot():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -191,8 +192,9 @@ def test_solve_progress_reaches_its_event_room_only_and_agendas_reach_only_their
     bystander = Listener(server.url, token=tokens["ai4trad-2027"][bystander_id])
     time.sleep(0.3)
     t1.got.clear()
+    version = re.search(r'name="version" value="(\d+)"', s.get(server.url + "/events/ai4trad-2027").text).group(1)
     r = s.post(server.url + f"/events/ai4trad-2027/meetings/{m['id']}/move",
-               data={"csrf_token": csrf, "slot": slot, "room": room}, allow_redirects=False)
+               data={"csrf_token": csrf, "slot": slot, "room": room, "version": version}, allow_redirects=False)
     assert r.status_code == 302
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not (t1.got and s2.got):

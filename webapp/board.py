@@ -10,15 +10,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from scheduler.errors import Conflict, InvalidInput
 from scheduler.model import EventData, Request, Schedule
-from scheduler.problem import _key, lowest_free_room
+from scheduler.pipeline import restorable
+from scheduler.problem import _key
 from scheduler.rebalance import Absence, rebalance, with_waitlist
 from scheduler.requests import check_new
 from scheduler.timegrid import build_slots, end_of_local_day, local_instant, local_label, to_local
-from scheduler.validate import move_problem
 
 from . import get_store
 from .auth import current_user, staff_required
 from .live import clock, notify, offer_standby
+from .moves import move_by_hand
 
 bp = Blueprint("board", __name__, url_prefix="/events/<event_id>/board")
 
@@ -60,7 +61,9 @@ def board(event_id):
     running = _running_summary([m for m in meetings if current is not None and m.start == slots[current].start],
                                checked)  # fmt: skip
     history = _history(store.audit_log(event_id, last=12), people, {m.id: m for m in meetings}, data.event.timezone)
+    me = current_user()["username"]
     return render_template("board.html", ev=data.event, rows=rows, people=people, now=t, history=history,
+                           me=me, last_change=_last_change(store, event_id, data.event.timezone),
                            checked=checked, running=running, version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
                            offers=offers, tz=data.event.timezone, local_label=local_label, whole=whole,
@@ -89,6 +92,7 @@ def _history(records, people, by_id, tz: str) -> list[dict[str, str]]:
         elif r["action"] == "schedule":
             kind = d.get("action", "solve")
             what = {"rebalance": "repair applied", "undo": f"undo ({d.get('undid', 'last change')})",
+                    "reopen": f"room {d.get('room')} reopened, {len(d.get('restored', []))} meetings back",
                     "standby": f"meet-now meeting {name(d.get('a'))} ⇄ {name(d.get('b'))}"}.get(kind, "schedule saved")  # fmt: skip
             why = d.get("why", "")
         elif r["action"] == "checkin":
@@ -101,6 +105,21 @@ def _history(records, people, by_id, tz: str) -> list[dict[str, str]]:
             what, why = r["action"], ""
         out.append({"at": local_label(datetime.fromisoformat(r["at"]), tz, "%H:%M:%S"), "actor": name(r["actor"]), "what": what, "why": why})
     return out
+
+
+#: what undo would reverse, in words (other snapshot actions are the reason a host gave)
+UNDO_WHAT = {"rebalance": "a repair", "standby": "a meet-now meeting", "schedule": "a new schedule",
+             "solve": "a new schedule", "undo": "an undo", "reopen": "meetings put back in a reopened room"}  # fmt: skip
+
+
+def _last_change(store, event_id: str, tz: str) -> dict[str, str] | None:
+    """Who made the change "Undo last change" would reverse, when and what, for the board's button."""
+    last = store.last_change(event_id)
+    if last is None:
+        return None
+    user = last["actor"]
+    return {"actor": user, "actor_name": user, "at": f"{to_local(last['at'], tz):%H:%M}",
+            "what": UNDO_WHAT.get(last["action"], last["action"])}
 
 
 def _running_summary(meetings, checked: set[str]) -> dict[str, int] | None:
@@ -130,10 +149,10 @@ def mark(event_id, meeting_id, action):
     absent = request.form.get("absent")
     m = next((x for x in store.meetings(event_id) if x.id == meeting_id), None)
     if m is None:
-        flash(f"meeting: no meeting {meeting_id!r} in this event", "error")
+        flash("meeting: that meeting is not in this event any more; the board below is fresh", "error")
         return _back(event_id)
     if absent and absent not in (m.a, m.b):
-        flash(f"absent: {absent!r} is not in meeting {meeting_id}", "error")
+        flash("absent: that person is not in this meeting; choose one of its two participants", "error")
         return _back(event_id)
     people = store.load(event_id).by_id()
     reason = (f"{people[absent].name} did not come" if status == "no_show" and absent
@@ -241,7 +260,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     settings = store.live_settings(event_id)
     for pid in [a.participant for a in repair.absences] + list(repair.lost):
         if pid not in people:
-            flash(f"participant: unknown participant {pid!r}", "error")
+            flash("participant: that person is not in this event; choose someone from the list", "error")
             return _back(event_id)
     if repair.close_room is not None and not 1 <= repair.close_room <= data.event.rooms:
         flash(f"room: must be between 1 and {data.event.rooms}", "error")
@@ -279,18 +298,32 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
             store.save_schedule(Schedule(event_id, plan.meetings), actor=actor, expected_version=version,
                                 detail={"action": "rebalance", "absent": [a.participant for a in repair.absences],
                                         "closed_rooms": closed, "late": list(repair.late or ()),
-                                        "lost": list(repair.lost),
+                                        "lost": list(repair.lost), "close_room": repair.close_room,
+                                        "displaced": _displaced(plan, meetings) if repair.close_room is not None else [],
                                 "why": repair.describe(people, data.event.timezone)})  # fmt: skip
     except (Conflict, InvalidInput) as exc:
-        flash(str(exc) + " Nothing was changed; the board below is fresh.", "error")
+        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. The board "
+              "below is fresh: preview the repair again." if "changed meanwhile" in str(exc)
+              else f"{exc} Nothing was changed; the board below is fresh.", "error")  # fmt: skip
         return _back(event_id)
     finally:
         store.end_solve(event_id)
     notify(store, data, meetings, store.meetings(event_id), "The schedule was repaired: " + repair.describe(
         people, data.event.timezone))  # fmt: skip
-    flash(f"Applied: {len(plan.added)} meetings added, {len(plan.moved)} moved, {len(plan.cancelled)} cancelled; "
+    rooms_only = sum(1 for b, a in plan.moved if b.start == a.start)
+    flash(f"Applied: {len(plan.added)} meetings added, {rooms_only} changed room only (same time), "
+          f"{len(plan.moved) - rooms_only} moved to another time, {len(plan.cancelled)} cancelled; "
           f"{len(plan.affected)} participants told.")  # fmt: skip
     return _back(event_id, away=hint)
+
+
+def _displaced(plan, meetings) -> list[dict]:
+    """Where the meetings a room closing moved in time or cancelled were before: what reopening may restore."""
+    before = {m.id: m for m in meetings}
+    gone = [before[b.id] for b, a in plan.moved if b.start != a.start]
+    gone += [before[m.id] for m in plan.cancelled if m.id in before]
+    return [{"id": m.id, "start": m.start.isoformat(), "end": m.end.isoformat(), "room": m.room,
+             "status": m.status} for m in gone]  # fmt: skip
 
 
 @bp.post("/absence")
@@ -331,11 +364,66 @@ def close_room(event_id):
 @bp.post("/rooms/<int:room>/open")
 @staff_required("organiser", "host")
 def open_room(event_id, room):
+    """Reopen a closed room: preview the meetings its closing moved away or cancelled that can go
+    back to their slot and room; apply with or without them, or discard (the room stays closed)."""
     store = get_store()
-    closed = [r for r in store.live_settings(event_id)["closed_rooms"] if r != room]
-    store.set_live_settings(event_id, actor=current_user()["username"], closed_rooms=closed)
-    flash(f"Room {room} is open again; new meetings may use it.")
+    data = store.load(event_id)
+    closed = store.live_settings(event_id)["closed_rooms"]
+    if room not in closed:
+        flash(f"Room {room} is already open.")
+        return _back(event_id)
+    still = [r for r in closed if r != room]
+    meetings = store.meetings(event_id)
+    found = restorable(data, meetings, _closing(store, event_id, room, meetings), now(), still)
+    actor = current_user()["username"]
+    if not found.back:  # nothing can go back: open it at once
+        store.set_live_settings(event_id, actor=actor, closed_rooms=still)
+        flash(f"Room {room} is open again; new meetings may use it."
+              + (f" The {len(found.stay)} meetings its closing moved or cancelled stay as they are "
+                 "(their old time has passed or is taken)." if found.stay else ""))  # fmt: skip
+        return _back(event_id)
+    if request.form.get("apply") != "1":
+        people = data.by_id()
+        return render_template("reopen.html", ev=data.event, room=room, found=found, people=people,
+                               tz=data.event.timezone, to_local=to_local, version=store.schedule_version(event_id),
+                               told=sorted({people[p].name for _, m in found.back for p in (m.a, m.b)}))  # fmt: skip
+    restore = request.form.get("restore") == "1"
+    back = {m.id: m for _, m in found.back} if restore else {}
+    try:
+        version = _version()
+        with store.write():
+            if store.schedule_version(event_id) != version:
+                raise Conflict("stale")
+            store.set_live_settings(event_id, actor=actor, closed_rooms=still)
+            if back:
+                store.save_schedule(Schedule(event_id, tuple(back.get(m.id, m) for m in meetings)), actor=actor,
+                                    expected_version=version,
+                                    detail={"action": "reopen", "room": room, "restored": sorted(back),
+                                            "why": f"room {room} reopened"})  # fmt: skip
+    except Conflict:
+        flash("The schedule changed meanwhile (someone else made a change), so the room stays closed and "
+              "nothing was restored. Press “Reopen” again to see what can go back now.", "error")  # fmt: skip
+        return _back(event_id)
+    if back:
+        notify(store, data, meetings, store.meetings(event_id),
+               f"Room {room} is open again: your meeting is back at its original time and room")  # fmt: skip
+        flash(f"Room {room} is open again; {len(back)} meetings are back at their original time and room, "
+              "and both participants of each were told.")  # fmt: skip
+    else:
+        flash(f"Room {room} is open again; the meetings its closing moved or cancelled stay as they are.")
     return _back(event_id)
+
+
+def _closing(store, event_id: str, room: int, meetings) -> list:
+    """The meetings the newest closing of ``room`` moved in time or cancelled, as they were before."""
+    by_id = {m.id: m for m in meetings}
+    for r in reversed(store.audit_log(event_id)):
+        d = r["detail"]
+        if r["action"] == "schedule" and d.get("close_room") == room:
+            return [replace(by_id[x["id"]], start=datetime.fromisoformat(x["start"]),
+                            end=datetime.fromisoformat(x["end"]), room=x["room"], status=x["status"])
+                    for x in d.get("displaced", []) if x["id"] in by_id]  # fmt: skip
+    return []
 
 
 @bp.post("/late-request")
@@ -365,48 +453,10 @@ def apply(event_id):
 @bp.post("/move")
 @staff_required("organiser", "host")
 def move(event_id):
-    store = get_store()
-    data = store.load(event_id)
-    old = store.meetings(event_id)
-    m = next((x for x in old if x.id == request.form.get("meeting")), None)
-    if m is None:
-        flash(f"meeting: no meeting {request.form.get('meeting', '')!r} in this event", "error")
-        return _back(event_id)
-    slots = build_slots(data.event)
-    closed = store.live_settings(event_id)["closed_rooms"]
-    try:
-        slot_index = int(request.form.get("slot", ""))
-    except ValueError:
-        flash("slot: choose the slot to move the meeting to", "error")
-        return _back(event_id)
-    if not 0 <= slot_index < len(slots):
-        flash(f"slot: {slot_index} is not a slot of this event", "error")
-        return _back(event_id)
-    if slots[slot_index].start <= now() or m.start <= now():
-        flash("slot: only meetings and slots that have not started can be moved", "error")
-        return _back(event_id)
-    room_text = request.form.get("room", "").strip()
-    if room_text:
-        try:
-            room = int(room_text)
-        except ValueError:
-            flash("room: must be a number", "error")
-            return _back(event_id)
-    else:  # the first open room nobody uses then
-        taken = {x.room for x in old if x.start == slots[slot_index].start and x.id != m.id
-                 and x.status not in ("cancelled", "no_show")} | set(closed)  # fmt: skip
-        room = lowest_free_room(taken, data.event.rooms) or 0
-    problem = move_problem(data, old, m, slots, slot_index, room, closed)
-    if problem:
-        flash(problem, "error")
-        return _back(event_id)
-    s = slots[slot_index]
-    refused = _change(event_id, "A host moved a meeting", lambda actor, version:
-                      store.update_meeting(event_id, m.id, actor=actor, start=s.start, end=s.end, room=room,
-                                           expected_version=version, reason="moved by hand on the host board"))  # fmt: skip
-    if refused:
-        return refused
-    flash("Meeting moved; both participants were told.")
+    """Move one meeting by hand (the rule the console shares: ``moves.move_by_hand``)."""
+    done = move_by_hand(event_id, request.form.get("meeting", ""), request.form, why="A host moved a meeting",
+                        reason="moved by hand on the host board")  # fmt: skip
+    flash(done.message, "message" if done.ok else "error")
     return _back(event_id)
 
 
@@ -446,11 +496,14 @@ def standby_now(event_id):
 @staff_required("organiser", "host")
 def undo(event_id):
     store = get_store()
+    if store.last_change(event_id) is None:
+        flash("There is nothing to undo: no change was made since the schedule was saved.", "error")
+        return _back(event_id)
     refused = _change(event_id, "A host undid the last change",
                       lambda actor, version: store.undo(event_id, actor=actor, expected_version=version))
     if refused:
         return refused
-    flash("The last change was undone.")
+    flash("The last change was undone; the participants it touched were told.")
     return _back(event_id)
 
 
@@ -471,10 +524,16 @@ def _change(event_id: str, why: str, change):
     store = get_store()
     data = store.load(event_id)
     old = store.meetings(event_id)
+    version = _version()
     try:
-        change(current_user()["username"], _version())
+        if version != store.schedule_version(event_id):
+            raise Conflict("the schedule changed meanwhile")
+        change(current_user()["username"], version)
     except Conflict as exc:
-        flash(str(exc) + " The board below is fresh.", "error")
+        stale = "changed meanwhile" in str(exc)
+        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. "
+              "The board below is fresh: check it and try again." if stale else
+              f"{str(exc)[:1].upper()}{str(exc)[1:]}. The board below is fresh.", "error")  # fmt: skip
         return _back(event_id)
     notify(store, data, old, store.meetings(event_id), why)
     return None

@@ -14,7 +14,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     jsonify,
@@ -29,13 +28,13 @@ from scheduler.errors import Conflict, InvalidInput, NotFound, Problem
 from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
 from scheduler.merge import replace_warning
-from scheduler.pipeline import PHASE_TEXT, phase, preview
+from scheduler.pipeline import PHASE_TEXT, not_placed, phase, preview
 from scheduler.timegrid import build_slots, local_label, to_local
-from scheduler.validate import move_problem
 
 from . import get_store, jobs
 from .auth import current_user, staff_required
 from .live import clock, notify, send_invites
+from .moves import move_by_hand
 from .sockets import recheck
 
 bp = Blueprint("console", __name__)
@@ -223,15 +222,16 @@ def event(event_id):
         meetings=meetings, states=states, tokens=tokens, counts=counts, slots=slots,
         solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:], stage=_phase(store, data),
         phase_text=PHASE_TEXT,
-        version=store.schedule_version(event_id), unscheduled=_unscheduled(store, event_id),
+        version=store.schedule_version(event_id), unscheduled=_unscheduled(data, meetings),
     )  # fmt: skip
 
 
-def _unscheduled(store, event_id):
-    for r in reversed(store.audit_log(event_id)):
-        if r["action"] == "schedule":
-            return r["detail"].get("unscheduled", [])
-    return []
+def _unscheduled(data, meetings) -> list[dict[str, str]]:
+    """The wanted pairs without a meeting that takes place, and why, from the schedule as it is now
+    (so the list stays right after repairs, undo, meet-now, moves and declines)."""
+    if not meetings:
+        return []  # no schedule yet: nothing was left out
+    return [{"from": u.sender, "to": u.receiver, "reason": u.reason} for u in not_placed(data, meetings)]
 
 
 @bp.get("/events/<event_id>/grid")
@@ -362,25 +362,12 @@ def apply_reoptimise(event_id):
 @bp.post("/events/<event_id>/meetings/<meeting_id>/move")
 @staff_required("organiser", "host")
 def move(event_id, meeting_id):
-    store = get_store()
-    data = store.load(event_id)
-    old = store.meetings(event_id)
-    m = next((x for x in old if x.id == meeting_id), None)
-    if m is None:
-        abort(404)
-    try:
-        slot_index, room = int(request.form.get("slot", "")), int(request.form.get("room", ""))
-    except ValueError:
-        return _bad("slot and room must be numbers")
-    slots = build_slots(data.event)
-    problem = move_problem(data, old, m, slots, slot_index, room)
-    if problem:
-        return _bad(problem)
-    s = slots[slot_index]
-    store.update_meeting(event_id, meeting_id, actor=current_user()["username"], start=s.start, end=s.end,
-                         room=room, reason="moved by hand")  # fmt: skip
-    notify(store, data, old, store.meetings(event_id), "An organiser moved a meeting")
-    flash("Meeting moved; both participants were told.")
+    """Move one meeting by hand: the same rule as the host board (``moves.move_by_hand``)."""
+    done = move_by_hand(event_id, meeting_id, request.form, why="An organiser moved a meeting",
+                        reason="moved by hand in the console")  # fmt: skip
+    if not done.ok:
+        return _bad(done.message)
+    flash(done.message)
     return redirect(url_for("console.event", event_id=event_id) + "#schedule")
 
 
