@@ -48,5 +48,9 @@ class Conflict(SchedulerError):
     """The change collides with the stored state (already exists, stale version, ...)."""
 
 
+class StaleVersion(Conflict):
+    """The change was based on a schedule version that is no longer the current one."""
+
+
 class InfeasibleLock(InvalidInput):
     """Meetings the organiser locked cannot all hold at once."""

@@ -24,7 +24,7 @@ import sqlite_utils
 
 from . import pipeline
 from . import requests as req
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, StaleVersion
 from .formats import event_to_dict, parse_clock, parse_day, participant_to_dict
 from .merge import MergePlan, plan_merge, replace_warning
 from .model import Event, EventData, Meeting, Participant, Request, Schedule, Session, Window
@@ -397,7 +397,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(ev_id)
             if expected_version is not None and version != expected_version:
-                raise Conflict(_stale(version, expected_version).replace("try again", "upload the file again"))
+                raise StaleVersion(_stale(version, expected_version).replace("try again", "upload the file again"))
             plan = self.plan_merge(incoming, now)
             self._update_event_row(plan.merged.event, now)
             added = {p.id for p in plan.added}
@@ -902,7 +902,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(ev_id)
             if expected_version is not None and version != expected_version:
-                raise Conflict(_stale(version, expected_version))
+                raise StaleVersion(_stale(version, expected_version))
             before = self.meetings(ev_id)
             self._snapshot(ev_id, version, before, actor, now, (detail or {}).get("action", "schedule"))
             old = {m.id: m for m in before}
@@ -940,7 +940,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(event_id)
             if expected_version is not None and version != expected_version:
-                raise Conflict(_stale(version, expected_version))  # fmt: skip
+                raise StaleVersion(_stale(version, expected_version))  # fmt: skip
             current = self.meetings(event_id)
             old = next((m for m in current if m.id == meeting_id), None)
             if old is not None:

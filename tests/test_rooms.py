@@ -124,6 +124,7 @@ def app_world(tmp_path):
     with Store(db) as s:
         s.save_event(data)
         s.save_schedule(Schedule(data.event.id, ms))
+        s.add_user("olga", "not-a-password-hash", "organiser")  # the session names an account that exists
     now = slots[0].start + timedelta(minutes=5)
     app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False, "NOW": now.isoformat(),
                       "OUTBOX_DIR": str(tmp_path / "outbox"), "TESTING": True})  # fmt: skip

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from scheduler.errors import Conflict, InvalidInput
+from scheduler.errors import Conflict, InvalidInput, StaleVersion
 from scheduler.model import EventData, Request, Schedule
 from scheduler.pipeline import restorable
 from scheduler.problem import _key
@@ -303,7 +303,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                                 "why": repair.describe(people, data.event.timezone)})  # fmt: skip
     except (Conflict, InvalidInput) as exc:
         flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. The board "
-              "below is fresh: preview the repair again." if "changed meanwhile" in str(exc)
+              "below is fresh: preview the repair again." if isinstance(exc, StaleVersion)
               else f"{exc} Nothing was changed; the board below is fresh.", "error")  # fmt: skip
         return _back(event_id)
     finally:
@@ -527,10 +527,10 @@ def _change(event_id: str, why: str, change):
     version = _version()
     try:
         if version != store.schedule_version(event_id):
-            raise Conflict("the schedule changed meanwhile")
+            raise StaleVersion("the schedule changed meanwhile")
         change(current_user()["username"], version)
     except Conflict as exc:
-        stale = "changed meanwhile" in str(exc)
+        stale = isinstance(exc, StaleVersion)
         flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. "
               "The board below is fresh: check it and try again." if stale else
               f"{str(exc)[:1].upper()}{str(exc)[1:]}. The board below is fresh.", "error")  # fmt: skip
