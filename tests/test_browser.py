@@ -16,6 +16,17 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 
 
+def staff_page(browser, server, user: str):
+    """A desktop browser context with ``user`` logged in through the real form; (context, page)."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = ctx.new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    return ctx, page
+
+
 @pytest.fixture(scope="module")
 def browser_world(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "b.db"
@@ -31,12 +42,7 @@ def browser_world(tmp_path_factory):
 
 def test_organiser_solves_and_a_participant_sees_a_move_live(browser_world):
     server, tokens, browser = browser_world
-    org = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = org.new_page()
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", "olga")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    org, page = staff_page(browser, server, "olga")
     expect(page.get_by_role("heading", name="Events")).to_be_visible()
     page.click("text=AI for Traditional Manufacturing")
     page.click("#solve-btn")
@@ -177,12 +183,7 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
 
 def test_a_host_is_asked_before_a_meeting_is_cancelled(browser_world):
     server, tokens, browser = browser_world
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = ctx.new_page()
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", "hans")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    ctx, page = staff_page(browser, server, "hans")
     page.goto(server.url + "/events/ai4trad-2027/board?all=1")
     row = page.locator("#board-table tbody tr", has=page.locator("button", has_text="cancel")).first
     meeting = row.get_attribute("data-meeting")
@@ -269,12 +270,7 @@ def test_after_publication_generate_shows_a_preview_to_apply_or_discard(browser_
 
     server, tokens, browser = browser_world
     db = server.db
-    org = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = org.new_page()
-    page.goto(server.url + "/login")
-    page.fill("input[name=username]", "olga")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    org, page = staff_page(browser, server, "olga")
     page.goto(server.url + "/events/ai4trad-2027")
     with Store(db) as s:
         if not s.meetings("ai4trad-2027"):

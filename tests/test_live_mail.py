@@ -5,17 +5,14 @@ nothing for anybody else. The invites are read back with icalendar."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from scheduler.formats import parse_event_document
-from scheduler.generator import generate_event
-from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
-from tests.test_invites import Inbox, free_port
-from tests.webtools import Server, login, publish, seed_db
+from tests.test_invites import Inbox
+from tests.webtools import login, mailed_live_world, publish, wait_for_delivery
 
 EV = "mail"
 LIVE = ("scheduled", "moved")
@@ -23,24 +20,7 @@ LIVE = ("scheduled", "moved")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    doc = generate_event(40, seed=4, event_id=EV)
-    db = tmp_path_factory.mktemp("mail") / "mail.db"
-    seed_db(db, [doc])
-    data = parse_event_document(doc)
-    result = solve(data, config=SolverConfig(time_limit=2))
-    with Store(db) as s:
-        s.save_schedule(result.schedule)
-    inbox = Inbox()
-    port = free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
-    now = result.problem.slots[2].start
-    server = Server(db, now=now.isoformat(), extra_env={
-        "MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
-        "MATCHMAKING_SMTP_FROM": "events@cluster.example", "MATCHMAKING_STANDBY_TICK": "0"})
-    yield {"server": server, "db": db, "inbox": inbox, "now": now, "data": data}
-    server.stop()
-    smtp.stop()
+    yield from mailed_live_world(tmp_path_factory.mktemp("mail"), EV, 40, 4, timedelta(0))
 
 
 def invites(inbox: Inbox, since: int = 0) -> set[tuple[str, str, str, int]]:
@@ -57,14 +37,7 @@ def invites(inbox: Inbox, since: int = 0) -> set[tuple[str, str, str, int]]:
 
 def settled(world) -> None:
     """Wait for the background delivery to empty the outbox into the inbox."""
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        with Store(world["db"]) as s:
-            rows = s.outbox(EV)
-        if all(r["status"] == "sent" for r in rows) and len(world["inbox"].messages) == len(rows):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"outbox not delivered: {[r['status'] for r in rows]}")
+    wait_for_delivery(world["db"], EV, world["inbox"], 15)
 
 
 def expected(world, before, after) -> set[tuple[str, str, str, int]]:

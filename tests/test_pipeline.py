@@ -5,22 +5,16 @@ participant's agenda.json and feed, and the mail received tell the same story.""
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
 import requests
-from aiosmtpd.controller import Controller
 
-from scheduler.formats import parse_event_document
-from scheduler.generator import generate_event
 from scheduler.requests import wanted_pairs
-from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
 from scheduler.timegrid import to_local
 from tests.consistency import assert_same_story
-from tests.test_invites import Inbox, free_port
-from tests.webtools import Server, csrf_of, login, publish, seed_db
+from tests.webtools import csrf_of, login, mailed_live_world, publish, wait_for_delivery
 
 EV = "pipe"
 UPCOMING = ("scheduled", "moved")
@@ -28,40 +22,16 @@ UPCOMING = ("scheduled", "moved")
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    doc = generate_event(30, seed=7, event_id=EV)
-    db = tmp_path_factory.mktemp("pipe") / "pipe.db"
-    seed_db(db, [doc])
-    data = parse_event_document(doc)
-    result = solve(data, config=SolverConfig(time_limit=2))
-    with Store(db) as s:
-        s.save_schedule(result.schedule)
-    inbox = Inbox()
-    port = free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
-    now = result.problem.slots[2].start + timedelta(minutes=1)  # the live day: two slots are over
-    server = Server(db, now=now.isoformat(), extra_env={
-        "MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
-        "MATCHMAKING_SMTP_FROM": "events@cluster.example", "MATCHMAKING_STANDBY_TICK": "0"})
-    publish(server.url, EV)
-    w = {"server": server, "db": db, "inbox": inbox, "now": now, "data": data}
-    settled(w)
-    assert_same_story(db, EV, inbox.messages, server.url)
-    yield w
-    server.stop()
-    smtp.stop()
+    # the live day: two slots are over; the organiser publishes, and every invite arrives
+    for w in mailed_live_world(tmp_path_factory.mktemp("pipe"), EV, 30, 7, timedelta(minutes=1)):
+        publish(w["server"].url, EV)
+        settled(w)
+        assert_same_story(w["db"], EV, w["inbox"].messages, w["server"].url)
+        yield w
 
 
 def settled(world) -> None:
-    """Wait until the background delivery has emptied the outbox into the inbox."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        with Store(world["db"]) as s:
-            rows = s.outbox(EV)
-        if all(r["status"] == "sent" for r in rows) and len(world["inbox"].messages) == len(rows):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"outbox not delivered: {[r['status'] for r in rows]}")
+    wait_for_delivery(world["db"], EV, world["inbox"])
 
 
 def portal(world, pid: str) -> tuple[requests.Session, str, str]:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -184,3 +185,47 @@ def _drop(s: socket.socket) -> None:
     except OSError:
         pass  # already down
     s.close()
+
+
+def mailed_live_world(folder: Path, event_id: str, participants: int, seed: int, now_after: timedelta):
+    """A generated event, solved and stored, served on its live day (the clock ``now_after`` past
+    the start of its third slot) with a real SMTP server on 127.0.0.1 receiving the invites.
+    Yields a dict (server, db, inbox, now, data) and stops both servers afterwards."""
+    from aiosmtpd.controller import Controller
+
+    from scheduler.generator import generate_event
+    from scheduler.solver import SolverConfig, solve
+    from tests.test_invites import Inbox
+
+    doc = generate_event(participants, seed=seed, event_id=event_id)
+    db = folder / f"{event_id}.db"
+    seed_db(db, [doc])
+    data = formats.parse_event_document(doc)
+    result = solve(data, config=SolverConfig(time_limit=2))
+    with Store(db) as s:
+        s.save_schedule(result.schedule)
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    now = result.problem.slots[2].start + now_after
+    server = Server(db, now=now.isoformat(), extra_env={
+        "MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
+        "MATCHMAKING_SMTP_FROM": "events@cluster.example", "MATCHMAKING_STANDBY_TICK": "0"})
+    try:
+        yield {"server": server, "db": db, "inbox": inbox, "now": now, "data": data}
+    finally:
+        server.stop()
+        smtp.stop()
+
+
+def wait_for_delivery(db: Path, event_id: str, inbox, seconds: float = 20) -> None:
+    """Wait until the background delivery has emptied the event's outbox into ``inbox``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with Store(db) as s:
+            rows = s.outbox(event_id)
+        if all(r["status"] == "sent" for r in rows) and len(inbox.messages) == len(rows):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"outbox not delivered: {[r['status'] for r in rows]}")
