@@ -114,3 +114,39 @@ def test_re_solving_a_published_event_previews_and_stores_only_with_apply(tmp_pa
     # after the event, its schedule is the record: a solve is refused with a plain reason
     late = run("--db", db, "solve", "--event", "min-br08", "--now=2027-04-01T09:00:00+00:00", check=False)
     assert late.returncode == 2 and "is over" in late.stderr and "Traceback" not in late.stderr
+
+
+def test_generate_schedule_in_the_console_expires_late_answers_first(tmp_path):
+    """A pending request whose answer time passed is expired before the web solve, never scheduled."""
+    import time
+    from datetime import timedelta
+
+    from scheduler.store import Store
+    from webapp import create_app
+
+    db = tmp_path / "web.db"
+    doc = json.loads(json.dumps(BR08))
+    doc["requests"][0]["status"] = "accepted"
+    doc["participants"].append({"id": "s-2", "name": "Gamma AI", "kind": "tech", "timezone": "Indian/Reunion",
+                                "email": "gi@gamma.example"})
+    with Store(db) as s:
+        s.save_event(parse_event_document(doc))
+        s.add_user("olga", "not-a-password-hash", "organiser")
+        asked = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # 72 h to answer: late by 10 March
+        s.add_requests("min-br08", [("t-1", "s-2", 1)], status="pending", origin="participant", actor="t-1",
+                       now=asked)  # fmt: skip
+    app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False, "TESTING": True,
+                      "NOW": (asked + timedelta(days=9)).isoformat(), "OUTBOX_DIR": str(tmp_path / "out"),
+                      "SOLVE_TIME_LIMIT": 5})  # fmt: skip
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["user"], sess["role"] = "olga", "organiser"
+    assert client.post("/events/min-br08/solve").status_code == 202
+    with Store(db) as s:
+        assert {(st.request.receiver, st.request.status) for st in s.request_states("min-br08")} == {
+            ("s-1", "accepted"), ("s-2", "expired")}
+        for _ in range(100):
+            if not s.solving("min-br08"):
+                break
+            time.sleep(0.1)
+        assert {frozenset((m.a, m.b)) for m in s.meetings("min-br08")} == {frozenset(("t-1", "s-1"))}

@@ -142,11 +142,18 @@ def _reoptimise(world, moves: bool) -> tuple[int, str]:
 
 
 def test_regenerating_on_the_live_day_keeps_the_past_and_moves_nothing(world):
+    # what the hosts recorded this morning: one meeting held, one a no-show
+    past = sorted((m for m in meetings(world).values() if m.start <= world["now"] and m.status in UPCOMING),
+                  key=lambda m: m.id)
+    with Store(world["db"]) as s:
+        s.update_meeting(EV, past[0].id, actor="hans", status="held", reason="held")
+        s.update_meeting(EV, past[1].id, actor="hans", status="no_show", reason="no-show")
     before = meetings(world)
     moved, _ = _reoptimise(world, moves=False)
     after = meetings(world)
     assert moved == 0
-    assert started(world, after) == started(world, before)
+    assert started(world, after) == started(world, before)  # held and no-show stay what they are
+    assert (after[past[0].id].status, after[past[1].id].status) == ("held", "no_show")
     for k, m in before.items():  # every meeting still to come is where it was
         if m.status in UPCOMING:
             assert (after[k].start, after[k].room, after[k].status) == (m.start, m.room, m.status)
