@@ -21,12 +21,12 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
 
-from .formats import EMAIL_RE
+from .addresses import InvalidEmail, check_email
+from .headers import ASCII_POLICY, UTF8_POLICY, check_round_trip, mailbox, set_headers, unstructured
 from .invites import InviteContext, meeting_invite, summary, to_bytes, uid
 from .model import Meeting, Participant
 from .timegrid import to_local
@@ -76,16 +76,40 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_START * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
 
 
-def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
-                  stamp: datetime, method: str, sender: str) -> EmailMessage:
-    """Return the iMIP message: text + text/calendar alternatives, and the same file as invite.ics."""
-    ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method))
+class Undeliverable(Exception):
+    """This message cannot go through this server, now or later (e.g. it needs SMTPUTF8)."""
+
+
+NO_SMTPUTF8 = "the mail server does not accept non-ASCII addresses (SMTPUTF8)"
+
+
+def subject(m: Meeting, me: Participant, other: Participant, sequence: int, method: str) -> str:
+    """Return the Subject text of ``me``'s message about ``m`` (time in ``me``'s zone)."""
     local = to_local(m.start, me.timezone)
     verb = "Cancelled" if method == "CANCEL" else ("Updated" if sequence else "Invitation")
-    msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = f"{verb}: {summary(me, other)}, {local:%a %d %b %H:%M} ({me.timezone})"
-    msg["From"] = sender
-    msg["To"] = me.email
+    return f"{verb}: {summary(me, other)}, {local:%a %d %b %H:%M} ({me.timezone})"
+
+
+def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
+                  stamp: datetime, method: str, sender: str) -> EmailMessage:
+    """Return the iMIP message: text + text/calendar alternatives, and the same file as invite.ics.
+
+    Subject, From and To are encoded here (see scheduler/headers.py) and the built message is
+    parsed back: raises :class:`~scheduler.headers.HeaderRoundTripError` when a header would not
+    read back exactly, :class:`~scheduler.addresses.InvalidEmail` when ``me.email`` is no
+    address (both ValueError). A non-ASCII local part makes a UTF-8 message (RFC 6532) that
+    only a server offering SMTPUTF8 takes; the domain is always in its IDNA form."""
+    ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method))
+    to = check_email(me.email).delivery
+    from_name, from_addr = parseaddr(sender)
+    from_name = from_name or ctx.organiser_name
+    from_addr = from_addr or sender
+    text_subject = subject(m, me, other, sequence, method)
+    utf8 = not (to.isascii() and from_addr.isascii())
+    msg = EmailMessage(policy=UTF8_POLICY if utf8 else ASCII_POLICY)
+    from_raw, from_name = mailbox("From", from_name, from_addr)
+    to_raw, to_name = mailbox("To", me.name, to)
+    set_headers(msg, {"Subject": unstructured("Subject", text_subject), "From": from_raw, "To": to_raw})
     msg["Date"] = format_datetime(stamp)
     msg["Message-ID"] = f"<{method.lower()}-{sequence}-{me.id}.{uid(ctx.event.id, m.id, ctx.domain)}>"
     text = ("This meeting is cancelled.\n\n" if method == "CANCEL" else "") + _text(ctx, m, me, other)
@@ -94,6 +118,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
     msg.make_mixed()
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    check_round_trip(msg.as_string(), text_subject, {"From": (from_name, from_addr), "To": (to_name, to)})
     return msg
 
 
@@ -122,13 +147,17 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
             if not me.email:
                 skipped.append(Skipped(me_id, m.id, "no e-mail address"))
                 continue
-            if not EMAIL_RE.match(me.email):
-                skipped.append(Skipped(me_id, m.id, f"{me.email!r} is not an e-mail address"))
+            try:
+                msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender)
+            except InvalidEmail as exc:
+                skipped.append(Skipped(me_id, m.id, str(exc)))
                 continue
-            msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender)
+            except ValueError as exc:  # e.g. a header that would not read back exactly: never sent
+                skipped.append(Skipped(me_id, m.id, f"the message could not be built: {exc}"))
+                continue
             rows.append({
                 "event_id": ctx_for(me_id).event.id, "meeting_id": m.id, "participant_id": me_id,
-                "sequence": m.version, "method": method, "recipient": me.email,
+                "sequence": m.version, "method": method, "recipient": check_email(me.email).delivery,
                 "subject": str(msg["Subject"]), "message": msg.as_string(), "message_id": str(msg["Message-ID"]),
             })  # fmt: skip
     return rows, skipped
@@ -144,6 +173,11 @@ class Transport:
         self._conn: smtplib.SMTP | None = None
 
     def send(self, row: dict[str, Any]) -> None:
+        """Deliver one outbox row; raise :class:`Undeliverable` when this server cannot take it
+        (a UTF-8 message and no SMTPUTF8), smtplib's errors or OSError when the server refuses
+        or is away, :class:`~scheduler.addresses.InvalidEmail` when the row's recipient is no
+        address (an old row: a newline there would smuggle in another recipient)."""
+        check_email(row["recipient"])
         if self.smtp is None:
             assert self.folder is not None
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -151,7 +185,15 @@ class Transport:
             (self.folder / name).write_text(row["message"], encoding="utf-8")
             return
         conn = self._connect()
-        conn.sendmail(self.smtp.sender, [row["recipient"]], row["message"].encode("utf-8"))
+        message: str = row["message"]
+        head = message.split("\r\n\r\n", 1)[0]
+        options: list[str] = []
+        if not (head.isascii() and row["recipient"].isascii() and self.smtp.sender.isascii()):
+            conn.ehlo_or_helo_if_needed()
+            if not conn.has_extn("smtputf8"):
+                raise Undeliverable(NO_SMTPUTF8)
+            options = ["SMTPUTF8", *(["BODY=8BITMIME"] if conn.has_extn("8bitmime") else [])]
+        conn.sendmail(self.smtp.sender, [row["recipient"]], message.encode("utf-8"), mail_options=options)
 
     def _connect(self) -> smtplib.SMTP:
         if self._conn is None:
@@ -198,11 +240,14 @@ def deliver(store: Any, transport: Transport, now: datetime, batch: int = 500) -
 
 
 def _send_one(store: Any, transport: Transport, row: dict[str, Any], now: datetime) -> tuple[str, str | None]:
-    """Mark, send, mark: 'sending' is on disk before the server sees the message."""
+    """Mark, send, mark: 'sending' is on disk before the server sees the message.
+
+    Every error of this one message is caught and recorded on its row (queued to retry, or
+    failed), so one bad recipient never stops the others nor stays in 'sending'."""
     store.mark(row["id"], "sending", now, attempt=True)
     try:
         transport.send(row)
-    except (smtplib.SMTPException, OSError) as exc:
+    except Exception as exc:  # any per-message error is recorded on its row, never raised
         transport.close()
         answer = _answer(exc)
         if row["attempts"] + 1 >= MAX_ATTEMPTS or _permanent(exc):
@@ -221,11 +266,17 @@ def _answer(exc: Exception) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
         return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+    if isinstance(exc, Undeliverable | InvalidEmail):
+        return str(exc)
+    if isinstance(exc, UnicodeError):
+        return f"the message could not be sent as it is ({type(exc).__name__}: {exc})"
     return f"{type(exc).__name__}: {exc}"
 
 
 def _permanent(exc: Exception) -> bool:
-    """A 5xx answer about the recipient will not change by retrying."""
+    """A 5xx answer about the recipient, or an error of the message itself, will not change by retrying."""
+    if not isinstance(exc, smtplib.SMTPException | OSError):
+        return True  # Undeliverable, UnicodeError, ValueError, ...: the same bytes fail the same way
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500 and exc.smtp_code != 554

@@ -5,6 +5,7 @@ nothing for anybody else. The invites are read back with icalendar."""
 from __future__ import annotations
 
 import time
+from email.utils import parseaddr
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -51,7 +52,7 @@ def invites(inbox: Inbox, since: int = 0) -> set[tuple[str, str, str, int]]:
         part = next(p for p in msg.walk() if p.get_content_type() == "text/calendar")
         cal = Calendar.from_ical(part.get_payload(decode=True))
         [ev] = cal.walk("VEVENT")
-        out.add((msg["To"], str(ev["UID"]).split(".")[0], str(cal["METHOD"]), int(ev["SEQUENCE"])))
+        out.add((parseaddr(msg["To"])[1], str(ev["UID"]).split(".")[0], str(cal["METHOD"]), int(ev["SEQUENCE"])))
     return out
 
 
