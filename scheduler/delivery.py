@@ -103,7 +103,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     to = check_email(me.email).delivery
     from_name, from_addr = parseaddr(sender)
     from_name = from_name or ctx.organiser_name
-    from_addr = from_addr or sender
+    from_addr = _wire(from_addr or sender)
     text_subject = subject(m, me, other, sequence, method)
     utf8 = not (to.isascii() and from_addr.isascii())
     msg = EmailMessage(policy=UTF8_POLICY if utf8 else ASCII_POLICY)
@@ -120,6 +120,15 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     check_round_trip(msg.as_string(), text_subject, {"From": (from_name, from_addr), "To": (to_name, to)})
     return msg
+
+
+def _wire(address: str) -> str:
+    """The address as it travels (IDNA domain) when it is a valid one; else as given (e.g. a
+    configured ``b2bmatch@localhost`` sender, which email-validator would refuse)."""
+    try:
+        return check_email(address).delivery
+    except InvalidEmail:
+        return address
 
 
 def _text(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
@@ -192,7 +201,11 @@ class Transport:
             conn.ehlo_or_helo_if_needed()
             if not conn.has_extn("smtputf8"):
                 raise Undeliverable(NO_SMTPUTF8)
-            options = ["SMTPUTF8", *(["BODY=8BITMIME"] if conn.has_extn("8bitmime") else [])]
+            options = ["SMTPUTF8"]
+        if not message.isascii():
+            conn.ehlo_or_helo_if_needed()
+            if conn.has_extn("8bitmime"):
+                options.append("BODY=8BITMIME")
         conn.sendmail(self.smtp.sender, [row["recipient"]], message.encode("utf-8"), mail_options=options)
 
     def _connect(self) -> smtplib.SMTP:
