@@ -14,6 +14,7 @@ Message-ID, which calendars and most mail servers treat as the same invite.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections import Counter
@@ -172,6 +173,18 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
     return rows, skipped
 
 
+def _check_to(message: str, recipient: str) -> None:
+    """Raise Undeliverable unless the message's To header names ``recipient`` verbatim (never an
+    encoded-word inside the address, as rows queued by older versions had)."""
+    head = message.split("\r\n\r\n", 1)[0]
+    m = re.search(r"^To:(.*(?:\r?\n[ \t].*)*)", head, re.M | re.I)
+    value = re.sub(r"\r?\n", "", m.group(1)).strip() if m else ""
+    address = value.rsplit("<", 1)[1].rstrip(">").strip() if value.endswith(">") else value
+    if address != recipient:
+        raise Undeliverable(f"the message's To header ({value!r}) does not name {recipient!r} as it is: "
+                            "it was built by an older version; send this invite again")
+
+
 class Transport:
     """Where messages go: an SMTP server, or a folder of .eml files when none is configured."""
 
@@ -185,8 +198,10 @@ class Transport:
         """Deliver one outbox row; raise :class:`Undeliverable` when this server cannot take it
         (a UTF-8 message and no SMTPUTF8), smtplib's errors or OSError when the server refuses
         or is away, :class:`~scheduler.addresses.InvalidEmail` when the row's recipient is no
-        address (an old row: a newline there would smuggle in another recipient)."""
+        address (an old row: a newline there would smuggle in another recipient) or its To header
+        does not carry the recipient as it is (a row built before headers were encoded here)."""
         check_email(row["recipient"])
+        _check_to(row["message"], row["recipient"])
         if self.smtp is None:
             assert self.folder is not None
             self.folder.mkdir(parents=True, exist_ok=True)

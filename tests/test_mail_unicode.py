@@ -10,6 +10,7 @@ import email.policy
 import re
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
+from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -281,3 +282,27 @@ def test_the_built_message_is_stored_exactly_as_checked(store):
         subjects.add(row["subject"].split(", Fri")[0])
     assert subjects == {'Invitation: B2B meeting: Vanille Bourbon  Réunion <> Café "Ô" <x>',
                         'Invitation: B2B meeting: Café "Ô" <x> <> Vanille Bourbon  Réunion'}
+
+
+def test_a_row_left_in_sending_by_the_old_builder_is_failed_not_sent_with_a_broken_address(store, smtp_server):
+    ctx_for = world(store, [person("t-1", name="Alfa Metall GmbH", email="jörg@alfa.example"),
+                            person("s-1", name="Beta Vision", email="bo@beta.example")])
+    queue(store, ctx_for)
+    # what the previous version stored: the standard library puts an encoded-word in the address
+    old = EmailMessage(policy=email.policy.SMTP)
+    old["To"], old["Subject"] = "jörg@alfa.example", "Invitation"
+    old.set_content("old")
+    assert "=?utf-8?q?j=C3=B6rg?=@alfa.example" in old.as_string()
+    store.queue([{"event_id": "ev-mail", "meeting_id": "m-old", "participant_id": "t-1", "sequence": 0,
+                  "method": "REQUEST", "recipient": "jörg@alfa.example", "subject": "Invitation",
+                  "message": old.as_string(), "message_id": "<old@x>"}], STAMP)
+    [row] = [r for r in store.outbox("ev-mail") if r["meeting_id"] == "m-old"]
+    store.mark(row["id"], "sending", STAMP, attempt=True)  # the old run stopped here
+    config, inbox = smtp_server(True)
+    report = delivery.deliver(store, delivery.Transport(config), STAMP + delivery.STALE_SENDING)
+    assert (report.sent, report.failed) == (2, 1)
+    states = {r["meeting_id"] == "m-old": (r["status"], r["last_error"]) for r in store.outbox("ev-mail")}
+    assert states[False] == ("sent", None)
+    assert states[True][0] == "failed" and "built by an older version" in states[True][1]
+    assert sorted(read(raw)["To"].addresses[0].addr_spec for _, _, raw in inbox.got) == [
+        "bo@beta.example", "jörg@alfa.example"]  # the two new ones, addresses as they are
