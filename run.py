@@ -172,7 +172,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         doc = formats.parse_schedule_document(json.loads(Path(args.locked).read_text("utf-8")), args.locked)
         locked = tuple(m for m in doc.meetings if m.locked)
     config = SolverConfig(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
-                          method=args.method, deterministic=not args.parallel)  # fmt: skip
+                          method=args.method, deterministic=not args.parallel,
+                          wall_factor=args.safety_factor)  # fmt: skip
     try:
         result = run_with_progress(data, locked, config)
         if args.output:
@@ -282,8 +283,12 @@ def print_report(result: Result) -> None:
     t.add_row("compact days", f"penalty {r.compact_penalty}, proven bound {r.compact_bound}"
               + (" (optimal)" if r.compact_optimal else ""))  # fmt: skip
     t.add_row("solve time", f"{r.solve_seconds:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in r.phases.items())})")
+    t.add_row("deterministic work", f"{r.work:.2f} (CP-SAT deterministic time and counted steps)")
     t.add_row("method / seed / workers", f"{r.method} / {r.seed} / {r.workers} ({r.status})")
     out.print(t)
+    if r.wall_limit_hit:
+        out.print("[yellow]warning:[/] the wall-clock safety net (--safety-factor x --time-limit) stopped the "
+                  "solve before its work budget was used: a rerun may give another (equally valid) schedule")
     reasons = Counter(_reason_kind(u.reason) for u in result.schedule.unscheduled)
     if reasons:
         rt = Table("why wanted meetings were not placed", "pairs")
@@ -639,7 +644,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("event_file", nargs="?", metavar="EVENT.json", help="event document (or use --event)")
     s.add_argument("--event", help="solve the stored event with this id and store the schedule")
     s.add_argument("-o", "--output", help="write the schedule document here")
-    s.add_argument("--time-limit", type=float, default=30.0, help="seconds, model building included")
+    s.add_argument("--time-limit", type=float, default=30.0,
+                   help="work budget in seconds of an idle machine, counted deterministically: the same "
+                        "input, seed and workers give the same schedule however busy the machine is")
+    s.add_argument("--safety-factor", type=float, default=10.0,
+                   help="real time allowed, as a multiple of --time-limit, before the wall-clock safety "
+                        "net stops the solve (reported; default 10)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--workers", type=int, default=8, help="CP-SAT workers (with --parallel)")
     s.add_argument("--method", choices=("cpsat", "greedy"), default="cpsat",

@@ -29,6 +29,19 @@ WORK_PER_STEP = 2e-3
 WORK_PER_PERSON_STEP = 5e-7  # choosing a neighbourhood scans every participant
 
 
+def stopped_by_wall(solver: cp_model.CpSolver, status: int) -> bool:
+    """True when the wall-clock safety net, not the deterministic budget, ended this CP-SAT call."""
+    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+        return False
+    return solver.wall_time >= 0.98 * solver.parameters.max_time_in_seconds
+
+
+def dtime_used(solver: cp_model.CpSolver) -> float:
+    """CP-SAT's deterministic time of the last call, to the microsecond: its last bits vary
+    between identical runs, and a budget decision must not hang on them."""
+    return round(solver.deterministic_time, 6)
+
+
 @dataclass(frozen=True)
 class Weights:
     idle: int
@@ -156,6 +169,8 @@ class Compactor:
         self.locked = set(prob.locked_slot())
         self.rng = random.Random(seed)
         self.work = 0.0
+        self.deadline = float("inf")  # the wall-clock safety net (time.monotonic)
+        self.wall_hit = False  # the safety net stopped a step: the run may not repeat
         self.people = sorted(self.busy)
         self.excess = {p: self._excess(p) for p in self.people}
 
@@ -212,9 +227,10 @@ class Compactor:
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = self.rng.randrange(1 << 30)
         solver.parameters.max_deterministic_time = dtime
-        solver.parameters.max_time_in_seconds = max(1.0, 20 * dtime)
+        solver.parameters.max_time_in_seconds = self.safety_left()
         status = solver.solve(model.m)
-        self.work += (solver.deterministic_time + WORK_PER_VAR * model.size + WORK_PER_STEP
+        self.wall_hit |= stopped_by_wall(solver, status)
+        self.work += (dtime_used(solver) + WORK_PER_VAR * model.size + WORK_PER_STEP
                       + WORK_PER_PERSON_STEP * len(self.people))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False
@@ -225,6 +241,13 @@ class Compactor:
             self._apply(free, {k: t for k, t in self._saved.items()})
             return False
         return self.penalty(sorted(group)) < before
+
+    def safety_left(self) -> float:
+        """Real seconds before the safety net; past it, ``wall_hit`` is set."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.wall_hit = True
+        return max(0.05, min(left, 1e6))
 
     def _apply(self, free: list[int], new: dict[int, int]) -> None:
         self._saved = {k: self.slot_of[k] for k in free}
@@ -248,6 +271,7 @@ class Compacted:
     work: float  # deterministic work used
     penalty: int  # weighted idle slots + sessions attended
     bound: int  # no placement of these meetings does better (lower bound on the penalty)
+    wall_hit: bool = False  # the wall-clock safety net, not the work budget, stopped the search
 
 
 #: LNS steps in a row without improvement after which the search stops (a local optimum):
@@ -266,18 +290,19 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
             report: Callable[[int], None] | None = None) -> Compacted:
     """Return the same meetings in slots that make days more compact, with the work used.
 
-    ``work`` is the deterministic budget (about seconds on an idle machine);
-    ``wall`` a real-time cap that only an overloaded machine reaches.
+    ``work`` is the deterministic budget (about seconds on an idle machine): every
+    decision counts work, never real time, so a run repeats itself on any load.
+    ``wall`` (real seconds) is only a safety net; ``Compacted.wall_hit`` says it fired.
     """
     c = Compactor(prob, w, asg, seed)
+    c.deadline = time.monotonic() + wall
     bound = lower_bound(prob, w, asg)
-    if work <= 0 or wall <= 0 or len(asg.slot_of) < 2:
+    if work <= 0 or len(asg.slot_of) < 2:
         return Compacted(asg, 0.0, c.penalty(), bound)
     small = sum(len(prob.common[k]) for k in asg.slot_of) <= PROVE_LIMIT
-    wall_end = time.monotonic() + wall
     people, stale = 8, 0
     stall = STALL_SMALL if small else STALL_LARGE
-    while c.work < work and time.monotonic() < wall_end and c.penalty() > bound and stale < stall:
+    while c.work < work and not c.wall_hit and c.penalty() > bound and stale < stall:
         group = c.neighbourhood(people)
         if not group:
             break
@@ -288,13 +313,13 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
         if improved and report is not None:
             report(c.penalty())
     best = Assignment(dict(c.slot_of))
-    if small and c.penalty() > bound:
-        best, bound = _prove(c, best, work - c.work, wall_end - time.monotonic(), bound)
+    if small and c.penalty() > bound and not c.wall_hit:
+        best, bound = _prove(c, best, work - c.work, bound)
     final = Compactor(prob, w, best, seed).penalty()
-    return Compacted(best, c.work, final, bound if final > bound else final)
+    return Compacted(best, c.work, final, bound if final > bound else final, c.wall_hit)
 
 
-def _prove(c: Compactor, asg: Assignment, dtime: float, wall: float, bound: int) -> tuple[Assignment, int]:
+def _prove(c: Compactor, asg: Assignment, dtime: float, bound: int) -> tuple[Assignment, int]:
     """Lower-bound-first search over the whole event: is there a placement with penalty <= k?
 
     k runs up from the proven bound; a refuted k raises the bound, the first
@@ -302,14 +327,13 @@ def _prove(c: Compactor, asg: Assignment, dtime: float, wall: float, bound: int)
     minimisation does not (SOLVER-NOTES).
     """
     current = c.penalty()
-    deadline = time.monotonic() + wall
     free = sorted(k for k in asg.slot_of if k not in c.locked)
     modelled = {q for k in free for q in (c.prob.pairs[k].a, c.prob.pairs[k].b) if len(c.busy[q]) >= 2}
     # the model prices only participants with 2+ meetings of which one is free; the rest is constant
     constant = c.penalty(sorted(set(c.busy) - modelled))
     best = asg
     k = max(bound, constant)
-    while k < current and dtime > 0.1 and time.monotonic() < deadline - 0.5:
+    while k < current and dtime > 0.1 and not c.wall_hit:
         model = _whole_model(c, asg, free)
         model.m.add(sum(model.penalty) <= k - constant)
         model.m.clear_objective()
@@ -317,9 +341,10 @@ def _prove(c: Compactor, asg: Assignment, dtime: float, wall: float, bound: int)
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = c.rng.randrange(1 << 30)
         solver.parameters.max_deterministic_time = dtime / 2
-        solver.parameters.max_time_in_seconds = max(0.5, deadline - time.monotonic())
+        solver.parameters.max_time_in_seconds = c.safety_left()
         status = solver.solve(model.m)
-        used = solver.deterministic_time + WORK_PER_VAR * model.size
+        c.wall_hit |= stopped_by_wall(solver, status)
+        used = dtime_used(solver) + WORK_PER_VAR * model.size
         c.work += used
         dtime -= used
         if status == cp_model.INFEASIBLE:

@@ -14,6 +14,7 @@ Message-ID, which calendars and most mail servers treat as the same invite.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections import Counter
@@ -21,12 +22,12 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
 
-from .formats import EMAIL_RE
+from .addresses import InvalidEmail, check_email
+from .headers import ASCII_POLICY, UTF8_POLICY, check_round_trip, mailbox, set_headers, unstructured
 from .invites import UPDATED, InviteContext, meeting_invite, summary, to_bytes, uid
 from .model import Meeting, Participant
 from .timegrid import local_label
@@ -76,18 +77,43 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_START * (2 ** max(0, attempts - 1)), BACKOFF_MAX)
 
 
+class Undeliverable(Exception):
+    """This message cannot go through this server, now or later (e.g. it needs SMTPUTF8)."""
+
+
+NO_SMTPUTF8 = "the mail server does not accept non-ASCII addresses (SMTPUTF8)"
+
+
+def subject(m: Meeting, me: Participant, other: Participant, update: bool, method: str) -> str:
+    """Return the Subject text of ``me``'s message about ``m`` (time in ``me``'s zone); ``update``:
+    ``me`` was sent an earlier version ("Updated"), else this is their first ("Invitation")."""
+    verb = "Cancelled" if method == "CANCEL" else ("Updated" if update else "Invitation")
+    return f"{verb}: {summary(me, other)}, {local_label(m.start, me.timezone, '%a %d %b %H:%M')} ({me.timezone})"
+
+
 def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
                   stamp: datetime, method: str, sender: str, update: bool | None = None) -> EmailMessage:
     """Return the iMIP message: text + text/calendar alternatives, and the same file as invite.ics.
 
-    ``update``: ``me`` was invited to an earlier version (None: guess from ``sequence``)."""
+    ``update``: ``me`` was invited to an earlier version (None: guess from ``sequence``).
+
+    Subject, From and To are encoded here (see scheduler/headers.py) and the built message is
+    parsed back: raises :class:`~scheduler.headers.HeaderRoundTripError` when a header would not
+    read back exactly, :class:`~scheduler.addresses.InvalidEmail` when ``me.email`` is no
+    address (both ValueError). A non-ASCII local part makes a UTF-8 message (RFC 6532) that
+    only a server offering SMTPUTF8 takes; the domain is always in its IDNA form."""
     update = bool(sequence) if update is None else update
     ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method, update=update))
-    verb = "Cancelled" if method == "CANCEL" else ("Updated" if update else "Invitation")
-    msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = f"{verb}: {summary(me, other)}, {local_label(m.start, me.timezone, '%a %d %b %H:%M')} ({me.timezone})"
-    msg["From"] = sender
-    msg["To"] = me.email
+    to = check_email(me.email).delivery
+    from_name, from_addr = parseaddr(sender)
+    from_name = from_name or ctx.organiser_name
+    from_addr = _wire(from_addr or sender)
+    text_subject = subject(m, me, other, update, method)
+    utf8 = not (to.isascii() and from_addr.isascii())
+    msg = EmailMessage(policy=UTF8_POLICY if utf8 else ASCII_POLICY)
+    from_raw, from_name = mailbox("From", from_name, from_addr)
+    to_raw, to_name = mailbox("To", me.name, to)
+    set_headers(msg, {"Subject": unstructured("Subject", text_subject), "From": from_raw, "To": to_raw})
     msg["Date"] = format_datetime(stamp)
     msg["Message-ID"] = f"<{method.lower()}-{sequence}-{me.id}.{uid(ctx.event.id, m.id, ctx.domain)}>"
     head = "This meeting is cancelled.\n\n" if method == "CANCEL" else (UPDATED + "\n\n" if update else "")
@@ -97,7 +123,17 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
     msg.make_mixed()
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
+    check_round_trip(msg.as_string(), text_subject, {"From": (from_name, from_addr), "To": (to_name, to)})
     return msg
+
+
+def _wire(address: str) -> str:
+    """The address as it travels (IDNA domain) when it is a valid one; else as given (e.g. a
+    configured ``b2bmatch@localhost`` sender, which email-validator would refuse)."""
+    try:
+        return check_email(address).delivery
+    except InvalidEmail:
+        return address
 
 
 def _text(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
@@ -126,17 +162,33 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
             if not me.email:
                 skipped.append(Skipped(me_id, m.id, "no e-mail address"))
                 continue
-            if not EMAIL_RE.match(me.email):
-                skipped.append(Skipped(me_id, m.id, f"{me.email!r} is not an e-mail address"))
+            try:
+                msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender,
+                                    update=(m.id, me_id) in invited)  # the first invite one gets is an invitation
+            except InvalidEmail as exc:
+                skipped.append(Skipped(me_id, m.id, str(exc)))
                 continue
-            msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender,
-                                update=(m.id, me_id) in invited)  # the first invite one gets is an invitation
+            except ValueError as exc:  # e.g. a header that would not read back exactly: never sent
+                skipped.append(Skipped(me_id, m.id, f"the message could not be built: {exc}"))
+                continue
             rows.append({
                 "event_id": ctx_for(me_id).event.id, "meeting_id": m.id, "participant_id": me_id,
-                "sequence": m.version, "method": method, "recipient": me.email,
+                "sequence": m.version, "method": method, "recipient": check_email(me.email).delivery,
                 "subject": str(msg["Subject"]), "message": msg.as_string(), "message_id": str(msg["Message-ID"]),
             })  # fmt: skip
     return rows, skipped
+
+
+def _check_to(message: str, recipient: str) -> None:
+    """Raise Undeliverable unless the message's To header names ``recipient`` verbatim (never an
+    encoded-word inside the address, as rows queued by older versions had)."""
+    head = message.split("\r\n\r\n", 1)[0]
+    m = re.search(r"^To:(.*(?:\r?\n[ \t].*)*)", head, re.M | re.I)
+    value = re.sub(r"\r?\n", "", m.group(1)).strip() if m else ""
+    address = value.rsplit("<", 1)[1].rstrip(">").strip() if value.endswith(">") else value
+    if address != recipient:
+        raise Undeliverable(f"the message's To header ({value!r}) does not name {recipient!r} as it is: "
+                            "it was built by an older version; send this invite again")
 
 
 class Transport:
@@ -149,6 +201,13 @@ class Transport:
         self._conn: smtplib.SMTP | None = None
 
     def send(self, row: dict[str, Any]) -> None:
+        """Deliver one outbox row; raise :class:`Undeliverable` when this server cannot take it
+        (a UTF-8 message and no SMTPUTF8), smtplib's errors or OSError when the server refuses
+        or is away, :class:`~scheduler.addresses.InvalidEmail` when the row's recipient is no
+        address (an old row: a newline there would smuggle in another recipient) or its To header
+        does not carry the recipient as it is (a row built before headers were encoded here)."""
+        check_email(row["recipient"])
+        _check_to(row["message"], row["recipient"])
         if self.smtp is None:
             assert self.folder is not None
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -156,7 +215,19 @@ class Transport:
             (self.folder / name).write_text(row["message"], encoding="utf-8")
             return
         conn = self._connect()
-        conn.sendmail(self.smtp.sender, [row["recipient"]], row["message"].encode("utf-8"))
+        message: str = row["message"]
+        head = message.split("\r\n\r\n", 1)[0]
+        options: list[str] = []
+        if not (head.isascii() and row["recipient"].isascii() and self.smtp.sender.isascii()):
+            conn.ehlo_or_helo_if_needed()
+            if not conn.has_extn("smtputf8"):
+                raise Undeliverable(NO_SMTPUTF8)
+            options = ["SMTPUTF8"]
+        if not message.isascii():
+            conn.ehlo_or_helo_if_needed()
+            if conn.has_extn("8bitmime"):
+                options.append("BODY=8BITMIME")
+        conn.sendmail(self.smtp.sender, [row["recipient"]], message.encode("utf-8"), mail_options=options)
 
     def _connect(self) -> smtplib.SMTP:
         if self._conn is None:
@@ -203,11 +274,14 @@ def deliver(store: Any, transport: Transport, now: datetime, batch: int = 500) -
 
 
 def _send_one(store: Any, transport: Transport, row: dict[str, Any], now: datetime) -> tuple[str, str | None]:
-    """Mark, send, mark: 'sending' is on disk before the server sees the message."""
+    """Mark, send, mark: 'sending' is on disk before the server sees the message.
+
+    Every error of this one message is caught and recorded on its row (queued to retry, or
+    failed), so one bad recipient never stops the others nor stays in 'sending'."""
     store.mark(row["id"], "sending", now, attempt=True)
     try:
         transport.send(row)
-    except (smtplib.SMTPException, OSError) as exc:
+    except Exception as exc:  # any per-message error is recorded on its row, never raised
         transport.close()
         answer = _answer(exc)
         if row["attempts"] + 1 >= MAX_ATTEMPTS or _permanent(exc):
@@ -226,11 +300,17 @@ def _answer(exc: Exception) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
         return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+    if isinstance(exc, Undeliverable | InvalidEmail):
+        return str(exc)
+    if isinstance(exc, UnicodeError):
+        return f"the message could not be sent as it is ({type(exc).__name__}: {exc})"
     return f"{type(exc).__name__}: {exc}"
 
 
 def _permanent(exc: Exception) -> bool:
-    """A 5xx answer about the recipient will not change by retrying."""
+    """A 5xx answer about the recipient, or an error of the message itself, will not change by retrying."""
+    if not isinstance(exc, smtplib.SMTPException | OSError):
+        return True  # Undeliverable, UnicodeError, ValueError, ...: the same bytes fail the same way
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in exc.recipients.values())
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500 and exc.smtp_code != 554

@@ -31,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from . import limits as L
+from .addresses import InvalidEmail, normalise_email
 from .errors import InvalidInput, Problem
 from .model import (
     END_OF_DAY,
@@ -56,7 +57,6 @@ from .zones import UnknownZone, canonical_zone
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 def _fail(kind: str, message: str, value: Any) -> PydanticCustomError:
@@ -101,9 +101,11 @@ def parse_day(v: Any) -> date:
 def _email(v: Any) -> str:
     if v in (None, ""):
         return ""
-    if not isinstance(v, str) or not EMAIL_RE.match(v.strip()):
-        raise _fail("email", "{value!r} is not an e-mail address", v)
-    return v.strip()
+    try:
+        return normalise_email(v)
+    except InvalidEmail as exc:
+        raise PydanticCustomError("email", "{value} is not an e-mail address: {reason}",
+                                  {"value": repr(v), "reason": exc.reason}) from None
 
 
 def _tags(v: Any) -> Any:

@@ -82,9 +82,17 @@ def video_url(event: B2BEvent, m: Meeting) -> str:
     return template.replace("{room}", str(m.room)).replace("{meeting}", m.id)
 
 
+def _quoted_cn(address: vCalAddress) -> vCalAddress:
+    """Quote a CN holding a backslash: unquoted, a trailing one makes parsers that (against RFC 5545)
+    treat '\\' as an escape in parameters, icalendar's own included, read the rest of the line
+    as the name (collective/icalendar#1497)."""
+    address.params.quote_also = {**address.params.quote_also, "CN": " '\\"}
+    return address
+
+
 def _address(p: Participant, role: str = "REQ-PARTICIPANT", partstat: str = "NEEDS-ACTION") -> vCalAddress:
-    return vCalAddress.new(p.email or f"{p.id}@invalid.invalid", cn=p.name, role=role,
-                           partstat=partstat, rsvp=True, cutype="INDIVIDUAL")  # fmt: skip
+    return _quoted_cn(vCalAddress.new(p.email or f"{p.id}@invalid.invalid", cn=p.name, role=role,
+                                      partstat=partstat, rsvp=True, cutype="INDIVIDUAL"))  # fmt: skip
 
 
 def summary(me: Participant, other: Participant) -> str:
@@ -136,7 +144,7 @@ def _vevent(ctx: InviteContext, m: Meeting, me: Participant, other: Participant,
         description=(note + "\n\n" if note else "") + describe(ctx, m, me, other),
         location=link or f"Virtual room {m.room}",
         url=link or None,
-        organizer=vCalAddress.new(ctx.organiser_email, cn=ctx.organiser_name),
+        organizer=_quoted_cn(vCalAddress.new(ctx.organiser_email, cn=ctx.organiser_name)),
         attendees=[_address(me), _address(other)],
         status="CANCELLED" if cancelled else "CONFIRMED",
         transparency="TRANSPARENT" if cancelled else "OPAQUE",

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from ortools.sat.python import cp_model
 
 from .changes import diff
+from .compaction import dtime_used, stopped_by_wall
 from .model import EventData, Meeting
 from .problem import SchedProblem, _key, build_problem, lowest_free_room, meeting_id
 
@@ -42,8 +43,12 @@ class Absence:
 
 @dataclass(frozen=True)
 class RebalanceConfig:
+    #: CP-SAT deterministic time (about seconds on an idle machine): the only budget, so a
+    #: preview and its apply give the same plan however loaded the machine is
     time_limit: float = 2.0
     seed: int = 0
+    #: real time only as a safety net, at wall_factor x time_limit (``Plan.wall_limit_hit``)
+    wall_factor: float = 10.0
     #: a meeting that would go ahead as planned is only moved to a slot starting at least this
     #: long after ``now``: nobody's meeting is shifted at short notice (a meeting with an absent
     #: side, and new rescue meetings, may come sooner)
@@ -60,7 +65,9 @@ class Plan:
     moved: tuple[tuple[Meeting, Meeting], ...]  # (before, after)
     cancelled: tuple[Meeting, ...]
     affected: frozenset[str] = field(default_factory=frozenset)
-    seconds: float = 0.0
+    seconds: float = 0.0  # real time taken (for reports; it decides nothing)
+    work: float = 0.0  # CP-SAT deterministic time used
+    wall_limit_hit: bool = False  # the safety net stopped the search: the plan may not repeat
 
 
 def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absences: Iterable[Absence] = (),
@@ -229,7 +236,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = cfg.seed
     solver.parameters.max_deterministic_time = cfg.time_limit
-    solver.parameters.max_time_in_seconds = cfg.time_limit * 3
+    solver.parameters.max_time_in_seconds = cfg.time_limit * cfg.wall_factor
     status = solver.solve(model)
     chosen = {k: t for (k, t), v in x.items() if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
               and solver.boolean_value(v)}  # fmt: skip
@@ -244,7 +251,8 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     moved = tuple((before[m.id], m) for m in new if m.id in before and before[m.id].status in LIVE
                   and m.status in LIVE and (before[m.id].start, before[m.id].room) != (m.start, m.room))  # fmt: skip
     cancelled = tuple(m for m in new if m.status == "cancelled" and before.get(m.id, m).status in LIVE)
-    return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started)
+    return Plan(new, added, moved, cancelled, frozenset(changes), time.monotonic() - started,
+                dtime_used(solver), stopped_by_wall(solver, status))
 
 
 def rehouse(meetings: Iterable[Meeting], closed_rooms: Iterable[int], rooms: int,

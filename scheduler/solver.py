@@ -21,7 +21,15 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
-from .compaction import Compacted, Weights, compact, lower_bound, person_penalty
+from .compaction import (
+    Compacted,
+    Weights,
+    compact,
+    dtime_used,
+    lower_bound,
+    person_penalty,
+    stopped_by_wall,
+)
 from .greedy import greedy
 from .matchflow import select_by_flow, usable_limits
 from .model import EventData, Meeting, Schedule, Stats, Unscheduled
@@ -35,7 +43,7 @@ Method = Literal["cpsat", "greedy"]
 class SolverConfig:
     """Solver knobs; the defaults are the measured ones (docs/solver.md)."""
 
-    time_limit: float = 30.0  # seconds for the whole solve, model building included
+    time_limit: float = 30.0  # work budget, in seconds of an idle machine (deterministic: see _Clock)
     seed: int = 0
     workers: int = 8
     method: Method = "cpsat"
@@ -45,7 +53,10 @@ class SolverConfig:
     idle_weight: int = 3  # per idle slot inside a session
     session_weight: int = 2  # per session a participant must attend
     compact: bool = True
-    deterministic: bool = True  # interleaved search on a deterministic clock: repeatable runs
+    deterministic: bool = True  # one worker on a deterministic clock: repeatable runs
+    #: the wall clock is only a safety net: a solve stops at wall_factor x time_limit real seconds
+    #: (reported as ``wall_limit_hit``; only then may the same input give another schedule)
+    wall_factor: float = 10.0
     log: bool = False
 
 
@@ -87,6 +98,8 @@ class Report:
     compact_penalty: int = 0  # idle_weight x idle slots + session_weight x sessions attended
     compact_bound: int = 0  # proven lower bound on that penalty for the chosen meetings
     phases: dict[str, float] = field(default_factory=dict)
+    work: float = 0.0  # deterministic work used (CP-SAT deterministic time + counted work)
+    wall_limit_hit: bool = False  # the wall-clock safety net stopped a phase: may not repeat
 
     @property
     def gap(self) -> float:
@@ -292,21 +305,21 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
         self.report(Progress(self.phase, time.monotonic() - self.start, self.count(self), obj, bound))
 
 
-def _solver(cfg: SolverConfig, dtime: float, wall: float) -> cp_model.CpSolver:
-    """A CP-SAT solver limited to ``dtime`` deterministic seconds and ``wall`` real ones."""
+def _solver(cfg: SolverConfig, dtime: float, clock: _Clock) -> cp_model.CpSolver:
+    """A CP-SAT solver limited to ``dtime`` deterministic seconds; real time only as the safety net."""
     s = cp_model.CpSolver()
     p = s.parameters
     p.random_seed = cfg.seed
     p.log_search_progress = cfg.log
-    p.max_time_in_seconds = max(0.5, wall)
     if cfg.deterministic:
-        # One worker stopped by CP-SAT's deterministic clock repeats itself exactly;
-        # the wall-clock cap is a safety net for an overloaded machine.
+        # One worker stopped by CP-SAT's deterministic clock repeats itself exactly, however
+        # loaded the machine; the wall clock only stops a run gone far beyond its budget.
         p.num_workers = 1
         p.max_deterministic_time = max(0.2, dtime)
-    else:
+        p.max_time_in_seconds = clock.safety_left()
+    else:  # --parallel: several workers on the wall clock, never repeatable
         p.num_workers = cfg.workers
-        p.max_time_in_seconds = max(0.5, min(wall, dtime))
+        p.max_time_in_seconds = max(0.5, min(clock.left(), dtime))
     return s
 
 
@@ -314,7 +327,7 @@ def solve(data: EventData, locked: tuple[Meeting, ...] = (), config: SolverConfi
           progress: ProgressFn | None = None) -> Result:
     """Schedule the event's wanted meetings; return the schedule and a quality report."""
     cfg = config or SolverConfig()
-    clock = _Clock(cfg.time_limit)
+    clock = _Clock(cfg.time_limit, cfg.wall_factor if cfg.deterministic else 1.0)
     prob = build_problem(data, locked)
     clock.lap("build")
     asg = greedy(prob)
@@ -331,16 +344,18 @@ def solve(data: EventData, locked: tuple[Meeting, ...] = (), config: SolverConfi
             clock.lap("compact")
     check_assignment(prob, asg)
     schedule = to_schedule(prob, asg)
-    upper = meetings_upper_bound(prob)
+    upper = _upper_bound(prob, clock)
     report = _report(prob, cfg, asg, schedule, bound, upper, clock.elapsed(), status, clock.laps)
-    report = replace(report, compact_penalty=pen[0], compact_bound=pen[1])
+    report = replace(report, compact_penalty=pen[0], compact_bound=pen[1], work=round(clock.spent, 6),
+                     wall_limit_hit=clock.wall_hit)
     stats = Stats(
         meetings=report.meetings, requests=len(data.requests), objective=report.objective,
         bound=report.bound, solve_seconds=report.solve_seconds,
         extra={"gap": round(report.gap, 6), "meetings_upper_bound": upper, "seed": cfg.seed,
                "workers": cfg.workers, "method": cfg.method, "idle_slots": report.idle_slots,
                "status": status, "compact_penalty": report.compact_penalty,
-               "compact_bound": report.compact_bound},
+               "compact_bound": report.compact_bound, "work": report.work,
+               "wall_limit_hit": report.wall_limit_hit},
     )  # fmt: skip
     schedule = replace(schedule, unscheduled=explain(prob, asg), stats=stats)
     return Result(schedule, report, prob)
@@ -352,26 +367,43 @@ DTIME_COST = 2.0
 
 
 class _Clock:
-    """The solve's time budget, model building included.
+    """The solve's budget.
 
-    Phases share the budget by deterministic work (CP-SAT's deterministic time
-    and our own counted work), so a run repeats itself exactly; the wall clock
-    is only a cap. ``RESERVE`` keeps room for model building and reporting.
+    Phases share the budget by deterministic work only (CP-SAT's deterministic
+    time and our own counted work), so a run repeats itself exactly whatever the
+    machine's load: no decision reads the wall clock. Real time is a safety net
+    at ``factor`` x the limit; when it stops a phase, ``wall_hit`` says so.
+    ``RESERVE`` keeps room for model building and reporting.
     """
 
     RESERVE = 0.75
 
-    def __init__(self, limit: float):
+    def __init__(self, limit: float, factor: float = 10.0):
         self.limit, self.start = limit, time.monotonic()
+        self.deadline = self.start + max(1e-3, limit * factor)
         self.laps: dict[str, float] = {}
         self._last = self.start
         self.spent = 0.0  # deterministic work used so far
+        self.wall_hit = False
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
     def left(self) -> float:
+        """Real seconds left of the limit (only the non-repeatable --parallel mode uses it)."""
         return self.limit - self.elapsed()
+
+    def safety_left(self) -> float:
+        """Real seconds left before the safety net (at least a sliver, so a solver call returns)."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.wall_hit = True
+        return max(0.05, left)
+
+    def charge(self, solver: cp_model.CpSolver, status: int, cost: float = 1.0) -> None:
+        """Count a CP-SAT call's deterministic time; note when the safety net, not the budget, stopped it."""
+        self.spent += dtime_used(solver) * cost
+        self.wall_hit |= stopped_by_wall(solver, status)
 
     def work_left(self) -> float:
         return self.limit * self.RESERVE - self.spent
@@ -413,12 +445,12 @@ def _choose(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _Clo
     if objective_value(prob, best, cfg) < bound and n_vars <= FULL_MODEL_LIMIT:
         full = SelectModel(prob, cfg)
         full.hint(best)
-        solver = _solver(cfg, clock.work_left() * share / DTIME_COST, clock.left())
+        solver = _solver(cfg, clock.work_left() * share / DTIME_COST, clock)
         xs = list(full.x.values())
         watcher = _Watcher("select", clock.start,
                            lambda cb: sum(1 for v in xs if cb.boolean_value(v)), progress)  # fmt: skip
         st = solver.solve(full.m, watcher)
-        clock.spent += solver.deterministic_time * DTIME_COST
+        clock.charge(solver, st, DTIME_COST)
         if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             bound = min(bound, float(solver.best_objective_bound))
             got = full.read(solver.boolean_value)
@@ -442,9 +474,9 @@ def _place_all(prob: SchedProblem, cfg: SolverConfig, chosen: list[int], hint: A
         model.m.add(h == 1)
     model.m.clear_objective()
     model.hint(hint)
-    solver = _solver(cfg, dtime / DTIME_COST, clock.left())
+    solver = _solver(cfg, dtime / DTIME_COST, clock)
     st = solver.solve(model.m)
-    clock.spent += solver.deterministic_time * DTIME_COST
+    clock.charge(solver, st, DTIME_COST)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return greedy(prob, start=model.read(solver.boolean_value))  # fill any room left
@@ -459,9 +491,9 @@ def _aggregate(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: _
         return chosen, float(objective_value(prob, Assignment(dict.fromkeys(chosen, 0)), cfg))
     agg = AggregateModel(prob, cfg)
     agg.hint(base)
-    solver = _solver(cfg, seconds / DTIME_COST, clock.left())
+    solver = _solver(cfg, seconds / DTIME_COST, clock)
     st = solver.solve(agg.m)
-    clock.spent += solver.deterministic_time * DTIME_COST
+    clock.charge(solver, st, DTIME_COST)
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, _trivial_bound(prob, cfg)
     return [k for k, v in agg.held.items() if solver.boolean_value(v)], float(solver.best_objective_bound)
@@ -487,8 +519,9 @@ def _compact(prob: SchedProblem, cfg: SolverConfig, asg: Assignment, clock: _Clo
     def report(_pen: int) -> None:
         _emit(progress, "compact", clock, n, objective, objective)
 
-    done = compact(prob, w, start, clock.work_left(), clock.left() - 0.2, cfg.seed, report)
+    done = compact(prob, w, start, clock.work_left(), clock.safety_left(), cfg.seed, report)
     clock.spent += done.work
+    clock.wall_hit |= done.wall_hit
     return done
 
 
@@ -507,8 +540,13 @@ def meetings_upper_bound(prob: SchedProblem, seconds: float = 10.0) -> int:
     Each participant meets at most min(cap, slots it could use) partners, each
     pair at most once, all meetings fit in rooms x slots. Per-slot clashes are
     relaxed away, so the bound holds for every schedule. Cross-kind events solve
-    it as a max flow; same-kind events with CP-SAT (its proven bound).
+    it as a max flow; same-kind events with CP-SAT (its proven bound, after at
+    most ``seconds`` of deterministic time).
     """
+    return _upper_bound(prob, _Clock(seconds), seconds)
+
+
+def _upper_bound(prob: SchedProblem, clock: _Clock, seconds: float = 10.0) -> int:
     chosen = select_by_flow(prob, 0, 0, set(), unit_weights=True)
     if chosen is not None:
         return len(chosen)
@@ -522,9 +560,11 @@ def meetings_upper_bound(prob: SchedProblem, seconds: float = 10.0) -> int:
     m.add(sum(held.values()) <= prob.event.rooms * len(prob.slots))
     m.maximize(sum(held.values()))
     s = cp_model.CpSolver()
-    s.parameters.max_time_in_seconds = seconds
+    s.parameters.max_deterministic_time = seconds
+    s.parameters.max_time_in_seconds = max(clock.safety_left(), 10 * seconds)  # a safety net only
     s.parameters.num_workers = 1
-    s.solve(m)
+    st = s.solve(m)
+    clock.wall_hit |= stopped_by_wall(s, st)
     return int(s.best_objective_bound + 1e-6)
 
 
@@ -593,6 +633,7 @@ def schedule_detail(result: Result) -> dict[str, object]:
     return {
         "objective": r.objective, "bound": r.bound, "gap": round(r.gap, 6), "meetings": r.meetings,
         "meetings_upper_bound": r.meetings_upper_bound, "idle_slots": r.idle_slots, "seed": r.seed,
+        "work": r.work, "wall_limit_hit": r.wall_limit_hit,
         "unscheduled": [{"from": u.sender, "to": u.receiver, "reason": u.reason}
                         for u in result.schedule.unscheduled],
     }  # fmt: skip

@@ -57,7 +57,7 @@ def test_sample_event_parses(sample_doc):
         (lambda d: d["requests"].append({"from": "t-001", "to": "t-001"}),
          "requests[13].to: 't-001' cannot request a meeting with itself"),
         (lambda d: d["participants"][0].update(email="ana at example"),
-         "participants[0].email: 'ana at example' is not an e-mail address"),
+         "participants[0].email: 'ana at example' is not an e-mail address: An email address must have an @-sign."),
         (lambda d: d["event"].update(id="ai4 trad"),
          "event.id: 'ai4 trad' is not an identifier (letters, digits, '-', '_')"),
     ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from email.utils import parseaddr
 
 import pytest
 from icalendar import Calendar
@@ -31,7 +32,7 @@ def invites(inbox: Inbox, since: int = 0) -> set[tuple[str, str, str, int]]:
         part = next(p for p in msg.walk() if p.get_content_type() == "text/calendar")
         cal = Calendar.from_ical(part.get_payload(decode=True))
         [ev] = cal.walk("VEVENT")
-        out.add((msg["To"], str(ev["UID"]).split(".")[0], str(cal["METHOD"]), int(ev["SEQUENCE"])))
+        out.add((parseaddr(msg["To"])[1], str(ev["UID"]).split(".")[0], str(cal["METHOD"]), int(ev["SEQUENCE"])))
     return out
 
 

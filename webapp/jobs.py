@@ -56,7 +56,7 @@ def _run(app: Flask, event_id: str, actor: str, limit: float) -> None:
     socketio.emit("solve_done", {
         "version": version, "meetings": r.meetings, "upper_bound": r.meetings_upper_bound,
         "gap": r.gap, "idle_slots": r.idle_slots, "seconds": round(r.solve_seconds, 1),
-        "unscheduled": len(result.schedule.unscheduled),
+        "unscheduled": len(result.schedule.unscheduled), "wall_limit_hit": r.wall_limit_hit,
     }, to=room)  # fmt: skip
     with app.app_context(), Store(app.config["DATABASE"]) as store:
         notify(store, data, old, new, "The schedule was generated")
