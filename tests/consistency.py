@@ -4,6 +4,7 @@ the messages a real SMTP server received tell the same story about every meeting
 from __future__ import annotations
 
 from datetime import datetime
+from email.utils import parseaddr
 
 import requests
 from icalendar import Calendar
@@ -23,7 +24,7 @@ def last_messages(messages) -> dict[tuple[str, str], tuple[str, int, datetime]]:
         part = next(p for p in msg.walk() if p.get_content_type() == "text/calendar")
         cal = Calendar.from_ical(part.get_payload(decode=True))
         [ev] = cal.walk("VEVENT")
-        key = (str(msg["To"]), str(ev["UID"]).split(".")[0])
+        key = (parseaddr(str(msg["To"]))[1], str(ev["UID"]).split(".")[0])
         got = (str(cal["METHOD"]), int(ev["SEQUENCE"]), ev.decoded("DTSTART"))
         if key not in out or got[1] >= out[key][1]:
             out[key] = got

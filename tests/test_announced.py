@@ -7,6 +7,7 @@ import email
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
 import pytest
 from icalendar import Calendar
@@ -40,7 +41,7 @@ def cancels(folder) -> set[tuple[str, str, int, str]]:
         cal = Calendar.from_ical(part.get_payload(decode=True))
         if str(cal["METHOD"]) == "CANCEL":
             [ev] = cal.walk("VEVENT")
-            out.add((str(msg["To"]), str(ev["UID"]), int(ev["SEQUENCE"]), str(ev["STATUS"])))
+            out.add((parseaddr(str(msg["To"]))[1], str(ev["UID"]), int(ev["SEQUENCE"]), str(ev["STATUS"])))
     return out
 
 
