@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/solver_bench.py
 	$(PY) bench/live_bench.py
+	$(PY) bench/rooms_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

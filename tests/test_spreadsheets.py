@@ -236,7 +236,7 @@ def test_br06_dashes_between_times_are_accepted(tmp_path, dash):
     ("working_hours", "08:00", "working_hours: '08:00' is not written HH:MM-HH:MM"),
     ("working_hours", "18:00-08:00", "working_hours: end is not after start"),
     ("max_meetings", "six", "max_meetings: input should be a valid integer (got 'six')"),
-    ("email", "ana at alfa", "email: 'ana at alfa' is not an e-mail address"),
+    ("email", "ana at alfa", "email: 'ana at alfa' is not an e-mail address: An email address must have an @-sign."),
 ])
 def test_bad_cells_are_quoted_with_the_expected_form(tmp_path, column, cell, expected):
     text = f"id,name,kind,timezone,{column}\nt-1,Alfa,traditional,Europe/Lisbon,{cell}\n"
