@@ -172,3 +172,107 @@ def test_regenerating_with_moves_allowed_never_touches_started_slots(world):
     assert all(m.status != "scheduled" or m.start > world["now"] for k, m in after.items() if k not in before)
     settled(world)
     assert_same_story(world["db"], EV, world["inbox"].messages, world["server"].url)
+
+
+def _hidden(page: str, marker: str) -> dict[str, str]:
+    """The hidden fields of the form whose submit button carries ``marker``."""
+    import html
+
+    form = page.split(marker)[0].rsplit("<form", 1)[1]
+    return {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)}
+
+
+def test_closing_a_room_then_reopening_it_tells_one_story(world):
+    url = world["server"].url
+    host, csrf = login(url, "hans")
+    before = meetings(world)
+    future = [m for m in before.values() if m.start > world["now"] and m.status in UPCOMING]
+    room = max({m.room for m in future}, key=lambda r: sum(m.room == r for m in future))
+    preview = host.post(url + f"/events/{EV}/board/rooms/close", data={"csrf_token": csrf, "room": str(room)})
+    assert "Repair preview" in preview.text
+    r = host.post(url + f"/events/{EV}/board/apply", data=_hidden(preview.text, 'id="apply-repair"'))
+    assert r.status_code == 200 and "Applied:" in r.text
+    closed = meetings(world)
+    assert not [m for m in closed.values() if m.start > world["now"] and m.status in UPCOMING and m.room == room]
+    assert started(world, closed) == started(world, before)
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, url)
+    # reopening offers to put back what the closing moved away or cancelled, where still free
+    page = host.post(url + f"/events/{EV}/board/rooms/{room}/open", data={"csrf_token": csrf})
+    assert page.status_code == 200
+    if 'name="restore"' in page.text:
+        version = re.search(r'name="version" value="(\d+)"', page.text).group(1)
+        r = host.post(url + f"/events/{EV}/board/rooms/{room}/open",
+                      data={"csrf_token": csrf, "apply": "1", "restore": "1", "version": version})
+        assert r.status_code == 200
+        back = meetings(world)
+        assert any(m.room == room and m.status in UPCOMING and m.start > world["now"] for m in back.values())
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, url)
+
+
+def test_undo_and_a_console_move_tell_one_story(world):
+    url = world["server"].url
+    host, csrf = login(url, "hans")
+    board = host.get(url + f"/events/{EV}/board").text
+    version = re.search(r'id="schedule-version">(\d+)<', board).group(1)
+    r = host.post(url + f"/events/{EV}/board/undo", data={"csrf_token": csrf, "version": version})
+    assert r.status_code == 200
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, url)
+    # the organiser moves a meeting by hand from the console, to a free place later today
+    from scheduler.timegrid import allowed_map, build_slots
+
+    org, ocsrf = login(url, "olga")
+    ms = meetings(world)
+    with Store(world["db"]) as s:
+        data = s.load(EV)
+        closed = s.live_settings(EV)["closed_rooms"]
+    slots = build_slots(data.event)
+    allowed = allowed_map(data, slots)
+    m = next(m for m in ms.values() if m.status in UPCOMING and m.start > world["now"] + timedelta(hours=1))
+    busy = {(x.start, p) for x in ms.values() if x.status in UPCOMING for p in (x.a, x.b)}
+    target = next(s for s in slots if s.start > world["now"] + timedelta(hours=1) and s.start != m.start
+                  and s.index in allowed[m.a] and s.index in allowed[m.b]
+                  and (s.start, m.a) not in busy and (s.start, m.b) not in busy)
+    used = {x.room for x in ms.values() if x.start == target.start and x.status in UPCOMING}
+    room = next(r for r in range(1, data.event.rooms + 1) if r not in used and r not in closed)
+    page = org.get(url + f"/events/{EV}").text
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = org.post(url + f"/events/{EV}/meetings/{m.id}/move",
+                 data={"csrf_token": ocsrf, "slot": str(target.index), "room": str(room), "version": version})
+    assert r.status_code == 200 and "moved" in r.text.lower()
+    assert meetings(world)[m.id].start == target.start
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, url)
+
+
+def test_re_importing_the_event_without_one_participant_tells_one_story(world):
+    import json
+
+    from scheduler.formats import event_document
+
+    url = world["server"].url
+    org, csrf = login(url, "olga")
+    with Store(world["db"]) as s:
+        data = s.load(EV)
+        tokens = s.tokens(EV)
+    ms = meetings(world)
+    gone = next(m.a for m in ms.values() if m.status in UPCOMING and m.start > world["now"])
+    doc = event_document(data)
+    doc["participants"] = [p for p in doc["participants"] if p["id"] != gone]
+    doc["requests"] = [r for r in doc["requests"] if gone not in (r["from"], r["to"])]
+    files = {"files": ("event.json", json.dumps(doc).encode(), "application/json")}
+    page = org.post(url + "/events/import", data={"csrf_token": csrf}, files=files)
+    assert page.status_code == 200 and "merge" in page.text.lower()
+    action = re.search(r'action="(/events/import/[^"]+)"', page.text).group(1)
+    r = org.post(url + action, data=_hidden(page.text, 'id="apply-merge"'))
+    assert r.status_code == 200, r.text
+    after = meetings(world)
+    assert all(after[m.id].status == "cancelled" for m in ms.values()
+               if gone in (m.a, m.b) and m.status in UPCOMING and m.start > world["now"])
+    assert started(world, after) == started(world, ms)
+    with Store(world["db"]) as s:  # everyone else keeps their personal link
+        assert {p: t for p, t in s.tokens(EV).items() if p != gone} == {p: t for p, t in tokens.items() if p != gone}
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, url)
