@@ -176,26 +176,38 @@ def repair_lost(store, event_id: str, lost: Iterable[str], why: str, actor: str)
     return notify(store, data, before, store.meetings(event_id), "The schedule was repaired: " + why)
 
 
-def start_ticker(app) -> None:
-    """Every STANDBY_TICK seconds, make the standby offers that became due in running slots."""
-    period = float(app.config.get("STANDBY_TICK", 15))
+def every(app, setting: str, default: float, job, what: str) -> None:
+    """Run ``job(store)`` every ``app.config[setting]`` seconds in a background task, with its own
+    store handle and an app context; a failed round is logged and the next one retries
+    (0 or less: never)."""
+    period = float(app.config.get(setting, default))
     if period <= 0:
         return
 
     def loop() -> None:
         from scheduler.store import Store
-        from scheduler.timegrid import build_slots
 
         while True:
             socketio.sleep(period)
             try:
                 with app.app_context(), Store(app.config["DATABASE"]) as store:
-                    t = clock()
-                    _deliver_due(app)  # retries that came due (a mail server that was down)
-                    for event_id in store.event_ids():
-                        if any(s.start <= t < s.end for s in build_slots(store.event(event_id))):
-                            offer_standby(store, event_id)
-            except Exception:  # keep ticking; the next round retries
-                app.logger.exception("standby tick failed")
+                    job(store)
+            except Exception:  # keep going; the next round retries
+                app.logger.exception("%s failed", what)
 
     socketio.start_background_task(loop)
+
+
+def start_ticker(app) -> None:
+    """Every STANDBY_TICK seconds, retry mail that came due and make the standby offers that
+    became due in running slots."""
+    from scheduler.timegrid import build_slots
+
+    def tick(store) -> None:
+        t = clock()
+        _deliver_due(app)  # retries that came due (a mail server that was down)
+        for event_id in store.event_ids():
+            if any(s.start <= t < s.end for s in build_slots(store.event(event_id))):
+                offer_standby(store, event_id)
+
+    every(app, "STANDBY_TICK", 15, tick, "standby tick")

@@ -94,17 +94,6 @@ def recheck(store: Store) -> int:
 
 def start_recheck(app) -> None:
     """Every SOCKET_RECHECK seconds, end the connections whose credential was revoked elsewhere."""
-    period = float(app.config.get("SOCKET_RECHECK", 10))
-    if period <= 0:
-        return
+    from .live import every
 
-    def loop() -> None:
-        while True:
-            socketio.sleep(period)
-            try:
-                with app.app_context(), Store(app.config["DATABASE"]) as store:
-                    recheck(store)
-            except Exception:  # keep checking; the next round retries
-                app.logger.exception("socket recheck failed")
-
-    socketio.start_background_task(loop)
+    every(app, "SOCKET_RECHECK", 10, recheck, "socket recheck")
