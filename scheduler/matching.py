@@ -142,11 +142,11 @@ class Scorer:
         needs = {canonical(x): x for x in t.needs}
         offers = {canonical(x): x for x in s.offers}
         for c in sorted(needs.keys() & offers.keys()):
-            out.append(f"offers {offers[c]}, which {t.id} needs")
+            out.append(f"offers {offers[c]}, which {t.name} needs")
         close = [(o, n) for nc, n in sorted(needs.items()) for oc, o in sorted(offers.items())
                  if nc != oc and related(nc, oc) and nc not in offers]  # fmt: skip
         for o, n in close[:2]:
-            out.append(f"offers {o}, close to {n} which {t.id} needs")
+            out.append(f"offers {o}, close to {n} which {t.name} needs")
         shared = sorted(set(t.sectors) & set(s.sectors))
         if shared:
             out.append(f"has worked in {', '.join(shared)}")

@@ -22,7 +22,7 @@ def test_synonyms_meet_and_reasons_say_why():
                   tech("s1", ["quality-inspection"], sectors=["textiles"], languages=["pt", "en"])])
     sc = matching.Scorer(data)
     assert sc.reasons("t1", "s1") == (
-        "offers quality-inspection, which t1 needs", "has worked in textiles", "both speak pt",
+        "offers quality-inspection, which t1 SME needs", "has worked in textiles", "both speak pt",
     )
     assert sc.score("t1", "s1") > 0.8
 
@@ -31,7 +31,7 @@ def test_a_broader_offer_is_close_not_exact():
     data = build([trad("t1", ["quality-inspection"]), tech("s1", ["computer-vision"]),
                   tech("s2", ["quality-inspection"])])
     sc = matching.Scorer(data)
-    assert sc.reasons("t1", "s1") == ("offers computer-vision, close to quality-inspection which t1 needs",)
+    assert sc.reasons("t1", "s1") == ("offers computer-vision, close to quality-inspection which t1 SME needs",)
     assert 0 < sc.score("t1", "s1") < sc.score("t1", "s2")
 
 

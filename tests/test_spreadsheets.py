@@ -504,7 +504,7 @@ def test_portal_profile_reads_windows_with_an_en_dash_and_names_a_bad_one(client
     assert (w.start, w.end) == (time(9), time(10))
     client.post(f"/p/{token}/profile", data={"available": "26.03.2027"})
     page = client.get(f"/p/{token}").get_data(as_text=True)
-    assert "available[0]: &#39;26.03.2027&#39; is not written YYYY-MM-DD HH:MM-HH:MM" in page
+    assert "Only available on, window 1: &#39;26.03.2027&#39; is not written YYYY-MM-DD HH:MM-HH:MM" in page
 
 
 def test_export_xlsx_and_import_it_again(tmp_path, sample_doc, capsys):

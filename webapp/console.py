@@ -273,6 +273,11 @@ def recommendations(event_id):
     return render_template("recommendations.html", ev=data.event, recs=recs, people=data.by_id())
 
 
+def _n(count: int, word: str) -> str:
+    """``1 meeting``, ``2 meetings``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _phase(store, data) -> str:
     return phase(data, store.published(data.event.id), clock())
 
@@ -316,7 +321,9 @@ def reoptimise(event_id):
     allow = request.args.get("moves") == "1"
     _, plan, change = _reoptimise_plan(store, data, allow)
     people = data.by_id()
+    unplaced = not_placed(data, plan.meetings)
     return render_template("reoptimise.html", ev=data.event, change=change, people=people, allow=allow,
+                           unplaced=unplaced,
                            stage=stage, phase_text=PHASE_TEXT[stage], version=store.schedule_version(event_id),
                            tz=data.event.timezone, to_local=to_local, seconds=plan.seconds,
                            told=sorted(people[p].name for p in change.affected if p in people))  # fmt: skip
@@ -354,8 +361,8 @@ def apply_reoptimise(event_id):
     finally:
         store.end_solve(event_id)
     told = notify(store, data, before, store.meetings(event_id), "The organisers updated the schedule")
-    flash(f"Applied: {len(change.added)} meetings added, {len(change.moved)} moved, {len(change.cancelled)} "
-          f"cancelled; {len(told)} participants were told and get an updated invite.")  # fmt: skip
+    flash(f"Applied: {_n(len(change.added), 'meeting')} added, {len(change.moved)} moved, {len(change.cancelled)} "
+          f"cancelled; {_n(len(told), 'participant')} told, each with an updated invite.")  # fmt: skip
     return redirect(url_for("console.event", event_id=event_id) + "#schedule")
 
 

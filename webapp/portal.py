@@ -88,8 +88,13 @@ def home(**_):
     recs = []
     if me.kind == "traditional":
         recs = matching.recommend(data, 5, exclude=[(r.sender, r.receiver) for r in data.requests]).get(g.pid, [])
+    t = clock()
+    scheduled = {(m.b if m.a == g.pid else m.a): local_label(m.start, me.timezone, "%a %d %b %H:%M")
+                 for m in store.meetings(g.event_id)
+                 if g.pid in (m.a, m.b) and m.status in ("scheduled", "moved") and m.start > t}  # fmt: skip
     return render_template(
         "portal.html", data=data, ev=data.event, me=me, people=data.by_id(), states=states, recs=recs,
+        scheduled=scheduled,
         agenda=_agenda(data, store.meetings(g.event_id)), token=g.token, offers=_offers(store, data),
         checked_in=g.pid in store.checked_in(g.event_id),
         feed_url=url_for("portal.my_feed", _external=True),
@@ -127,7 +132,7 @@ def profile(**_):
         updated = formats.parse_participant(doc, "profile")
     except InvalidInput as exc:
         for p in exc.problems:
-            flash(str(p).removeprefix("profile."), "error")
+            flash(_profile_words(str(p).removeprefix("profile.")), "error")
         return redirect(url_for("portal.home") + "#profile"), 303
     before = store.meetings(g.event_id)
     conflicts = outside_availability(data, updated, before, clock())
@@ -154,6 +159,23 @@ def profile(**_):
     else:
         flash("Profile saved.")
     return redirect(url_for("portal.home") + "#profile")
+
+
+#: the profile form's labels for the format's field names, so a problem names what the person sees
+PROFILE_LABELS = {"available": "Only available on", "working_hours": "Working hours", "email": "E-mail",
+                  "name": "Name", "contact": "Contact person", "description": "Description"}
+
+
+def _profile_words(problem: str) -> str:
+    """``available[1]: ...`` -> ``Only available on, window 2: ...`` (the form's words, counted from 1)."""
+    import re
+
+    field, _, rest = problem.partition(":")
+    m = re.match(r"^(\w+)(?:\[(\d+)\])?(?:\.(\w+))?$", field.strip())
+    if not m or m.group(1) not in PROFILE_LABELS:
+        return problem
+    label = PROFILE_LABELS[m.group(1)] + (f", window {int(m.group(2)) + 1}" if m.group(2) else "")
+    return f"{label}:{rest}"
 
 
 @bp.post("/<token>/requests")
@@ -189,7 +211,7 @@ def request_action(sender, receiver, action, **_):
     gone = [m for m in after if m.status == "cancelled" and any(b.id == m.id and b.status != "cancelled"
                                                                   for b in before)]  # fmt: skip
     words = {"accepted": "accepted", "declined": "declined", "withdrawn": "withdrawn", "pending": "sent"}
-    flash(f"Your request with {other} is {words.get(new.request.status, new.request.status)}."
+    flash(f"The meeting request between you and {other} is {words.get(new.request.status, new.request.status)}."
           + (" Its scheduled meeting is cancelled and both of you were told." if gone else ""))  # fmt: skip
     if gone:
         why = f"The meeting request between {people[sender].name} and {people[receiver].name} was {new.request.status}"
