@@ -151,3 +151,22 @@ def test_generate_schedule_in_the_console_expires_late_answers_first(tmp_path):
                 break
             time.sleep(0.1)
         assert {frozenset((m.a, m.b)) for m in s.meetings("min-br08")} == {frozenset(("t-1", "s-1"))}
+
+
+def test_a_participant_reads_refusals_with_names_not_ids(tmp_path):
+    from scheduler.store import Store
+    from webapp import create_app
+
+    db = tmp_path / "p.db"
+    with Store(db) as s:
+        s.save_event(parse_event_document(BR08))
+        token = s.tokens("min-br08")["t-1"]
+    app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False, "TESTING": True,
+                      "OUTBOX_DIR": str(tmp_path / "out")})  # fmt: skip
+    client = app.test_client()
+    client.post(f"/p/{token}/requests", data={"to": "s-1", "priority": "1"})  # it exists already
+    client.post(f"/p/{token}/requests/t-1/s-1/accept")  # only Beta Vision may accept it
+    page = client.get(f"/p/{token}").get_data(as_text=True)
+    assert "The request from you to Beta Vision already exists" in page
+    assert "only Beta Vision may accept it" in page
+    assert "t-1" not in page.split('id="flashes"')[1].split("</div>\n")[0]

@@ -189,8 +189,23 @@ def new_request(**_):
                                  origin="participant", actor=g.pid)  # fmt: skip
         flash("Request sent.")
     except (InvalidInput, Conflict) as exc:
-        flash(str(exc), "error")
+        flash(_in_words(str(exc)), "error")
     return redirect(url_for("portal.home") + "#requests")
+
+
+def _in_words(text: str) -> str:
+    """A core message as a participant reads it: people by name ("you" for oneself), not by id."""
+    import re
+
+    people = get_store().load(g.event_id).by_id()
+
+    def name(m: re.Match) -> str:
+        pid = m.group(0).strip("'")
+        return "you" if pid == g.pid else people[pid].name if pid in people else m.group(0)
+
+    text = re.sub(r"'?[A-Za-z0-9_-]+'?", lambda m: name(m) if m.group(0).strip("'") in people else m.group(0), text)
+    text = re.sub(r"^request (.+?) -> (.+?) ", r"the request from \1 to \2 ", text)
+    return text[:1].upper() + text[1:]
 
 
 @bp.post("/<token>/requests/<sender>/<receiver>/<action>")
@@ -203,7 +218,7 @@ def request_action(sender, receiver, action, **_):
     try:
         new = store.transition_request(g.event_id, sender, receiver, action, g.pid, now=clock())
     except (InvalidInput, Conflict) as exc:
-        flash(str(exc), "error")
+        flash(_in_words(str(exc)), "error")
         return redirect(url_for("portal.home") + "#requests")
     people = data.by_id()
     other = people[receiver if g.pid == sender else sender].name
