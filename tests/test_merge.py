@@ -313,13 +313,12 @@ def test_after_a_merge_each_calendar_holds_the_stored_meeting_state(tmp_path):
     """A real SMTP server on 127.0.0.1: after publishing and a merge applied in the console, the
     last message each participant received per meeting UID (by SEQUENCE) says what is stored."""
     import re
-    import time
 
     from aiosmtpd.controller import Controller
 
     from tests.test_invites import Inbox, free_port
     from tests.test_live_mail import invites
-    from tests.webtools import Server, login, publish, seed_db
+    from tests.webtools import Server, login, publish, seed_db, wait_for_delivery
 
     db = tmp_path / "mail.db"
     seed_db(db, [doc()])
@@ -337,14 +336,7 @@ def test_after_a_merge_each_calendar_holds_the_stored_meeting_state(tmp_path):
         "MATCHMAKING_IMPORT_DIR": str(tmp_path / "imports")})  # fmt: skip
 
     def settled() -> None:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            with Store(db) as s:
-                rows = s.outbox(EV)
-            if all(r["status"] == "sent" for r in rows) and len(inbox.messages) == len(rows):
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"outbox not delivered: {[r['status'] for r in rows]}")
+        wait_for_delivery(db, EV, inbox, 15)
 
     try:
         publish(server.url, EV)

@@ -69,16 +69,23 @@ def test_a_declined_request_cancels_its_meeting_in_calendars_and_pages(world):
     assert_same_story(world["db"], EV, world["inbox"].messages, world["server"].url)
 
 
-def test_narrowing_availability_lists_the_meetings_it_leaves_out_and_releases_them(world):
-    before = meetings(world)
-    late = [m for m in before.values() if m.status in UPCOMING and m.start > world["now"] + timedelta(hours=1)]
-    pid = late[0].a
-    mine = [m for m in late if pid in (m.a, m.b)]
+def next_hour_only(world, ms, first: bool):
+    """A participant with meetings more than an hour ahead (the first such meeting's first side, or
+    the last one's second side), those meetings, and an availability window covering only the next
+    hour of today in their zone: every one of those meetings falls outside it."""
+    late = [m for m in ms.values() if m.status in UPCOMING and m.start > world["now"] + timedelta(hours=1)
+            and not m.locked]
+    pid = late[0].a if first else late[-1].b
     with Store(world["db"]) as s:
         me = s.load(EV).by_id()[pid]
-    first = to_local(world["now"], me.timezone)
-    # available only for the next hour of today: every later meeting of theirs falls outside
-    window = f"{first:%Y-%m-%d} {first:%H:%M}-{(first + timedelta(minutes=59)):%H:%M}"
+    start = to_local(world["now"], me.timezone)
+    window = f"{start:%Y-%m-%d} {start:%H:%M}-{(start + timedelta(minutes=59)):%H:%M}"
+    return pid, [m for m in late if pid in (m.a, m.b)], window
+
+
+def test_narrowing_availability_lists_the_meetings_it_leaves_out_and_releases_them(world):
+    before = meetings(world)
+    pid, mine, window = next_hour_only(world, before, first=True)
     session, base, csrf = portal(world, pid)
     r = session.post(f"{base}/profile", data={"csrf_token": csrf, "available": window})
     assert r.status_code == 200 and "Nothing is saved yet" in r.text
@@ -97,14 +104,7 @@ def test_narrowing_availability_lists_the_meetings_it_leaves_out_and_releases_th
 
 def test_keeping_meetings_outside_new_hours_locks_them_against_repairs(world):
     before = meetings(world)
-    late = [m for m in before.values() if m.status in UPCOMING and m.start > world["now"] + timedelta(hours=1)
-            and not m.locked]
-    pid = late[-1].b
-    mine = [m for m in late if pid in (m.a, m.b)]
-    with Store(world["db"]) as s:
-        me = s.load(EV).by_id()[pid]
-    first = to_local(world["now"], me.timezone)
-    window = f"{first:%Y-%m-%d} {first:%H:%M}-{(first + timedelta(minutes=59)):%H:%M}"
+    pid, mine, window = next_hour_only(world, before, first=False)
     session, base, csrf = portal(world, pid)
     r = session.post(f"{base}/profile", data={"csrf_token": csrf, "available": window, "conflicts": "keep"})
     assert r.status_code == 200 and "You keep the" in r.text
