@@ -276,3 +276,32 @@ def test_re_importing_the_event_without_one_participant_tells_one_story(world):
         assert {p: t for p, t in s.tokens(EV).items() if p != gone} == {p: t for p, t in tokens.items() if p != gone}
     settled(world)
     assert_same_story(world["db"], EV, world["inbox"].messages, url)
+
+
+def test_a_confirmed_replace_cancels_every_announced_meeting_in_calendars_and_pages(world):
+    """Last in this module: it replaces the whole event. Unconfirmed, nothing changes; confirmed,
+    every announced meeting still standing gets its CANCEL, and the new links show it."""
+    import json
+
+    from scheduler.formats import event_document
+
+    url = world["server"].url
+    org, csrf = login(url, "olga")
+    with Store(world["db"]) as s:
+        doc = event_document(s.load(EV))
+    before = meetings(world)
+    files = {"files": ("event.json", json.dumps(doc).encode(), "application/json")}
+    page = org.post(url + "/events/import", data={"csrf_token": csrf, "replace": "1"}, files=files)
+    assert page.status_code == 200 and 'id="replace-warning"' in page.text
+    assert re.search(r"This cancels \d+ announced meetings \(\d+ calendar entries\)", page.text)
+    assert meetings(world) == before  # a warning only: nothing changed yet
+    action = re.search(r'action="(/events/import/[^"]+)"', page.text).group(1)
+    refused = org.post(url + action, data={"csrf_token": csrf_of(page.text), "action": "replace"})
+    assert refused.status_code == 400 and meetings(world) == before  # the box was not ticked
+    r = org.post(url + action, data={"csrf_token": csrf_of(page.text), "action": "replace", "confirm": "1"})
+    assert r.status_code == 200, r.text
+    after = meetings(world)
+    assert all(after[k].status == "cancelled" for k, m in before.items()
+               if m.status in UPCOMING and m.start > world["now"])
+    settled(world)
+    assert_same_story(world["db"], EV, world["inbox"].messages, url)
