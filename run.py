@@ -30,7 +30,7 @@ from scheduler.requests import STATUSES, TRANSITIONS
 from scheduler.solver import Progress as SolverProgress
 from scheduler.solver import Result, SolverConfig, schedule_detail, solve
 from scheduler.store import ENV_VAR, Store, default_path
-from scheduler.timegrid import allowed_map, build_slots, to_local
+from scheduler.timegrid import allowed_map, build_slots, local_label
 
 # piped output (CI, tests, files) gets wide tables instead of folded cells
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -191,19 +191,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _now(args: argparse.Namespace) -> datetime:
-    """The event clock: --now (to rehearse a day), else the real time."""
+    """The event clock: --now (to rehearse a day, checked by ``_event_clock``), else the real time."""
     from datetime import UTC
 
-    text = getattr(args, "now", None)
-    if not text:
-        return datetime.now(UTC)
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"--now: {text!r} is not an ISO time such as 2027-03-26T09:36:00+01:00") from None
-    if at.tzinfo is None:
-        raise InvalidInput(f"--now: {text!r} needs its UTC offset, e.g. 2027-03-26T09:36:00+01:00")
-    return at.astimezone(UTC)
+    text = _event_clock(getattr(args, "now", None))
+    return datetime.fromisoformat(text).astimezone(UTC) if text else datetime.now(UTC)
 
 
 def _reoptimise(store: Store, data: EventData, stage: str, now: datetime, args: argparse.Namespace) -> int:
@@ -226,7 +218,7 @@ def _reoptimise(store: Store, data: EventData, stage: str, now: datetime, args: 
     tz = data.event.timezone
 
     def line(m) -> str:
-        return f"{people[m.a].name} <> {people[m.b].name}, {to_local(m.start, tz):%a %d %b %H:%M}, room {m.room}"
+        return f"{people[m.a].name} <> {people[m.b].name}, {local_label(m.start, tz, '%a %d %b %H:%M')}, room {m.room}"
 
     out.print(f"re-optimisation ({'moves allowed' if args.allow_moves else 'announced meetings kept'}; "
               f"slots that started are frozen): {len(change.added)} added, {len(change.moved)} moved, "
@@ -234,7 +226,7 @@ def _reoptimise(store: Store, data: EventData, stage: str, now: datetime, args: 
     for m in change.added:
         out.print(f"  + {line(m)}")
     for b, a in change.moved:
-        out.print(f"  ~ {line(b)} -> {to_local(a.start, tz):%a %d %b %H:%M}, room {a.room}")
+        out.print(f"  ~ {line(b)} -> {local_label(a.start, tz, '%a %d %b %H:%M')}, room {a.room}")
     for m in change.cancelled:
         out.print(f"  - {line(m)}")
     if change.empty:

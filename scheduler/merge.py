@@ -26,7 +26,7 @@ from .errors import InvalidInput
 from .formats import event_to_dict
 from .model import LIVE_STATUSES, EventData, Meeting, Participant, Request
 from .requests import RequestState
-from .timegrid import build_slots, to_local
+from .timegrid import build_slots, local_label
 
 #: participant fields compared to decide that a profile changed (the id is the identity)
 PROFILE_FIELDS = tuple(f.name for f in fields(Participant) if f.name != "id")
@@ -96,7 +96,7 @@ class MergePlan:
         out += [f"~ setting {k}: {a} -> {b}" for k, a, b in self.settings]
         for c in self.cancelled:
             m = c.meeting
-            out.append(f"x meeting {people[m.a].name} <> {people[m.b].name}, {to_local(m.start, tz):%a %d %b %H:%M},"
+            out.append(f"x meeting {people[m.a].name} <> {people[m.b].name}, {local_label(m.start, tz, '%a %d %b %H:%M')},"
                        f" room {m.room}: cancelled ({c.reason})")  # fmt: skip
         return out
 

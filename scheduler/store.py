@@ -608,8 +608,13 @@ class Store:
                                           "at": _iso(now), "actor": actor, "action": action,
                                           "status": new.request.status})  # fmt: skip
             # a meeting still to come that nobody wants any more is cancelled in the same transaction
-            gone = [m for m in pipeline.unwanted(self.load(event_id), self.meetings(event_id), now)
-                    if {m.a, m.b} == {sender, receiver}]  # fmt: skip
+            # (the whole event is read only when this pair has such a meeting: expiry runs this per request)
+            booked = db.execute(
+                "SELECT 1 FROM meetings WHERE event_id = ? AND status IN ('scheduled', 'moved') AND start > ?"
+                " AND ((a = ? AND b = ?) OR (a = ? AND b = ?)) LIMIT 1",
+                [event_id, _iso(now), sender, receiver, receiver, sender]).fetchone()  # fmt: skip
+            gone = [] if booked is None else [m for m in pipeline.unwanted(self.load(event_id), self.meetings(event_id), now)
+                                              if {m.a, m.b} == {sender, receiver}]  # fmt: skip
             if gone:
                 self.cancel_meetings(event_id, [m.id for m in gone], actor=actor, now=now,
                                      why=f"request {sender} -> {receiver} {new.request.status}")  # fmt: skip

@@ -67,6 +67,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         return render_template("error.html", message=str(exc), title="That did not work"), 400
 
+    from scheduler.timegrid import local_label
+
+    app.jinja_env.globals["local_label"] = local_label  # local times, with the offset in a repeated hour
+
     @app.context_processor
     def phase_helper() -> dict[str, Any]:
         def event_phase(event_id: str) -> str:

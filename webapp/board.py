@@ -66,7 +66,7 @@ def board(event_id):
                            me=me, last_change=_last_change(store, event_id, data.event.timezone),
                            checked=checked, running=running, version=store.schedule_version(event_id),
                            settings=store.live_settings(event_id), upcoming=upcoming, future=future,
-                           offers=offers, tz=data.event.timezone, local_label=local_label, whole=whole,
+                           offers=offers, tz=data.event.timezone, whole=whole,
                            away=request.args.get("away") if request.args.get("away") in people else None,
                            has_today=bool(on_today), base=url_for("board.board", event_id=event_id))  # fmt: skip
 
@@ -118,7 +118,7 @@ def _last_change(store, event_id: str, tz: str) -> dict[str, str] | None:
     if last is None:
         return None
     user = last["actor"]
-    return {"actor": user, "actor_name": user, "at": f"{to_local(last['at'], tz):%H:%M}",
+    return {"actor": user, "actor_name": user, "at": local_label(last["at"], tz, "%H:%M"),
             "what": UNDO_WHAT.get(last["action"], last["action"])}
 
 
@@ -279,7 +279,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                          wanted=wanted, lost=repair.lost)  # fmt: skip
         return render_template("preview.html", ev=data.event, plan=plan, people=people, what=repair.describe(
             people, data.event.timezone), hidden=repair.hidden(), version=store.schedule_version(event_id),
-            tz=data.event.timezone, local_label=local_label,
+            tz=data.event.timezone,
             told=sorted(people[p].name for p in plan.affected if p in people))  # fmt: skip
     if not store.start_solve(event_id, stale_after=REPAIR_LOCK_STALE):
         flash("Another repair or a schedule solve is running for this event; try again in a moment.", "error")
@@ -385,7 +385,7 @@ def open_room(event_id, room):
     if request.form.get("apply") != "1":
         people = data.by_id()
         return render_template("reopen.html", ev=data.event, room=room, found=found, people=people,
-                               tz=data.event.timezone, to_local=to_local, version=store.schedule_version(event_id),
+                               tz=data.event.timezone, version=store.schedule_version(event_id),
                                told=sorted({people[p].name for _, m in found.back for p in (m.a, m.b)}))  # fmt: skip
     restore = request.form.get("restore") == "1"
     back = {m.id: m for _, m in found.back} if restore else {}

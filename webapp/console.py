@@ -29,7 +29,7 @@ from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
 from scheduler.kpis import kpis
 from scheduler.merge import replace_warning
 from scheduler.pipeline import PHASE_TEXT, not_placed, phase, preview
-from scheduler.timegrid import build_slots, local_label, to_local
+from scheduler.timegrid import build_slots, local_label
 
 from . import get_store, jobs
 from .auth import current_user, staff_required
@@ -131,7 +131,7 @@ def _preview(store, data, mode: str):
     people = store.load(data.event.id).by_id() | data.by_id()
     return render_template("import_preview.html", mode=mode, plan=plan, warning=warning, ev=data.event,
                            people=people, upload=_park(data), version=store.schedule_version(data.event.id),
-                           tz=data.event.timezone, to_local=to_local)  # fmt: skip
+                           tz=data.event.timezone)  # fmt: skip
 
 
 @bp.post("/events/import/<upload>")
@@ -325,7 +325,7 @@ def reoptimise(event_id):
     return render_template("reoptimise.html", ev=data.event, change=change, people=people, allow=allow,
                            unplaced=unplaced,
                            stage=stage, phase_text=PHASE_TEXT[stage], version=store.schedule_version(event_id),
-                           tz=data.event.timezone, to_local=to_local, seconds=plan.seconds,
+                           tz=data.event.timezone, seconds=plan.seconds,
                            told=sorted(people[p].name for p in change.affected if p in people))  # fmt: skip
 
 

@@ -141,7 +141,7 @@ def profile(**_):
         # say which meetings the new hours leave out, before anything is saved
         people = data.by_id()
         rows = [{"other": people[m.b if m.a == g.pid else m.a].name,
-                 "when": f"{to_local(m.start, updated.timezone):%a %d %b %H:%M}"} for m in conflicts]  # fmt: skip
+                 "when": local_label(m.start, updated.timezone, "%a %d %b %H:%M")} for m in conflicts]  # fmt: skip
         fields = [(k, v) for k in form for v in form.getlist(k) if k not in ("csrf_token", "conflicts")]
         return render_template("profile_conflicts.html", ev=data.event, me=updated, rows=rows, fields=fields)
     ids = [m.id for m in conflicts]
