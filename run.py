@@ -21,16 +21,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scheduler import formats, matching
-from scheduler.errors import Conflict, InvalidInput, NotFound, SchedulerError
-from scheduler.generator import generate_event
-from scheduler.model import LIVE_STATUSES, EventData
-from scheduler.pipeline import phase
-from scheduler.requests import STATUSES, TRANSITIONS
+from scheduler.changes.pipeline import phase
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, SchedulerError
+from scheduler.domain.model import LIVE_STATUSES, EventData
+from scheduler.domain.timegrid import allowed_map, build_slots, local_label
+from scheduler.files import formats
+from scheduler.files.generator import generate_event
+from scheduler.matching import scores as matching
+from scheduler.matching.requests import STATUSES, TRANSITIONS
 from scheduler.solver import Progress as SolverProgress
 from scheduler.solver import Result, SolverConfig, schedule_detail, solve
 from scheduler.store import ENV_VAR, Store, default_path
-from scheduler.timegrid import allowed_map, build_slots, local_label
 
 # piped output (CI, tests, files) gets wide tables instead of folded cells
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
@@ -73,7 +74,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if exists and not args.replace:
             return _merge(store, data, args)
         if exists and store.published(data.event.id):
-            from scheduler.merge import replace_warning
+            from scheduler.changes.merge import replace_warning
 
             warning = replace_warning(store.meetings(data.event.id), store.notified(data.event.id))
             if not args.yes:
@@ -122,7 +123,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.format == "csv":
         formats.write_csv_dir(data, Path(args.output))
     elif args.format == "xlsx":
-        from scheduler.sheets import write_workbook
+        from scheduler.files.sheets import write_workbook
 
         write_workbook(data, Path(args.output))
     else:
@@ -200,9 +201,9 @@ def _now(args: argparse.Namespace) -> datetime:
 
 def _reoptimise(store: Store, data: EventData, stage: str, now: datetime, args: argparse.Namespace) -> int:
     """Solve of a published event: minimal change, previewed, stored only with --apply."""
-    from scheduler.model import Schedule
-    from scheduler.pipeline import PHASE_TEXT, preview
-    from scheduler.rebalance import RebalanceConfig, reoptimise
+    from scheduler.changes.pipeline import PHASE_TEXT, preview
+    from scheduler.domain.model import Schedule
+    from scheduler.live.repair import RebalanceConfig, reoptimise
 
     out.print(PHASE_TEXT[stage])
     if stage == "closed":
@@ -394,8 +395,8 @@ def cmd_invites(args: argparse.Namespace) -> int:
     import os
     from datetime import UTC, datetime
 
-    from scheduler import delivery
-    from scheduler.invites import contexts, organiser_of
+    from scheduler.invitations import delivery
+    from scheduler.invitations.ical import contexts, organiser_of
 
     smtp = delivery.smtp_config(os.environ, "MATCHMAKING_")  # secrets stay out of code and files
     now = datetime.now(UTC)
@@ -491,7 +492,7 @@ def serve(db: str, host: str, port: int, now: str | None = None) -> None:
 
 @command("simulate")
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from scheduler.simulate import compare
+    from scheduler.live.simulate import compare
 
     for flag, value in (("--no-show-rate", args.no_show_rate), ("--cancel-rate", args.cancel_rate)):
         if not 0 <= value < 1:

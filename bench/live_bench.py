@@ -15,13 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from scheduler import standby  # noqa: E402
-from scheduler.formats import parse_event_document  # noqa: E402
-from scheduler.generator import generate_event  # noqa: E402
-from scheduler.rebalance import Absence, rebalance, with_waitlist  # noqa: E402
-from scheduler.simulate import compare  # noqa: E402
+from scheduler.domain.timegrid import end_of_local_day  # noqa: E402
+from scheduler.files.formats import parse_event_document  # noqa: E402
+from scheduler.files.generator import generate_event  # noqa: E402
+from scheduler.live import standby  # noqa: E402
+from scheduler.live.repair import Absence, rebalance, with_waitlist  # noqa: E402
+from scheduler.live.simulate import compare  # noqa: E402
 from scheduler.solver import SolverConfig, solve  # noqa: E402
-from scheduler.timegrid import end_of_local_day  # noqa: E402
 
 
 def single_no_shows(data, r, samples: int = 9, gone: bool = True) -> tuple[float, int, float]:

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from scheduler import matching  # noqa: E402
+from scheduler.matching import scores as matching  # noqa: E402
 from scheduler.store import Store  # noqa: E402
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scheduler.formats import parse_event_document  # noqa: E402
-from scheduler.generator import generate_event  # noqa: E402
-from scheduler.model import Meeting  # noqa: E402
-from scheduler.rebalance import rebalance  # noqa: E402
+from scheduler.domain.model import Meeting  # noqa: E402
+from scheduler.domain.timegrid import build_slots  # noqa: E402
+from scheduler.files.formats import parse_event_document  # noqa: E402
+from scheduler.files.generator import generate_event  # noqa: E402
+from scheduler.live.repair import rebalance  # noqa: E402
 from scheduler.solver import SolverConfig, solve  # noqa: E402
-from scheduler.timegrid import build_slots  # noqa: E402
 
 
 def schedule(data, cache: Path | None) -> tuple[Meeting, ...]:

@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from scheduler.formats import parse_event_document  # noqa: E402
-from scheduler.generator import generate_event, generate_fixed_list  # noqa: E402
+from scheduler.files.formats import parse_event_document  # noqa: E402
+from scheduler.files.generator import generate_event, generate_fixed_list  # noqa: E402
 from scheduler.solver import SolverConfig, solve  # noqa: E402
-from scheduler.validate import validate  # noqa: E402
+from scheduler.solving.validate import validate  # noqa: E402
 
 # (label, generator args, time limit)
 GENERATED = [("gen-80", 80, 5.0), ("gen-400", 400, 20.0), ("gen-1500", 1500, 60.0), ("gen-3000", 3000, 180.0)]

@@ -1,0 +1,16 @@
+"""The pure core of the match-making scheduler: no Flask, no clock, SQLite only in ``store``.
+
+Packages, lowest first (a package may import only those listed before it; the contract is
+``[tool.importlinter]`` in ``pyproject.toml`` and ``docs/architecture.md`` draws it):
+
+- :mod:`scheduler.domain`: model, errors, slot grid and zones, input limits;
+- :mod:`scheduler.matching`: recommendation scores and the request cycle;
+- :mod:`scheduler.files` and :mod:`scheduler.solving`: the interchange format, and the
+  problem, validator and heuristics the solver uses;
+- :mod:`scheduler.solver`: the CP-SAT entry point, ``solve(data, config) -> SolveResult``;
+- :mod:`scheduler.changes`: the change pipeline's rules (phases, announced meetings, diffs,
+  re-import merge);
+- :mod:`scheduler.live` and :mod:`scheduler.invitations`: repairs on the day; iCalendar
+  and e-mail;
+- :mod:`scheduler.store` and :mod:`scheduler.reporting`: SQLite persistence; figures.
+"""

@@ -7,7 +7,7 @@ Its objective is the weighted value of the meetings plus a fairness bonus for
 each traditional SME's first and second meeting. Phase 2 (*compact*) keeps the
 chosen pairs and only moves them between slots to cut idle slots and the
 number of sessions each participant must attend. Rooms are numbered last
-(:func:`scheduler.problem.assign_rooms`). See ``docs/solver.md`` for the
+(:func:`scheduler.solving.problem.assign_rooms`). See ``docs/solver.md`` for the
 reasoning and measurements.
 """
 
@@ -21,7 +21,8 @@ from typing import Literal
 
 from ortools.sat.python import cp_model
 
-from .compaction import (
+from scheduler.domain.model import EventData, Meeting, Schedule, Stats, Unscheduled
+from scheduler.solving.compaction import (
     Compacted,
     Weights,
     compact,
@@ -30,11 +31,16 @@ from .compaction import (
     person_penalty,
     stopped_by_wall,
 )
-from .greedy import greedy
-from .matchflow import select_by_flow, usable_limits
-from .model import EventData, Meeting, Schedule, Stats, Unscheduled
-from .problem import Assignment, SchedProblem, build_problem, check_assignment, to_schedule
-from .validate import idle_slots, sessions_attended
+from scheduler.solving.flow import select_by_flow, usable_limits
+from scheduler.solving.greedy import greedy
+from scheduler.solving.problem import (
+    Assignment,
+    SchedProblem,
+    build_problem,
+    check_assignment,
+    to_schedule,
+)
+from scheduler.solving.validate import idle_slots, sessions_attended
 
 Method = Literal["cpsat", "greedy"]
 

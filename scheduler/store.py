@@ -22,13 +22,22 @@ from typing import Any
 
 import sqlite_utils
 
-from . import pipeline
-from . import requests as req
-from .errors import Conflict, NotFound, StaleVersion
-from .formats import event_to_dict, parse_clock, parse_day, participant_to_dict
-from .merge import MergePlan, plan_merge, replace_warning
-from .model import Event, EventData, Meeting, Participant, Request, Schedule, Session, Window
-from .requests import RequestState
+from scheduler.changes import pipeline
+from scheduler.changes.merge import MergePlan, plan_merge, replace_warning
+from scheduler.domain.errors import Conflict, NotFound, StaleVersion
+from scheduler.domain.model import (
+    Event,
+    EventData,
+    Meeting,
+    Participant,
+    Request,
+    Schedule,
+    Session,
+    Window,
+)
+from scheduler.files.formats import event_to_dict, parse_clock, parse_day, participant_to_dict
+from scheduler.matching import requests as req
+from scheduler.matching.requests import RequestState
 
 DEFAULT_DB = Path("data") / "matchmaking.db"
 ENV_VAR = "MATCHMAKING_DB"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from scheduler.formats import parse_event_document
-from scheduler.model import EventData
+from scheduler.domain.model import EventData
+from scheduler.files.formats import parse_event_document
 
 
 def event_block(**over: Any) -> dict[str, Any]:

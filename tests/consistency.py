@@ -9,8 +9,8 @@ from email.utils import parseaddr
 import requests
 from icalendar import Calendar
 
+from scheduler.domain.timegrid import to_local
 from scheduler.store import Store
-from scheduler.timegrid import to_local
 
 #: statuses whose calendar entry stands (held and no-show are past meetings that took their slot)
 STANDING = ("scheduled", "moved", "held", "no_show")

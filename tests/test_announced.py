@@ -12,10 +12,10 @@ from email.utils import parseaddr
 import pytest
 from icalendar import Calendar
 
-from scheduler import delivery
-from scheduler.formats import parse_event_document
-from scheduler.invites import contexts
-from scheduler.model import Schedule
+from scheduler.domain.model import Schedule
+from scheduler.files.formats import parse_event_document
+from scheduler.invitations import delivery
+from scheduler.invitations.ical import contexts
 from tests.test_cli import run
 
 BR08 = {

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from scheduler.formats import parse_event_document
-from scheduler.generator import generate_event
+from scheduler.domain.timegrid import to_local
+from scheduler.files.formats import parse_event_document
+from scheduler.files.generator import generate_event
 from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
-from scheduler.timegrid import to_local
 from tests.test_live_ops import undone_to
 from tests.test_webapp import Listener
 from tests.webtools import Server, login, publish, seed_db

@@ -93,8 +93,8 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
     both get a 'Meet now' offer live, accept it from their phones, and find the meeting in their agenda."""
     from datetime import timedelta
 
-    from scheduler.formats import parse_event_document
-    from scheduler.generator import generate_event
+    from scheduler.files.formats import parse_event_document
+    from scheduler.files.generator import generate_event
     from scheduler.solver import SolverConfig, solve
     from scheduler.store import Store
     from tests.test_live_ops import standby_scene
@@ -208,10 +208,10 @@ def test_a_page_whose_connection_dropped_catches_up_when_it_is_back(browser_worl
     """The participant's line is cut, a host moves their meeting meanwhile (the live push is lost),
     the line comes back: the page reads its agenda again, shows the new time and says what changed
     while it was offline. The host board behind the same cut line shows itself fresh too."""
-    from scheduler.formats import parse_event_document
+    from scheduler.domain.timegrid import to_local
+    from scheduler.files.formats import parse_event_document
     from scheduler.solver import SolverConfig, solve
     from scheduler.store import Store
-    from scheduler.timegrid import to_local
     from tests.test_sockets import EVENT, NOW, br19_doc, move_on_board, renew
     from tests.webtools import Proxy, login
 

@@ -76,7 +76,7 @@ def test_user_mistakes_exit_2_without_traceback(tmp_path):
 
 
 def test_generator_is_deterministic():
-    from scheduler.generator import generate_event
+    from scheduler.files.generator import generate_event
 
     a, b = generate_event(200, seed=5), generate_event(200, seed=5)
     assert a == b and a != generate_event(200, seed=6)

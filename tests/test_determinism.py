@@ -12,11 +12,11 @@ import sys
 from contextlib import contextmanager
 from dataclasses import replace
 
-from scheduler.formats import parse_event_document, schedule_document
-from scheduler.generator import generate_event
-from scheduler.rebalance import Absence, RebalanceConfig, rebalance, with_waitlist
+from scheduler.files.formats import parse_event_document, schedule_document
+from scheduler.files.generator import generate_event
+from scheduler.live.repair import Absence, RebalanceConfig, rebalance, with_waitlist
 from scheduler.solver import SolverConfig, solve
-from scheduler.validate import validate
+from scheduler.solving.validate import validate
 
 BURN = "import time\nend = time.monotonic() + 60\nwhile time.monotonic() < end:\n    pass\n"
 

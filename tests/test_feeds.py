@@ -9,10 +9,10 @@ from email.message import Message
 import requests
 from icalendar import Calendar
 
-from scheduler import delivery
-from scheduler.formats import parse_event_document
-from scheduler.invites import UPDATED, feed, meeting_invite
-from scheduler.model import Meeting, Schedule
+from scheduler.domain.model import Meeting, Schedule
+from scheduler.files.formats import parse_event_document
+from scheduler.invitations import delivery
+from scheduler.invitations.ical import UPDATED, feed, meeting_invite
 from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
 from tests.test_invites import STAMP, at, ctx, dst_world, ical_js, write

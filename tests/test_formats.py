@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from scheduler import formats
-from scheduler.errors import InvalidInput
+from scheduler.domain.errors import InvalidInput
+from scheduler.files import formats
 from tests.builders import document, person
 
 
@@ -157,7 +157,7 @@ def test_same_kind_allowed_when_event_says_so():
 def test_schedule_document_round_trip():
     from datetime import UTC, datetime
 
-    from scheduler.model import Meeting, Schedule, Stats, Unscheduled
+    from scheduler.domain.model import Meeting, Schedule, Stats, Unscheduled
 
     s = Schedule(
         "ev", (Meeting("m-0001", "t-1", "s-1", datetime(2027, 3, 26, 8, tzinfo=UTC),

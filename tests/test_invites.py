@@ -14,10 +14,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
-from scheduler import delivery
-from scheduler.formats import parse_event_document
-from scheduler.invites import InviteContext, feed, meeting_invite, to_bytes
-from scheduler.model import Meeting, Schedule
+from scheduler.domain.model import Meeting, Schedule
+from scheduler.files.formats import parse_event_document
+from scheduler.invitations import delivery
+from scheduler.invitations.ical import InviteContext, feed, meeting_invite, to_bytes
 from tests.builders import document, person
 from tests.conftest import ROOT
 

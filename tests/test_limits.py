@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import limits as L
-from scheduler.errors import InfeasibleLock, InvalidInput
-from scheduler.formats import parse_event_document
-from scheduler.model import Meeting
-from scheduler.problem import lowest_free_room
+from scheduler.domain import limits as L
+from scheduler.domain.errors import InfeasibleLock, InvalidInput
+from scheduler.domain.model import Meeting
+from scheduler.domain.timegrid import build_slots
+from scheduler.files.formats import parse_event_document
 from scheduler.solver import SolverConfig, solve
-from scheduler.timegrid import build_slots
+from scheduler.solving.problem import lowest_free_room
 from tests.builders import document, person
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def test_br17_solve_refuses_the_file_under_a_memory_limit(tmp_path):
 _HUGE = r"""
 import json, sys
 from dataclasses import replace
-from scheduler.formats import parse_event_document
+from scheduler.files.formats import parse_event_document
 from scheduler.solver import SolverConfig, solve
 doc = json.load(sys.stdin)
 rooms = doc["event"]["rooms"]

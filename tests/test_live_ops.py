@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 import requests
 
-from scheduler.formats import parse_event_document
-from scheduler.generator import generate_event
-from scheduler.matching import Scorer
+from scheduler.domain.timegrid import allowed_map
+from scheduler.files.formats import parse_event_document
+from scheduler.files.generator import generate_event
+from scheduler.matching.scores import Scorer
 from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
-from scheduler.timegrid import allowed_map
 from tests.test_webapp import Listener
 from tests.webtools import Server, csrf_of, login, publish, seed_db
 
@@ -336,7 +336,7 @@ def test_one_repair_at_a_time_and_nothing_changes_when_refused(ops):
 
 
 def test_the_board_shows_the_day_being_run_and_every_day_on_request(ops):
-    from scheduler.timegrid import to_local
+    from scheduler.domain.timegrid import to_local
 
     tz = ops["data"].event.timezone
     today = to_local(ops["now"], tz).date()
@@ -376,7 +376,7 @@ def test_the_running_slot_is_counted_on_the_board_and_marked_now_on_each_portal(
 
 
 def test_gone_for_the_day_cancels_that_day_only_and_a_late_time_must_lie_ahead(ops):
-    from scheduler.timegrid import to_local
+    from scheduler.domain.timegrid import to_local
 
     tz = ops["data"].event.timezone
     today = to_local(ops["now"], tz).date()

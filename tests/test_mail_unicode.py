@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from scheduler import delivery
-from scheduler.errors import InvalidInput
-from scheduler.formats import parse_event_document
-from scheduler.invites import InviteContext, summary
-from scheduler.model import Meeting
+from scheduler.domain.errors import InvalidInput
+from scheduler.domain.model import Meeting
+from scheduler.files.formats import parse_event_document
+from scheduler.invitations import delivery
+from scheduler.invitations.ical import InviteContext, summary
 from scheduler.solver import SolverConfig, solve
 from tests.builders import document, person
 from tests.test_invites import free_port
@@ -231,7 +231,7 @@ def unfold(value: str) -> str:
 
 
 def test_display_names_are_exact_or_left_out():
-    from scheduler.headers import mailbox
+    from scheduler.invitations.headers import mailbox
 
     assert mailbox("To", "Vanille Bourbon  Réunion", "a@b.example")[1] == "Vanille Bourbon  Réunion"
     assert mailbox("To", "Ação \u3000Lda", "a@b.example") == ("a@b.example", "")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from scheduler import matching
-from scheduler.formats import parse_event_document
-from scheduler.generator import generate_event
-from scheduler.problem import build_problem, pair_weight
+from scheduler.files.formats import parse_event_document
+from scheduler.files.generator import generate_event
+from scheduler.matching import scores as matching
+from scheduler.solving.problem import build_problem, pair_weight
 from tests.builders import build, person
 
 

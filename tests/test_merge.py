@@ -9,12 +9,13 @@ import json
 
 import pytest
 
-from scheduler import delivery, formats
-from scheduler.errors import Conflict
-from scheduler.invites import contexts
-from scheduler.model import Meeting, Schedule
+from scheduler.domain.errors import Conflict
+from scheduler.domain.model import Meeting, Schedule
+from scheduler.domain.timegrid import build_slots
+from scheduler.files import formats
+from scheduler.invitations import delivery
+from scheduler.invitations.ical import contexts
 from scheduler.store import Store
-from scheduler.timegrid import build_slots
 from tests.builders import document, person
 
 EV = "ev-test"

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 import requests
 
-from scheduler.requests import wanted_pairs
+from scheduler.domain.timegrid import to_local
+from scheduler.matching.requests import wanted_pairs
 from scheduler.store import Store
-from scheduler.timegrid import to_local
 from tests.consistency import assert_same_story
 from tests.webtools import csrf_of, login, mailed_live_world, publish, wait_for_delivery
 
@@ -221,7 +221,7 @@ def test_undo_and_a_console_move_tell_one_story(world):
     settled(world)
     assert_same_story(world["db"], EV, world["inbox"].messages, url)
     # the organiser moves a meeting by hand from the console, to a free place later today
-    from scheduler.timegrid import allowed_map, build_slots
+    from scheduler.domain.timegrid import allowed_map, build_slots
 
     org, ocsrf = login(url, "olga")
     ms = meetings(world)
@@ -250,7 +250,7 @@ def test_undo_and_a_console_move_tell_one_story(world):
 def test_re_importing_the_event_without_one_participant_tells_one_story(world):
     import json
 
-    from scheduler.formats import event_document
+    from scheduler.files.formats import event_document
 
     url = world["server"].url
     org, csrf = login(url, "olga")
@@ -283,7 +283,7 @@ def test_a_confirmed_replace_cancels_every_announced_meeting_in_calendars_and_pa
     every announced meeting still standing gets its CANCEL, and the new links show it."""
     import json
 
-    from scheduler.formats import event_document
+    from scheduler.files.formats import event_document
 
     url = world["server"].url
     org, csrf = login(url, "olga")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from scheduler.formats import parse_event_document
-from scheduler.generator import generate_event
-from scheduler.model import Schedule
-from scheduler.problem import build_problem
-from scheduler.rebalance import Absence, rebalance
+from scheduler.domain.model import Schedule
+from scheduler.files.formats import parse_event_document
+from scheduler.files.generator import generate_event
+from scheduler.live.repair import Absence, rebalance
 from scheduler.solver import SolverConfig, solve
-from scheduler.validate import validate
+from scheduler.solving.problem import build_problem
+from scheduler.solving.validate import validate
 from tests.builders import build, person
 
 SESSIONS = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
@@ -54,7 +54,7 @@ def test_frozen_slots_never_change_and_changes_stay_local():
 
 
 def test_simulated_day_holds_more_meetings_with_rebalancing():
-    from scheduler.simulate import compare
+    from scheduler.live.simulate import compare
 
     data = parse_event_document(generate_event(60, seed=2))
     r = solve(data, config=SolverConfig(time_limit=3))
@@ -81,7 +81,7 @@ def _stored(tmp_path):
 def test_two_hosts_acting_at_once_get_one_success_and_one_conflict(tmp_path):
     import threading
 
-    from scheduler.errors import Conflict
+    from scheduler.domain.errors import Conflict
     from scheduler.store import Store
 
     path, data, r = _stored(tmp_path)
@@ -164,9 +164,9 @@ def test_a_cancelled_meeting_frees_both_sides_for_a_rescue():
 
 
 def test_no_meeting_is_pulled_in_at_short_notice_to_make_room_for_a_rescue():
-    from scheduler.model import Meeting
-    from scheduler.rebalance import RebalanceConfig
-    from scheduler.timegrid import build_slots
+    from scheduler.domain.model import Meeting
+    from scheduler.domain.timegrid import build_slots
+    from scheduler.live.repair import RebalanceConfig
 
     def at(*spans):
         return [{"date": "2027-03-26", "start": a, "end": b} for a, b in spans]
@@ -194,7 +194,7 @@ def test_no_meeting_is_pulled_in_at_short_notice_to_make_room_for_a_rescue():
 def test_the_waitlist_refills_a_lost_meeting_from_recommendations_only_when_asked():
     from dataclasses import replace
 
-    from scheduler.rebalance import with_waitlist
+    from scheduler.live.repair import with_waitlist
 
     data = build([person("t1", needs=["computer-vision"], sectors=["textiles"]),
                   person("s1", offers=["computer-vision"]), person("s2", offers=["computer-vision"])],

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.problem import build_problem
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.solving.problem import build_problem
 from tests.builders import document, person
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -15,7 +15,7 @@ NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def ev(store):
-    from scheduler.formats import parse_event_document
+    from scheduler.files.formats import parse_event_document
 
     doc = document([person("t1"), person("t2"), person("s1"), person("s2")], [("t2", "s2")])
     store.save_event(parse_event_document(doc), now=NOW)

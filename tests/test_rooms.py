@@ -12,14 +12,14 @@ from datetime import timedelta
 
 import pytest
 
-from scheduler.model import Meeting, Schedule
-from scheduler.pipeline import not_placed, restorable
-from scheduler.problem import _key, build_problem
-from scheduler.rebalance import rebalance
-from scheduler.requests import wanted_pairs
+from scheduler.changes.pipeline import not_placed, restorable
+from scheduler.domain.model import Meeting, Schedule
+from scheduler.domain.timegrid import build_slots
+from scheduler.live.repair import rebalance
+from scheduler.matching.requests import wanted_pairs
+from scheduler.solving.problem import _key, build_problem
+from scheduler.solving.validate import move_problem, validate
 from scheduler.store import Store
-from scheduler.timegrid import build_slots
-from scheduler.validate import move_problem, validate
 from tests.builders import build, person
 
 PEOPLE = [person(p) for p in ("t1", "t2", "t3", "t4", "s1", "s2", "s3", "s4")]
@@ -61,7 +61,7 @@ def test_closing_a_room_changes_room_in_the_same_slot_first_and_moves_only_what_
 
 
 def test_a_room_change_is_not_held_back_by_notice_or_the_bystander_limit():
-    from scheduler.rebalance import RebalanceConfig
+    from scheduler.live.repair import RebalanceConfig
 
     # the room closes a minute before a half-full slot starts: still re-roomed, not cancelled
     data, slots, ms = world([(1, 1, "t1", "s1"), (1, 2, "t2", "s2"), (2, 1, "t3", "s3")])

@@ -11,10 +11,10 @@ import pytest
 import requests
 import socketio
 
-from scheduler.formats import parse_event_document
+from scheduler.domain.timegrid import build_slots
+from scheduler.files.formats import parse_event_document
 from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
-from scheduler.timegrid import build_slots
 from tests.builders import document, person
 from tests.webtools import ROOT, Server, csrf_of, login, seed_db
 

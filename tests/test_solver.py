@@ -9,13 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.errors import InfeasibleLock
-from scheduler.formats import parse_event_document, schedule_document
-from scheduler.generator import generate_event, generate_fixed_list
-from scheduler.model import Meeting
-from scheduler.problem import build_problem
+from scheduler.domain.errors import InfeasibleLock
+from scheduler.domain.model import Meeting
+from scheduler.files.formats import parse_event_document, schedule_document
+from scheduler.files.generator import generate_event, generate_fixed_list
 from scheduler.solver import SolverConfig, objective_value, solve
-from scheduler.validate import validate
+from scheduler.solving.problem import build_problem
+from scheduler.solving.validate import validate
 from tests.builders import build, person
 
 FAST = SolverConfig(time_limit=3, seed=1)
@@ -68,14 +68,14 @@ def small():
 def test_validator_names_each_broken_rule(small, meetings, expected):
     prob = build_problem(small)
     ms = tuple(meeting(mid, a, b, t, r, data=small) for mid, a, b, t, r in meetings)
-    from scheduler.model import Schedule
+    from scheduler.domain.model import Schedule
 
     assert validate(prob, Schedule("ev-test", ms)) == expected
 
 
 def test_validator_rejects_times_off_the_grid(small):
     prob = build_problem(small)
-    from scheduler.model import Schedule
+    from scheduler.domain.model import Schedule
 
     t = datetime(2027, 3, 26, 8, 10, tzinfo=UTC)
     bad = Meeting("m1", "t1", "s1", t, t.replace(minute=35), 1)
@@ -139,7 +139,7 @@ def test_random_instances_are_valid_and_never_worse_than_greedy(seed, n, rooms):
 
 
 def _asg(result):
-    from scheduler.problem import Assignment
+    from scheduler.solving.problem import Assignment
 
     index = {pr.key: k for k, pr in enumerate(result.problem.pairs)}
     slot = {s.start: s.index for s in result.problem.slots}

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 import run
-from scheduler import formats
-from scheduler.errors import InvalidInput
-from scheduler.timegrid import allowed_map, build_slots
+from scheduler.domain.errors import InvalidInput
+from scheduler.domain.timegrid import allowed_map, build_slots
+from scheduler.files import formats
 from tests.builders import document, person
 
 EVENT = {"id": "min-csv", "name": "Minimal CSV event", "timezone": "Europe/Lisbon", "slot_minutes": 30,
@@ -360,7 +360,7 @@ def test_xlsx_date_and_time_cells_become_text(tmp_path):
         ["id", "name", "timezone", "slot_minutes", "sessions", "rooms", "max_meetings"],
         ["min-csv", "Minimal", "Europe/Lisbon", 30, "2027-03-26 09:00-10:00", 1, 2]])
     assert formats.read_event_file(book).event.rooms == 1  # the event laid out across one row
-    from scheduler.spreadsheets import cell_text
+    from scheduler.files.spreadsheets import cell_text
 
     assert [cell_text(v) for v in (datetime(2027, 3, 26), datetime(2027, 3, 26, 9, 5), time(8, 0), 6.0, 2.5,
                                    True, None)] == ["2027-03-26", "2027-03-26 09:05", "08:00", "6", "2.5",

@@ -6,17 +6,17 @@ from datetime import timedelta
 
 import pytest
 
-from scheduler import standby
-from scheduler.errors import Conflict
-from scheduler.formats import parse_event_document
-from scheduler.generator import generate_event
-from scheduler.model import Meeting, Schedule
-from scheduler.problem import build_problem
-from scheduler.rebalance import rebalance
+from scheduler.domain.errors import Conflict
+from scheduler.domain.model import Meeting, Schedule
+from scheduler.domain.timegrid import build_slots
+from scheduler.files.formats import parse_event_document
+from scheduler.files.generator import generate_event
+from scheduler.live import standby
+from scheduler.live.repair import rebalance
 from scheduler.solver import SolverConfig, solve
+from scheduler.solving.problem import build_problem
+from scheduler.solving.validate import validate
 from scheduler.store import Store
-from scheduler.timegrid import build_slots
-from scheduler.validate import validate
 from tests.builders import build, person
 
 SESSIONS = [{"date": "2027-03-26", "start": f"{9 + i:02d}:00", "end": f"{9 + i:02d}:25"} for i in range(3)]
@@ -122,7 +122,7 @@ def test_a_decline_ends_the_offer_and_the_next_scan_tries_someone_else(tmp_path)
 
 
 def _docs(data):
-    from scheduler.formats import participant_to_dict
+    from scheduler.files.formats import participant_to_dict
 
     return [participant_to_dict(p) for p in data.participants]
 

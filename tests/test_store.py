@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler import formats
-from scheduler.errors import Conflict, NotFound
-from scheduler.model import Meeting, Schedule
+from scheduler.domain.errors import Conflict, NotFound
+from scheduler.domain.model import Meeting, Schedule
+from scheduler.files import formats
 from scheduler.store import SCHEMA_VERSION, Store, default_path
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.timegrid import allowed_map, build_slots
+from scheduler.domain.timegrid import allowed_map, build_slots
 from tests.builders import build
 
 # The EU switches to summer time on Sunday 2027-03-28; Israel on Friday 2027-03-26;

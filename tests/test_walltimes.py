@@ -8,19 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.delivery import build_message
-from scheduler.errors import InvalidInput
-from scheduler.formats import parse_event_document, parse_participant
-from scheduler.invites import InviteContext, describe
-from scheduler.model import END_OF_DAY, Event, EventData, Meeting, Participant, Session
-from scheduler.timegrid import (
+from scheduler.domain.errors import InvalidInput
+from scheduler.domain.model import END_OF_DAY, Event, EventData, Meeting, Participant, Session
+from scheduler.domain.timegrid import (
     allowed_map,
     build_slots,
     local_instant,
     local_label,
     wall_time_problem,
 )
-from scheduler.zones import table, zone_info
+from scheduler.domain.zones import table, zone_info
+from scheduler.files.formats import parse_event_document, parse_participant
+from scheduler.invitations.delivery import build_message
+from scheduler.invitations.ical import InviteContext, describe
 from tests.builders import document, person
 
 ALL_DAY = {"start": "00:00", "end": "24:00"}

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.errors import InvalidInput
-from scheduler.formats import parse_event_document, parse_participant
-from scheduler.zones import UnknownZone, canonical_zone, table, zone_info
+from scheduler.domain.errors import InvalidInput
+from scheduler.domain.zones import UnknownZone, canonical_zone, table, zone_info
+from scheduler.files.formats import parse_event_document, parse_participant
 from tests.builders import document, person
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,9 +103,9 @@ def test_table_is_closed_and_rules_of_an_alias_are_its_zones():
 
 _PROBE = r"""
 import json, sys
-from scheduler.errors import InvalidInput
-from scheduler.formats import parse_event_document
-from scheduler.timegrid import allowed_map, build_slots
+from scheduler.domain.errors import InvalidInput
+from scheduler.files.formats import parse_event_document
+from scheduler.domain.timegrid import allowed_map, build_slots
 docs = json.load(sys.stdin)
 out = []
 for doc in docs:

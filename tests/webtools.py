@@ -14,7 +14,7 @@ from pathlib import Path
 import requests
 from werkzeug.security import generate_password_hash
 
-from scheduler import formats
+from scheduler.files import formats
 from scheduler.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,8 +96,8 @@ def csrf_of(html: str) -> str:
 
 def free_slot(event_file: Path, schedule: dict, meeting_id: str) -> tuple[int, int]:
     """A slot both sides of a meeting can take and are free in, and a room nobody uses then."""
-    from scheduler.formats import read_event_file
-    from scheduler.timegrid import allowed_map, build_slots
+    from scheduler.domain.timegrid import allowed_map, build_slots
+    from scheduler.files.formats import read_event_file
 
     m = next(x for x in schedule["meetings"] if x["id"] == meeting_id)
     data = read_event_file(event_file)
@@ -193,7 +193,7 @@ def mailed_live_world(folder: Path, event_id: str, participants: int, seed: int,
     Yields a dict (server, db, inbox, now, data) and stops both servers afterwards."""
     from aiosmtpd.controller import Controller
 
-    from scheduler.generator import generate_event
+    from scheduler.files.generator import generate_event
     from scheduler.solver import SolverConfig, solve
     from tests.test_invites import Inbox
 

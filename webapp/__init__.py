@@ -59,7 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(portal.bp)
     events.register(socketio)
 
-    from scheduler.errors import InvalidInput
+    from scheduler.domain.errors import InvalidInput
 
     @app.errorhandler(InvalidInput)
     def invalid(exc: InvalidInput):
@@ -67,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
         return render_template("error.html", message=str(exc), title="That did not work"), 400
 
-    from scheduler.timegrid import local_label
+    from scheduler.domain.timegrid import local_label
 
     app.jinja_env.globals["local_label"] = local_label  # local times, with the offset in a repeated hour
 
@@ -75,7 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def phase_helper() -> dict[str, Any]:
         def event_phase(event_id: str) -> str:
             """The event's phase now (draft, published, live, closed): docs/changes.md."""
-            from scheduler.pipeline import phase
+            from scheduler.changes.pipeline import phase
 
             from .live import clock
 

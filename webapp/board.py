@@ -8,13 +8,19 @@ from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from scheduler.errors import Conflict, InvalidInput, StaleVersion
-from scheduler.model import EventData, Request, Schedule
-from scheduler.pipeline import restorable
-from scheduler.problem import _key
-from scheduler.rebalance import Absence, rebalance, with_waitlist
-from scheduler.requests import check_new
-from scheduler.timegrid import build_slots, end_of_local_day, local_instant, local_label, to_local
+from scheduler.changes.pipeline import restorable
+from scheduler.domain.errors import Conflict, InvalidInput, StaleVersion
+from scheduler.domain.model import EventData, Request, Schedule
+from scheduler.domain.timegrid import (
+    build_slots,
+    end_of_local_day,
+    local_instant,
+    local_label,
+    to_local,
+)
+from scheduler.live.repair import Absence, rebalance, with_waitlist
+from scheduler.matching.requests import check_new
+from scheduler.solving.problem import _key
 
 from . import get_store
 from .auth import current_user, staff_required

@@ -23,13 +23,14 @@ from flask import (
     url_for,
 )
 
-from scheduler import formats, matching, spreadsheets
-from scheduler.errors import Conflict, InvalidInput, NotFound, Problem
-from scheduler.invites import InviteContext, feed, organiser_of, to_bytes
-from scheduler.kpis import kpis
-from scheduler.merge import replace_warning
-from scheduler.pipeline import PHASE_TEXT, not_placed, phase, preview
-from scheduler.timegrid import build_slots, local_label
+from scheduler.changes.merge import replace_warning
+from scheduler.changes.pipeline import PHASE_TEXT, not_placed, phase, preview
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.timegrid import build_slots, local_label
+from scheduler.files import formats, spreadsheets
+from scheduler.invitations.ical import InviteContext, feed, organiser_of, to_bytes
+from scheduler.matching import scores as matching
+from scheduler.reporting.kpis import kpis
 
 from . import get_store, jobs
 from .auth import current_user, staff_required
@@ -299,7 +300,7 @@ def solve(event_id):
 
 
 def _reoptimise_plan(store, data, allow_moves: bool):
-    from scheduler.rebalance import RebalanceConfig, reoptimise
+    from scheduler.live.repair import RebalanceConfig, reoptimise
 
     cfg = RebalanceConfig(time_limit=float(current_app.config["SOLVE_TIME_LIMIT"]), max_bystander_moves=10**6)
     before = store.meetings(data.event.id)
@@ -333,7 +334,7 @@ def reoptimise(event_id):
 @staff_required("organiser")
 def apply_reoptimise(event_id):
     """Apply the previewed re-optimisation: the same inputs give the same plan (deterministic)."""
-    from scheduler.model import Schedule
+    from scheduler.domain.model import Schedule
 
     store = get_store()
     data = store.load(event_id)
@@ -398,7 +399,7 @@ def publish(event_id):
 @bp.get("/events/<event_id>/schedule.json")
 @staff_required("organiser", "host")
 def schedule_json(event_id):
-    from scheduler.model import Schedule
+    from scheduler.domain.model import Schedule
 
     store = get_store()
     doc = formats.schedule_document(Schedule(event_id, store.meetings(event_id)))

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from flask import current_app
 
-from scheduler.changes import Change, diff
-from scheduler.delivery import (
+from scheduler.changes.diff import Change, diff
+from scheduler.domain.model import EventData, Meeting
+from scheduler.domain.timegrid import local_label
+from scheduler.invitations.delivery import (
     DeliveryReport,
     Skipped,
     Transport,
@@ -17,9 +19,7 @@ from scheduler.delivery import (
     queue_invites,
     smtp_config,
 )
-from scheduler.invites import contexts, organiser_of
-from scheduler.model import EventData, Meeting
-from scheduler.timegrid import local_label
+from scheduler.invitations.ical import contexts, organiser_of
 
 from .extensions import socketio
 
@@ -58,7 +58,7 @@ def push_offers(data: EventData, offers: Iterable[dict], kind: str = "standby_of
 
 def offer_standby(store, event_id: str) -> list[dict]:
     """Make the standby offers due now and push them; return them."""
-    from scheduler import standby
+    from scheduler.live import standby
 
     new, closed = standby.scan(store, event_id, clock())
     if new or closed:
@@ -152,9 +152,9 @@ def repair_lost(store, event_id: str, lost: Iterable[str], why: str, actor: str)
     ``lost`` first, from requests and the waitlist) and apply it when the board's auto-repair
     setting is on; returns who was told. Outside the live day, or with auto-repair off (the hosts
     then repair from the board), nothing happens."""
-    from scheduler.model import Schedule
-    from scheduler.pipeline import phase
-    from scheduler.rebalance import rebalance, with_waitlist
+    from scheduler.changes.pipeline import phase
+    from scheduler.domain.model import Schedule
+    from scheduler.live.repair import rebalance, with_waitlist
 
     data = store.load(event_id)
     settings = store.live_settings(event_id)
@@ -201,7 +201,7 @@ def every(app, setting: str, default: float, job, what: str) -> None:
 def start_ticker(app) -> None:
     """Every STANDBY_TICK seconds, retry mail that came due and make the standby offers that
     became due in running slots."""
-    from scheduler.timegrid import build_slots
+    from scheduler.domain.timegrid import build_slots
 
     def tick(store) -> None:
         t = clock()

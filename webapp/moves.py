@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.errors import Conflict, NotFound
-from scheduler.problem import lowest_free_room
-from scheduler.timegrid import build_slots
-from scheduler.validate import move_problem
+from scheduler.domain.errors import Conflict, NotFound
+from scheduler.domain.timegrid import build_slots
+from scheduler.solving.problem import lowest_free_room
+from scheduler.solving.validate import move_problem
 
 from . import get_store
 from .auth import current_user

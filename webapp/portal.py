@@ -20,11 +20,19 @@ from flask import (
     url_for,
 )
 
-from scheduler import formats, matching
-from scheduler.errors import Conflict, InvalidInput, NotFound
-from scheduler.invites import InviteContext, contexts, feed, meeting_invite, to_bytes, video_url
-from scheduler.pipeline import outside_availability
-from scheduler.timegrid import local_label, to_local
+from scheduler.changes.pipeline import outside_availability
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.timegrid import local_label, to_local
+from scheduler.files import formats
+from scheduler.invitations.ical import (
+    InviteContext,
+    contexts,
+    feed,
+    meeting_invite,
+    to_bytes,
+    video_url,
+)
+from scheduler.matching import scores as matching
 
 from . import get_store
 from .live import clock, notify, offer_standby, offer_view, push_offers, repair_lost
@@ -260,7 +268,7 @@ def offers_json(**_):
 @bp.post("/<token>/offers/<int:offer_id>/<action>")
 def answer_offer(offer_id, action, **_):
     """Accept or decline a standby "meet now" offer; when both accepted it becomes a meeting."""
-    from scheduler import standby
+    from scheduler.live import standby
 
     if action not in ("accept", "decline"):
         abort(404)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .model import EventData, Meeting
+from scheduler.domain.model import EventData, Meeting
 
 LIVE = ("scheduled", "moved", "held")
 

@@ -4,7 +4,7 @@ This module knows nothing of the event format: it turns bytes into a
 :class:`Table` of text cells (each row with the line or row number it came
 from), matches header names against the columns a caller knows, and writes
 tables back as UTF-8 CSV with a BOM or as .xlsx. Every failure is one
-:class:`~scheduler.errors.Problem` that says what is wrong and how to save the
+:class:`~scheduler.domain.errors.Problem` that says what is wrong and how to save the
 file instead.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from .errors import InvalidInput, Problem
+from scheduler.domain.errors import InvalidInput, Problem
 
 SEPARATORS = (",", ";", "\t")
 _SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tabs", "|": "'|'", ":": "':'"}

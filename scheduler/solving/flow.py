@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ortools.graph.python import min_cost_flow
 
-from .problem import SchedProblem
+from scheduler.solving.problem import SchedProblem
 
 LOCK_BONUS = 1_000_000
 

@@ -16,10 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import formats
-from .errors import InvalidInput, Problem
-from .model import EventData
-from .spreadsheets import (
+from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.model import EventData
+from scheduler.files import formats
+from scheduler.files.spreadsheets import (
     Table,
     csv_bytes,
     csv_table,

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from .errors import Conflict, InvalidInput, NotFound, Problem
-from .model import LIVE_STATUSES, Event, EventData, Pair, Request
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.model import LIVE_STATUSES, Event, EventData, Pair, Request
 
 STATUSES = ("suggested", "pending", "accepted", "declined", "expired", "withdrawn", "imposed")
 LIVE = LIVE_STATUSES

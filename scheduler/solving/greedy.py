@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from .problem import Assignment, SchedProblem
+from scheduler.solving.problem import Assignment, SchedProblem
 
 
 def greedy(prob: SchedProblem, pairs: Iterable[int] | None = None, *, compact: bool = False,

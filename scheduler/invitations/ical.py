@@ -34,9 +34,9 @@ from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
-from .model import Event as B2BEvent
-from .model import Meeting, Participant
-from .timegrid import local_label
+from scheduler.domain.model import Event as B2BEvent
+from scheduler.domain.model import Meeting, Participant
+from scheduler.domain.timegrid import local_label
 
 PRODID = "-//b2bmatch//virtual B2B match-making//EN"
 ALARM_BEFORE = timedelta(minutes=10)

@@ -21,12 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from . import pipeline
-from .errors import InvalidInput
-from .formats import event_to_dict
-from .model import LIVE_STATUSES, EventData, Meeting, Participant, Request
-from .requests import RequestState
-from .timegrid import build_slots, local_label
+from scheduler.changes import pipeline
+from scheduler.domain.errors import InvalidInput
+from scheduler.domain.model import LIVE_STATUSES, EventData, Meeting, Participant, Request
+from scheduler.domain.timegrid import build_slots, local_label
+from scheduler.files.formats import event_to_dict
+from scheduler.matching.requests import RequestState
 
 #: participant fields compared to decide that a profile changed (the id is the identity)
 PROFILE_FIELDS = tuple(f.name for f in fields(Participant) if f.name != "id")

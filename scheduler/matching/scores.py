@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .model import EventData, Participant
+from scheduler.domain.model import EventData, Participant
 
 #: Tags that name the same thing; the value is the canonical tag.
 SYNONYMS: dict[str, str] = {
@@ -86,7 +86,7 @@ class Scorer:
     """All traditional x tech scores of an event, as matrices; reasons on demand."""
 
     def __init__(self, data: EventData, allowed: dict[str, frozenset[int]] | None = None):
-        from .timegrid import allowed_map
+        from scheduler.domain.timegrid import allowed_map
 
         self.data = data
         self.trad = [p for p in data.participants if p.kind == "traditional"]

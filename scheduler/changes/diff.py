@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .model import Meeting
+from scheduler.domain.model import Meeting
 
 GONE = ("cancelled", "no_show")
 

@@ -15,7 +15,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from .limits import ROOMS_MAX
+from scheduler.domain.limits import ROOMS_MAX
 
 # (country, zone, population in millions, regional languages)
 REGIONS: tuple[tuple[str, str, float, tuple[str, ...]], ...] = (

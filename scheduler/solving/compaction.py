@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .problem import Assignment, SchedProblem
+from scheduler.solving.problem import Assignment, SchedProblem
 
 #: Counted work per LNS step, besides CP-SAT's deterministic time: per variable
 #: built and per step, calibrated so a unit of work takes about a second here.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from .errors import InvalidInput
+from scheduler.domain.errors import InvalidInput
 
 
 class InvalidEmail(InvalidInput):

@@ -16,12 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from .errors import Conflict, InvalidInput
-from .matching import Scorer
-from .model import EventData, Meeting, Schedule
-from .problem import _key, lowest_free_room
-from .rebalance import fresh_id
-from .timegrid import Slot, allowed_map, build_slots
+from scheduler.domain.errors import Conflict, InvalidInput
+from scheduler.domain.model import EventData, Meeting, Schedule
+from scheduler.domain.timegrid import Slot, allowed_map, build_slots
+from scheduler.live.repair import fresh_id
+from scheduler.matching.scores import Scorer
+from scheduler.solving.problem import _key, lowest_free_room
 
 OPEN_STATES = ("scheduled", "moved")
 COUNTED = ("scheduled", "moved", "held")  # meetings that use a participant's cap

@@ -13,10 +13,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from .errors import InfeasibleLock, InvalidInput, Problem
-from .model import EventData, Meeting, Pair, Participant, Slot
-from .requests import wanted_pairs
-from .timegrid import allowed_map, build_slots
+from scheduler.domain.errors import InfeasibleLock, InvalidInput, Problem
+from scheduler.domain.model import EventData, Meeting, Pair, Participant, Slot
+from scheduler.domain.timegrid import allowed_map, build_slots
+from scheduler.matching.requests import wanted_pairs
 
 #: Weight of a wanted pair by its best priority, and what mutuality, acceptance,
 #: an organiser's decision and the compatibility score add (docs/matching.md).
@@ -29,7 +29,7 @@ IMPOSED_BONUS = 10
 def pair_weight(priority: int, mutual: bool, accepted: bool = False, imposed: bool = False,
                 score: float = 0.0) -> int:
     """Return the objective weight of a wanted pair."""
-    from .matching import score_bonus
+    from scheduler.matching.scores import score_bonus
 
     return (PRIORITY_WEIGHT.get(priority, 5) + (MUTUAL_BONUS if mutual else 0)
             + (ACCEPTED_BONUS if accepted and not mutual else 0) + (IMPOSED_BONUS if imposed else 0)
@@ -136,7 +136,7 @@ def _scores(data: EventData, allowed: dict[str, frozenset[int]], wanted: list[Pa
     """Compatibility scores of the wanted pairs, when the profiles say anything."""
     if not any(p.needs or p.offers or p.description for p in data.participants):
         return {}
-    from .matching import Scorer, pair_scores
+    from scheduler.matching.scores import Scorer, pair_scores
 
     return pair_scores(data, [pr.key for pr in wanted], Scorer(data, allowed))
 
@@ -211,7 +211,7 @@ class Assignment:
 
 def check_assignment(prob: SchedProblem, asg: Assignment) -> None:
     """Raise InvalidInput if ``asg`` breaks a hard rule (a guard on every solver's output)."""
-    from .validate import validate
+    from scheduler.solving.validate import validate
 
     issues = validate(prob, to_schedule(prob, asg))
     if issues:
@@ -261,7 +261,7 @@ def meeting_id(pr: Pair) -> str:
 
 def to_schedule(prob: SchedProblem, asg: Assignment):
     """Turn an assignment into a :class:`Schedule` with rooms numbered."""
-    from .model import Schedule
+    from scheduler.domain.model import Schedule
 
     rooms = assign_rooms(prob, asg)
     locks = {_key(lk.a, lk.b): lk for lk in prob.locks}

@@ -30,10 +30,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from . import limits as L
-from .addresses import InvalidEmail, normalise_email
-from .errors import InvalidInput, Problem
-from .model import (
+from scheduler.domain import limits as L
+from scheduler.domain.addresses import InvalidEmail, normalise_email
+from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.model import (
     END_OF_DAY,
     MEETING_STATUSES,
     Event,
@@ -47,10 +47,10 @@ from .model import (
     Unscheduled,
     Window,
 )
-from .requests import POLICIES, STATUSES
-from .spreadsheets import DASHES, decode, unknown_name_problems
-from .timegrid import wall_time_problem
-from .zones import UnknownZone, canonical_zone
+from scheduler.domain.timegrid import wall_time_problem
+from scheduler.domain.zones import UnknownZone, canonical_zone
+from scheduler.files.spreadsheets import DASHES, decode, unknown_name_problems
+from scheduler.matching.requests import POLICIES, STATUSES
 
 # ---------------------------------------------------------------- field types
 
@@ -606,7 +606,7 @@ def read_event_file(path: str | Path) -> EventData:
 
     Raises InvalidInput listing every problem (a file that cannot be decoded is one problem).
     """
-    from . import sheets  # sheets builds on this module
+    from scheduler.files import sheets  # sheets builds on this module
 
     path = Path(path)
     if path.is_dir():
@@ -655,14 +655,14 @@ def parse_participant(raw: Mapping[str, Any], label: str = "participant") -> Par
 
 def read_csv_dir(folder: Path) -> EventData:
     """Read ``event.json`` with ``participants.csv`` and ``requests.csv`` (or .xlsx tables) from a folder."""
-    from . import sheets
+    from scheduler.files import sheets
 
     return sheets.read_folder(Path(folder))
 
 
 def write_csv_dir(data: EventData, folder: Path) -> None:
     """Write the event as ``event.json`` + ``participants.csv`` + ``requests.csv`` (UTF-8 with BOM)."""
-    from . import sheets
+    from scheduler.files import sheets
 
     sheets.write_folder(data, Path(folder))
 

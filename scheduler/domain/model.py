@@ -2,7 +2,7 @@
 
 Every instant is an aware ``datetime`` in UTC. Local wall-clock values (session
 hours, working hours, availability windows) are kept as ``date``/``time`` and
-are only turned into instants by :mod:`scheduler.timegrid`.
+are only turned into instants by :mod:`scheduler.domain.timegrid`.
 """
 
 from __future__ import annotations

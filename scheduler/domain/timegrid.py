@@ -2,7 +2,7 @@
 
 Sessions are written in the event's zone; each participant's working hours and
 availability in their own zone. Both are turned into UTC instants date by date
-with :mod:`zoneinfo` (rules from the tzdata package, :mod:`scheduler.zones`), so
+with :mod:`zoneinfo` (rules from the tzdata package, :mod:`scheduler.domain.zones`), so
 daylight-saving switches (on whatever day each zone switches, or never) fall
 out of the conversion. A wall time that does not exist (a gap) or exists twice
 (a fold) is refused at import for sessions and availability windows
@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .model import END_OF_DAY, Event, EventData, Participant, Slot, Window
-from .zones import UnknownZone, zone_info
+from scheduler.domain.model import END_OF_DAY, Event, EventData, Participant, Slot, Window
+from scheduler.domain.zones import UnknownZone, zone_info
 
 
 def zone(name: str) -> ZoneInfo:

@@ -26,11 +26,25 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Any
 
-from .addresses import InvalidEmail, check_email
-from .headers import ASCII_POLICY, UTF8_POLICY, check_round_trip, mailbox, set_headers, unstructured
-from .invites import UPDATED, InviteContext, meeting_invite, summary, to_bytes, uid
-from .model import Meeting, Participant
-from .timegrid import local_label
+from scheduler.domain.addresses import InvalidEmail, check_email
+from scheduler.domain.model import Meeting, Participant
+from scheduler.domain.timegrid import local_label
+from scheduler.invitations.headers import (
+    ASCII_POLICY,
+    UTF8_POLICY,
+    check_round_trip,
+    mailbox,
+    set_headers,
+    unstructured,
+)
+from scheduler.invitations.ical import (
+    UPDATED,
+    InviteContext,
+    meeting_invite,
+    summary,
+    to_bytes,
+    uid,
+)
 
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
@@ -98,8 +112,8 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     ``update``: ``me`` was invited to an earlier version (None: guess from ``sequence``).
 
     Subject, From and To are encoded here (see scheduler/headers.py) and the built message is
-    parsed back: raises :class:`~scheduler.headers.HeaderRoundTripError` when a header would not
-    read back exactly, :class:`~scheduler.addresses.InvalidEmail` when ``me.email`` is no
+    parsed back: raises :class:`~scheduler.invitations.headers.HeaderRoundTripError` when a header would not
+    read back exactly, :class:`~scheduler.domain.addresses.InvalidEmail` when ``me.email`` is no
     address (both ValueError). A non-ASCII local part makes a UTF-8 message (RFC 6532) that
     only a server offering SMTPUTF8 takes; the domain is always in its IDNA form."""
     update = bool(sequence) if update is None else update
@@ -137,7 +151,7 @@ def _wire(address: str) -> str:
 
 
 def _text(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
-    from .invites import describe
+    from scheduler.invitations.ical import describe
 
     return f"Dear {me.contact or me.name},\n\n" + describe(ctx, m, me, other) + "\n"
 
@@ -203,7 +217,7 @@ class Transport:
     def send(self, row: dict[str, Any]) -> None:
         """Deliver one outbox row; raise :class:`Undeliverable` when this server cannot take it
         (a UTF-8 message and no SMTPUTF8), smtplib's errors or OSError when the server refuses
-        or is away, :class:`~scheduler.addresses.InvalidEmail` when the row's recipient is no
+        or is away, :class:`~scheduler.domain.addresses.InvalidEmail` when the row's recipient is no
         address (an old row: a newline there would smuggle in another recipient) or its To header
         does not carry the recipient as it is (a row built before headers were encoded here)."""
         check_email(row["recipient"])

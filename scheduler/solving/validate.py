@@ -2,7 +2,7 @@
 
 Every solve in the tests, and every production solve, passes through
 :func:`validate`. It reads only the event (slots and allowed slots from
-:mod:`scheduler.timegrid`) and the schedule, so a bug in a solver cannot hide
+:mod:`scheduler.domain.timegrid`) and the schedule, so a bug in a solver cannot hide
 behind the same bug here.
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .model import EventData, Meeting, Schedule
-from .timegrid import Slot
+from scheduler.domain.model import EventData, Meeting, Schedule
+from scheduler.domain.timegrid import Slot
 
 if TYPE_CHECKING:
-    from .problem import SchedProblem
+    from scheduler.solving.problem import SchedProblem
 
 
 def validate(prob: SchedProblem, schedule: Schedule) -> list[str]:
@@ -112,7 +112,7 @@ def move_problem(data: EventData, meetings: Iterable[Meeting], m: Meeting, slots
     The one rule for every move by hand (console and host board): a meeting still to come,
     to a slot that has not started at ``now``, an open room within the event's rooms, both
     participants available and free then, the room free then."""
-    from .timegrid import allowed_map
+    from scheduler.domain.timegrid import allowed_map
 
     people = data.by_id()
 

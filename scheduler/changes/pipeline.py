@@ -23,10 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .model import EventData, Meeting, Participant, Unscheduled
-from .problem import _key
-from .requests import wanted_pairs
-from .timegrid import allowed_slots, build_slots
+from scheduler.domain.model import EventData, Meeting, Participant, Unscheduled
+from scheduler.domain.timegrid import allowed_slots, build_slots
+from scheduler.matching.requests import wanted_pairs
+from scheduler.solving.problem import _key
 
 PHASES = ("draft", "published", "live", "closed")
 #: meeting statuses that still take place (or took place)
@@ -99,7 +99,7 @@ class Preview:
 
 def preview(before: Iterable[Meeting], after: Iterable[Meeting]) -> Preview:
     """Compare two schedules of one event: meetings added, moved, cancelled; who is affected."""
-    from .changes import diff
+    from scheduler.changes.diff import diff
 
     old = {m.id: m for m in before}
     new = tuple(after)
@@ -173,8 +173,8 @@ def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable
 def not_placed(data: EventData, meetings: Iterable[Meeting]) -> tuple[Unscheduled, ...]:
     """Every wanted pair (under the event's request policy) without a meeting that takes place,
     with the reason in words; computed from the schedule as it is now."""
-    from .problem import Assignment, build_problem
-    from .solver import explain
+    from scheduler.solver import explain
+    from scheduler.solving.problem import Assignment, build_problem
 
     prob = build_problem(data, scores=False)
     index = {pr.key: k for k, pr in enumerate(prob.pairs)}

@@ -18,10 +18,16 @@ from datetime import datetime, timedelta
 
 from ortools.sat.python import cp_model
 
-from .changes import diff
-from .compaction import dtime_used, stopped_by_wall
-from .model import EventData, Meeting
-from .problem import SchedProblem, _key, build_problem, lowest_free_room, meeting_id
+from scheduler.changes.diff import diff
+from scheduler.domain.model import EventData, Meeting
+from scheduler.solving.compaction import dtime_used, stopped_by_wall
+from scheduler.solving.problem import (
+    SchedProblem,
+    _key,
+    build_problem,
+    lowest_free_room,
+    meeting_id,
+)
 
 LIVE = ("scheduled", "moved", "held")
 KEEP_VALUE = 100  # an existing meeting is worth keeping far above any new one
@@ -308,8 +314,8 @@ def with_waitlist(data: EventData, per_participant: int = 3) -> EventData:
     """
     if per_participant <= 0:
         return data
-    from .matching import recommend
-    from .model import Request
+    from scheduler.domain.model import Request
+    from scheduler.matching.scores import recommend
 
     recs = recommend(data, per_participant, exclude=[(r.sender, r.receiver) for r in data.requests])
     extra = tuple(Request(m.participant, m.partner, 3, "suggested") for ms in recs.values() for m in ms)

@@ -10,8 +10,8 @@ not we repair, so "with" and "without" compare like for like.
   only late for that slot (the host marks them late until the slot ends).
 - A meeting is called off two slots ahead with probability ``cancel_rate``.
 - With repairs: each slot, the host marks what happened and applies the repair
-  (:func:`scheduler.rebalance.rebalance`); and six minutes into the slot, those
-  left waiting get a standby "meet now" offer (:mod:`scheduler.standby`) with a
+  (:func:`scheduler.live.repair.rebalance`); and six minutes into the slot, those
+  left waiting get a standby "meet now" offer (:mod:`scheduler.live.standby`) with a
   free participant who is online, which both accept with probability
   ``accept_rate``. Free participants are online with probability ``online_share``.
 """
@@ -24,13 +24,13 @@ import statistics
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from . import standby
-from .errors import Conflict
-from .matching import Scorer
-from .model import EventData, Meeting
-from .problem import build_problem
-from .rebalance import LIVE, Absence, RebalanceConfig, rebalance, with_waitlist
-from .timegrid import end_of_local_day, to_local
+from scheduler.domain.errors import Conflict
+from scheduler.domain.model import EventData, Meeting
+from scheduler.domain.timegrid import end_of_local_day, to_local
+from scheduler.live import standby
+from scheduler.live.repair import LIVE, Absence, RebalanceConfig, rebalance, with_waitlist
+from scheduler.matching.scores import Scorer
+from scheduler.solving.problem import build_problem
 
 CANCEL_LEAD = 2  # slots ahead a cancellation is announced
 
