@@ -37,10 +37,9 @@ from scheduler.solving.problem import (
     Assignment,
     SchedProblem,
     build_problem,
-    check_assignment,
     to_schedule,
 )
-from scheduler.solving.validate import idle_slots, sessions_attended
+from scheduler.solving.validate import check_assignment, idle_slots, sessions_attended
 
 Method = Literal["cpsat", "greedy"]
 

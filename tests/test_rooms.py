@@ -17,7 +17,7 @@ from scheduler.domain.model import Meeting, Schedule
 from scheduler.domain.timegrid import build_slots
 from scheduler.live.repair import rebalance
 from scheduler.matching.requests import wanted_pairs
-from scheduler.solving.problem import _key, build_problem
+from scheduler.solving.problem import build_problem, pair_key
 from scheduler.solving.validate import move_problem, validate
 from scheduler.store import Store
 from tests.builders import build, person
@@ -156,7 +156,7 @@ def shown_not_placed(w) -> set[frozenset[str]]:
 def from_scratch(w) -> set[frozenset[str]]:
     """Wanted pairs under the request policy minus those with a meeting that takes place."""
     meetings, _ = stored(w)
-    met = {_key(m.a, m.b) for m in meetings.values() if m.status in ("scheduled", "moved", "held")}
+    met = {pair_key(m.a, m.b) for m in meetings.values() if m.status in ("scheduled", "moved", "held")}
     return {frozenset(p.key) for p in wanted_pairs(w["data"]) if p.key not in met}
 
 
@@ -240,8 +240,8 @@ def test_not_placed_is_what_the_schedule_leaves_out():
     data, slots, ms = world(LAYOUT, extra=[("t4", "s1")], sessions=SESSION)
     gone = [replace(m, status="cancelled") if m.id == "m-t1-s1" else m for m in ms]
     listed = {(u.sender, u.receiver): u.reason for u in not_placed(data, gone)}
-    assert listed.keys() == {_key("t1", "s1"), _key("t4", "s1")}
-    assert listed[_key("t1", "s1")] == "their meeting was called off (cancelled)"
+    assert listed.keys() == {pair_key("t1", "s1"), pair_key("t4", "s1")}
+    assert listed[pair_key("t1", "s1")] == "their meeting was called off (cancelled)"
 
 
 def test_undo_asks_first_when_the_last_change_is_someone_elses(app_world):

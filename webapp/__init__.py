@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Flask, g
 
-from scheduler.store import Store, default_path
+from scheduler.store import default_path
 
-from .extensions import csrf, socketio
+from .extensions import csrf, get_store, socketio
 
 
 def _secret_key(app: Flask) -> str:
@@ -102,12 +102,3 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return resp
 
     return app
-
-
-def get_store() -> Store:
-    """The request's store handle (one SQLite connection per request thread)."""
-    if "store" not in g:
-        from flask import current_app
-
-        g.store = Store(current_app.config["DATABASE"])
-    return g.store

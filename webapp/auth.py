@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
-from . import get_store
+from .extensions import get_store
 
 bp = Blueprint("auth", __name__)
 

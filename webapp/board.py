@@ -20,10 +20,10 @@ from scheduler.domain.timegrid import (
 )
 from scheduler.live.repair import Absence, rebalance, with_waitlist
 from scheduler.matching.requests import check_new
-from scheduler.solving.problem import _key
+from scheduler.solving.problem import pair_key
 
-from . import get_store
 from .auth import current_user, staff_required
+from .extensions import get_store
 from .live import clock, notify, offer_standby
 from .moves import move_by_hand
 
@@ -235,7 +235,7 @@ def _with_late(data: EventData, late: tuple[str, str, int] | None) -> EventData:
     if not late:
         return data
     a, b, prio = late
-    same = [r for r in data.requests if _key(r.sender, r.receiver) == _key(a, b)]
+    same = [r for r in data.requests if pair_key(r.sender, r.receiver) == pair_key(a, b)]
     if not same:
         check_new(data, a, b, prio)  # unknown people, same kind, bad priority: named errors
         return replace(data, requests=(*data.requests, Request(a, b, prio, "imposed")))
@@ -246,7 +246,7 @@ def _with_late(data: EventData, late: tuple[str, str, int] | None) -> EventData:
 def _store_late(store, event_id: str, late: tuple[str, str, int], actor: str) -> None:
     a, b, prio = late
     data = store.load(event_id)
-    same = [r for r in data.requests if _key(r.sender, r.receiver) == _key(a, b)]
+    same = [r for r in data.requests if pair_key(r.sender, r.receiver) == pair_key(a, b)]
     if not same:
         store.add_requests(event_id, [(a, b, prio)], status="imposed", origin="organiser", actor=actor)
     elif not any(r.status in ("accepted", "imposed") for r in same):

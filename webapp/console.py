@@ -32,8 +32,9 @@ from scheduler.invitations.ical import InviteContext, feed, organiser_of, to_byt
 from scheduler.matching import scores as matching
 from scheduler.reporting.kpis import kpis
 
-from . import get_store, jobs
+from . import jobs
 from .auth import current_user, staff_required
+from .extensions import get_store
 from .live import clock, notify, send_invites
 from .moves import move_by_hand
 from .sockets import recheck

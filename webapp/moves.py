@@ -14,8 +14,8 @@ from scheduler.domain.timegrid import build_slots
 from scheduler.solving.problem import lowest_free_room
 from scheduler.solving.validate import move_problem
 
-from . import get_store
 from .auth import current_user
+from .extensions import get_store
 from .live import clock, notify
 
 #: what a person whose page is out of date reads, on the console and on the board alike

@@ -34,7 +34,7 @@ from scheduler.invitations.ical import (
 )
 from scheduler.matching import scores as matching
 
-from . import get_store
+from .extensions import get_store
 from .live import clock, notify, offer_standby, offer_view, push_offers, repair_lost
 
 bp = Blueprint("portal", __name__, url_prefix="/p")

@@ -26,7 +26,7 @@ from datetime import datetime
 from scheduler.domain.model import EventData, Meeting, Participant, Unscheduled
 from scheduler.domain.timegrid import allowed_slots, build_slots
 from scheduler.matching.requests import wanted_pairs
-from scheduler.solving.problem import _key
+from scheduler.solving.problem import pair_key
 
 PHASES = ("draft", "published", "live", "closed")
 #: meeting statuses that still take place (or took place)
@@ -64,7 +64,7 @@ def unwanted(data: EventData, meetings: Iterable[Meeting], now: datetime) -> tup
     wanted = {p.key for p in wanted_pairs(data)}
     return tuple(m for m in meetings
                  if m.status in UPCOMING and m.start > now and not m.locked
-                 and (m.a not in people or m.b not in people or _key(m.a, m.b) not in wanted))  # fmt: skip
+                 and (m.a not in people or m.b not in people or pair_key(m.a, m.b) not in wanted))  # fmt: skip
 
 
 def outside_availability(data: EventData, p: Participant, meetings: Iterable[Meeting],
@@ -145,7 +145,7 @@ def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable
             why = "its time has passed"
         elif d.room in closed or not 1 <= d.room <= data.event.rooms:
             why = f"room {d.room} is closed"
-        elif m.a not in people or m.b not in people or (_key(m.a, m.b) not in wanted and not m.locked):
+        elif m.a not in people or m.b not in people or (pair_key(m.a, m.b) not in wanted and not m.locked):
             why = "the meeting is no longer wanted"
         else:
             others = [x for x in live if x.id != m.id]
@@ -153,7 +153,7 @@ def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable
                 why = f"room {d.room} is taken then"
             elif busy := sorted({p for x in others if x.start == d.start for p in (x.a, x.b)} & {m.a, m.b}):
                 why = f"{' and '.join(people[p].name for p in busy)} already meet someone then"
-            elif m.status == "cancelled" and any(_key(x.a, x.b) == _key(m.a, m.b) for x in others):
+            elif m.status == "cancelled" and any(pair_key(x.a, x.b) == pair_key(m.a, m.b) for x in others):
                 why = "they meet at another time already"
             elif m.status == "cancelled" and (full := [p for p in (m.a, m.b)
                                                         if sum(p in (x.a, x.b) for x in others) >= people[p].cap(data.event)]):  # fmt: skip
@@ -180,14 +180,14 @@ def not_placed(data: EventData, meetings: Iterable[Meeting]) -> tuple[Unschedule
     index = {pr.key: k for k, pr in enumerate(prob.pairs)}
     slot_of_start = {s.start: s.index for s in prob.slots}
     meetings = tuple(meetings)
-    asg = Assignment({index[_key(m.a, m.b)]: slot_of_start[m.start] for m in meetings
-                      if m.status in LIVE and _key(m.a, m.b) in index and m.start in slot_of_start})  # fmt: skip
-    lost = {_key(m.a, m.b): m.status for m in meetings if m.status in ("cancelled", "no_show")}
+    asg = Assignment({index[pair_key(m.a, m.b)]: slot_of_start[m.start] for m in meetings
+                      if m.status in LIVE and pair_key(m.a, m.b) in index and m.start in slot_of_start})  # fmt: skip
+    lost = {pair_key(m.a, m.b): m.status for m in meetings if m.status in ("cancelled", "no_show")}
     said = {"cancelled": "their meeting was called off (cancelled)", "no_show": "one of them missed their meeting"}
     people = data.by_id()
 
     def named(u: Unscheduled) -> str:  # the reasons name people by id; a person reads names
-        text = said.get(lost.get(_key(u.sender, u.receiver), ""), u.reason)
+        text = said.get(lost.get(pair_key(u.sender, u.receiver), ""), u.reason)
         for pid in (u.sender, u.receiver):
             if pid in people:
                 text = re.sub(rf"(?<![\w-]){re.escape(pid)}(?![\w-])", people[pid].name, text)

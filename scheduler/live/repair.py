@@ -23,10 +23,10 @@ from scheduler.domain.model import EventData, Meeting
 from scheduler.solving.compaction import dtime_used, stopped_by_wall
 from scheduler.solving.problem import (
     SchedProblem,
-    _key,
     build_problem,
     lowest_free_room,
     meeting_id,
+    pair_key,
 )
 
 LIVE = ("scheduled", "moved", "held")
@@ -101,7 +101,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     # a closed room's meetings first take a free open room in their own slot (a room change,
     # not a move in time: no notice or bystander limit applies); only the others must leave
     meetings = rehouse(original, closed, data.event.rooms, now)
-    wanted = {_key(a, b) for a, b in wanted}
+    wanted = {pair_key(a, b) for a, b in wanted}
     prob = problem if problem is not None else build_problem(data, scores=False)
     open_rooms = prob.event.rooms - sum(1 for r in closed if 1 <= r <= prob.event.rooms)
     frozen = {s.index for s in prob.slots if s.start <= now}
@@ -118,7 +118,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
     existing: dict[int, Meeting] = {}
     for m in meetings:
         if m.status in LIVE and slot_of_start.get(m.start) not in frozen:
-            k = index.get(_key(m.a, m.b))
+            k = index.get(pair_key(m.a, m.b))
             if k is None and m.room in closed:  # an organiser's meeting with no room left in its slot
                 fixed.append(replace(m, status="cancelled"))
             elif m.locked:
@@ -129,7 +129,7 @@ def rebalance(data: EventData, meetings: Iterable[Meeting], now: datetime, absen
                 existing[k] = m
     # a pair whose meeting was missed (no-show) may meet later in the day, e.g. after a late
     # arrival; a pair that met, or whose meeting was called off, is not placed again
-    met = {_key(m.a, m.b) for m in fixed if m.status != "no_show"
+    met = {pair_key(m.a, m.b) for m in fixed if m.status != "no_show"
            and not (retry_cancelled and m.status == "cancelled")}
     # who lost a meeting: partners of the absent in meetings still to come, and in no-shows of
     # the last two slots that started (older ones were repaired when they happened)
@@ -300,7 +300,7 @@ def reoptimise(data: EventData, meetings: Iterable[Meeting], now: datetime, *, a
     meetings = tuple(meetings)
     cfg = config or RebalanceConfig(time_limit=10.0, max_bystander_moves=10**6)
     prob = build_problem(data, scores=False)
-    placed = {_key(m.a, m.b) for m in meetings if m.status in LIVE}
+    placed = {pair_key(m.a, m.b) for m in meetings if m.status in LIVE}
     lost = {p for pr in prob.pairs if pr.key not in placed for p in (pr.a, pr.b)}
     return rebalance(data, meetings, now, config=cfg, closed_rooms=closed_rooms, lost=sorted(lost),
                      problem=prob, keep_existing=not allow_moves, retry_cancelled=True)

@@ -21,7 +21,7 @@ from scheduler.domain.model import EventData, Meeting, Schedule
 from scheduler.domain.timegrid import Slot, allowed_map, build_slots
 from scheduler.live.repair import fresh_id
 from scheduler.matching.scores import Scorer
-from scheduler.solving.problem import _key, lowest_free_room
+from scheduler.solving.problem import lowest_free_room, pair_key
 
 OPEN_STATES = ("scheduled", "moved")
 COUNTED = ("scheduled", "moved", "held")  # meetings that use a participant's cap
@@ -67,13 +67,13 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
         return []
     offers = [o for o in offers if o["slot_start"] == slot.start]
     engaged = {p for o in offers if o["status"] in ("open", "confirmed") for p in (o["a"], o["b"])}
-    refused = {_key(o["a"], o["b"]) for o in offers if o["status"] in ("declined", "void")}
+    refused = {pair_key(o["a"], o["b"]) for o in offers if o["status"] in ("declined", "void")}
     people = data.by_id()
     allowed = allowed_map(data, slots)
     waiting_meeting = {w.waiting: w.meeting for w in waits}
     busy = {p for m in meetings if m.start == slot.start and m.status in COUNTED for p in (m.a, m.b)}
     free = sorted(p for p in checked if p in people and (p not in busy or p in waiting_meeting))
-    met = {_key(m.a, m.b) for m in meetings if m.status in COUNTED}
+    met = {pair_key(m.a, m.b) for m in meetings if m.status in COUNTED}
     used: dict[str, int] = defaultdict(int)
     for m in meetings:
         if m.status in COUNTED:
@@ -81,7 +81,7 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
             used[m.b] += 1
     for p in waiting_meeting:
         used[p] -= 1  # the missed meeting does not count once it is replaced
-    requested = {_key(r.sender, r.receiver) for r in data.requests if r.status not in ("declined", "withdrawn")}
+    requested = {pair_key(r.sender, r.receiver) for r in data.requests if r.status not in ("declined", "withdrawn")}
     sc = scorer or Scorer(data, allowed)
     out = []
     for w in waits:
@@ -91,7 +91,7 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
         best = None
         for p in free:
             other = people[p]
-            key = _key(me.id, p)
+            key = pair_key(me.id, p)
             if (p in engaged or p in (me.id, w.missing) or key in met or key in refused
                     or slot.index not in allowed[p] or used[p] >= other.cap(data.event)
                     or (other.kind == me.kind and not data.event.allow_same_kind)):  # fmt: skip
@@ -151,14 +151,14 @@ def confirm(data: EventData, meetings: Iterable[Meeting], offer: dict[str, Any],
     for m in live_then:
         if {m.a, m.b} & {a, b}:
             raise Conflict(f"{' and '.join(sorted({m.a, m.b} & {a, b}))} already meets someone in this slot")
-    if any(m.status in COUNTED and _key(m.a, m.b) == _key(a, b) for m in out):
+    if any(m.status in COUNTED and pair_key(m.a, m.b) == pair_key(a, b) for m in out):
         raise Conflict(f"{a} and {b} already have a meeting")
     taken = {m.room for m in live_then} | set(closed_rooms)
     room = offer["room"] if offer["room"] not in taken else \
         lowest_free_room(taken, data.event.rooms)  # fmt: skip
     if room is None:
         raise Conflict("no virtual room is free in this slot")
-    x, y = _key(a, b)
+    x, y = pair_key(a, b)
     mid = fresh_id(f"m-{x}-{y}", out)
     new = Meeting(mid, x, y, offer["slot_start"], offer["slot_end"], room, "scheduled")
     out = [m for m in out if m.id != mid]  # an earlier cancelled meeting of the same pair is replaced

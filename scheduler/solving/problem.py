@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from scheduler.domain.errors import InfeasibleLock, InvalidInput, Problem
+from scheduler.domain.errors import InfeasibleLock, Problem
 from scheduler.domain.model import EventData, Meeting, Pair, Participant, Slot
 from scheduler.domain.timegrid import allowed_map, build_slots
 from scheduler.matching.requests import wanted_pairs
@@ -75,7 +75,7 @@ class SchedProblem:
     def locked_slot(self) -> dict[int, int]:
         """Return pair index -> locked slot."""
         index = {pr.key: k for k, pr in enumerate(self.pairs)}
-        return {index[_key(lk.a, lk.b)]: lk.slot for lk in self.locks}
+        return {index[pair_key(lk.a, lk.b)]: lk.slot for lk in self.locks}
 
     def session_slots(self) -> list[list[int]]:
         out: list[list[int]] = []
@@ -96,7 +96,8 @@ def lowest_free_room(taken: Collection[int], rooms: int) -> int | None:
     return room if room <= rooms else None
 
 
-def _key(a: str, b: str) -> tuple[str, str]:
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    """The pair (a, b) in canonical order, the key of every pair map (the smaller id first)."""
     return (a, b) if a < b else (b, a)
 
 
@@ -117,13 +118,13 @@ def build_problem(data: EventData, locked: tuple[Meeting, ...] = (), scores: boo
         w = pair_weight(pr.priority, pr.mutual, pr.accepted, pr.imposed, score.get(pr.key, 0.0))
         pairs[pr.key] = replace(pr, weight=w)
     for lk in locks:  # a locked meeting is wanted even when nobody requested it
-        key = _key(lk.a, lk.b)
+        key = pair_key(lk.a, lk.b)
         if key not in pairs:
             pairs[key] = Pair(key[0], key[1], 1, False, pair_weight(1, False, imposed=True), imposed=True)
     ordered = tuple(pairs[k] for k in sorted(pairs))
     common = tuple(tuple(sorted(allowed[p.a] & allowed[p.b])) for p in ordered)
     # a locked meeting may sit outside someone's hours: the organiser decided so
-    lock_slot = {_key(lk.a, lk.b): lk.slot for lk in locks}
+    lock_slot = {pair_key(lk.a, lk.b): lk.slot for lk in locks}
     common = tuple(
         tuple(sorted(set(c) | {lock_slot[p.key]})) if p.key in lock_slot else c
         for p, c in zip(ordered, common, strict=True)
@@ -175,7 +176,7 @@ def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]
         per_slot[lk.slot] += 1
     pairs_seen: dict[tuple[str, str], str] = {}
     for lk in out:
-        other = pairs_seen.setdefault(_key(lk.a, lk.b), lk.meeting_id)
+        other = pairs_seen.setdefault(pair_key(lk.a, lk.b), lk.meeting_id)
         if other != lk.meeting_id:
             problems.append(Problem(f"locked meetings {other} and {lk.meeting_id}",
                                     f"{lk.a} and {lk.b} would meet twice"))  # fmt: skip
@@ -209,21 +210,12 @@ class Assignment:
         return out
 
 
-def check_assignment(prob: SchedProblem, asg: Assignment) -> None:
-    """Raise InvalidInput if ``asg`` breaks a hard rule (a guard on every solver's output)."""
-    from scheduler.solving.validate import validate
-
-    issues = validate(prob, to_schedule(prob, asg))
-    if issues:
-        raise InvalidInput([Problem("schedule", i) for i in issues], "solver produced an invalid schedule")
-
-
 def assign_rooms(prob: SchedProblem, asg: Assignment) -> dict[int, int]:
     """Number rooms per slot so participants keep their room across consecutive meetings."""
     locked_room = {}
     index = {pr.key: k for k, pr in enumerate(prob.pairs)}
     for lk in prob.locks:
-        locked_room[index[_key(lk.a, lk.b)]] = lk.room
+        locked_room[index[pair_key(lk.a, lk.b)]] = lk.room
     by_slot: dict[int, list[int]] = defaultdict(list)
     for k, t in asg.slot_of.items():
         by_slot[t].append(k)
@@ -264,7 +256,7 @@ def to_schedule(prob: SchedProblem, asg: Assignment):
     from scheduler.domain.model import Schedule
 
     rooms = assign_rooms(prob, asg)
-    locks = {_key(lk.a, lk.b): lk for lk in prob.locks}
+    locks = {pair_key(lk.a, lk.b): lk for lk in prob.locks}
     meetings = []
     for k, t in sorted(asg.slot_of.items(), key=lambda kt: (kt[1], rooms[kt[0]])):
         pr, s = prob.pairs[k], prob.slots[t]

@@ -11,13 +11,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from scheduler.domain.errors import InvalidInput, Problem
 from scheduler.domain.model import EventData, Meeting, Schedule
 from scheduler.domain.timegrid import Slot
-
-if TYPE_CHECKING:
-    from scheduler.solving.problem import SchedProblem
+from scheduler.solving.problem import Assignment, SchedProblem, to_schedule
 
 
 def validate(prob: SchedProblem, schedule: Schedule) -> list[str]:
@@ -143,3 +141,10 @@ def move_problem(data: EventData, meetings: Iterable[Meeting], m: Meeting, slots
         if {x.a, x.b} & {m.a, m.b}:
             return f"slot: {' and '.join(name(p) for p in sorted({x.a, x.b} & {m.a, m.b}))} already meet someone then"
     return None
+
+
+def check_assignment(prob: SchedProblem, asg: Assignment) -> None:
+    """Raise InvalidInput if ``asg`` breaks a hard rule (a guard on every solver's output)."""
+    issues = validate(prob, to_schedule(prob, asg))
+    if issues:
+        raise InvalidInput([Problem("schedule", i) for i in issues], "solver produced an invalid schedule")
