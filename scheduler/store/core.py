@@ -1,26 +1,13 @@
-"""The only module that talks to SQLite (through sqlite-utils).
-
-One file per deployment (default ``data/matchmaking.db``), WAL mode, foreign
-keys on. The schema is versioned with ``PRAGMA user_version``: each entry of
-:data:`MIGRATIONS` moves the file one version up inside one transaction, so a
-later release appends entries and never edits old ones. Every change that
-touches several rows runs in one transaction; a rejected change leaves the
-file as it was.
-"""
+"""The store's one entry, :class:`Store`: a connection (:mod:`.connection`) plus one class of
+methods per aggregate, each in its own module with the tables it owns (see the package)."""
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from scheduler.changes import pipeline
 from scheduler.changes.merge import MergePlan, plan_merge, replace_warning
@@ -38,35 +25,11 @@ from scheduler.domain.model import (
 from scheduler.files.formats import event_to_dict, parse_clock, parse_day, participant_to_dict
 from scheduler.matching import requests as req
 from scheduler.matching.requests import RequestState
-
-DEFAULT_DB = Path("data") / "matchmaking.db"
-ENV_VAR = "MATCHMAKING_DB"
-
-
-def default_path(env: dict[str, str] | None = None) -> Path:
-    """Return the database path from the environment, else the default."""
-    env = os.environ if env is None else env
-    return Path(env.get(ENV_VAR) or DEFAULT_DB)
-
-
-def _iso(dt: datetime) -> str:
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime reached the store")
-    return dt.astimezone(UTC).isoformat()
-
-
-def _dt(s: str) -> datetime:
-    return datetime.fromisoformat(s).astimezone(UTC)
-
+from scheduler.store.rows import from_iso, stale_message, to_iso
+from scheduler.store.schema import Schema
 
 #: statuses of a meeting that does not take place (its calendar entry is cancelled or moot)
 GONE = ("cancelled", "no_show")
-
-
-def _stale(version: int, expected: int) -> str:
-    """The words for a change refused because the page it came from is out of date."""
-    return (f"Someone changed the schedule meanwhile (your page showed version {expected}, it is now at "
-            f"{version}), so nothing was changed. Look at the schedule as it is now and try again.")
 
 
 def _invite_changed(prev: Meeting, new: Meeting) -> bool:
@@ -77,197 +40,41 @@ def _invite_changed(prev: Meeting, new: Meeting) -> bool:
     return (new.status == "cancelled") != (prev.status == "cancelled")
 
 
-def _v1(db: sqlite_utils.Database) -> None:
-    db["events"].create(
-        {
-            "id": str, "name": str, "timezone": str, "slot_minutes": int, "gap_minutes": int,
-            "rooms": int, "max_meetings": int, "video_url_template": str, "allow_same_kind": int,
-            "sessions": str, "extra": str, "schedule_version": int, "imported_at": str,
-        },
-        pk="id", not_null={"name", "timezone", "slot_minutes", "rooms", "max_meetings"},
-        defaults={"gap_minutes": 0, "allow_same_kind": 0, "schedule_version": 0, "extra": "{}"},
-    )  # fmt: skip
-    db["participants"].create(
-        {
-            "event_id": str, "id": str, "name": str, "kind": str, "timezone": str,
-            "cluster": str, "country": str, "contact": str, "email": str,
-            "wh_start": str, "wh_end": str, "available": str, "max_meetings": int,
-            "sectors": str, "needs": str, "offers": str, "languages": str,
-            "description": str, "extra": str, "token": str, "position": int,
-        },
-        pk=("event_id", "id"), foreign_keys=[("event_id", "events", "id")],
-        not_null={"name", "kind", "timezone", "token"},
-    )  # fmt: skip
-    db["participants"].create_index(["token"], unique=True)
-    db["requests"].create(
-        {
-            "event_id": str, "sender": str, "receiver": str, "priority": int, "status": str,
-            "origin": str, "extra": str, "created_at": str, "updated_at": str,
-            "expires_at": str, "position": int,
-        },
-        pk=("event_id", "sender", "receiver"), foreign_keys=[("event_id", "events", "id")],
-        defaults={"status": "pending", "origin": "import", "extra": "{}"},
-    )  # fmt: skip
-    db.execute(
-        "CREATE TABLE meetings (event_id TEXT NOT NULL REFERENCES events(id), id TEXT NOT NULL,"
-        " a TEXT NOT NULL, b TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,"
-        " room INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'scheduled',"
-        " locked INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"
-        " PRIMARY KEY (event_id, id),"
-        " FOREIGN KEY (event_id, a) REFERENCES participants(event_id, id),"
-        " FOREIGN KEY (event_id, b) REFERENCES participants(event_id, id))"
-    )
-    db["meetings"].create_index(["event_id", "start"])
-    db["audit"].create(
-        {"id": int, "event_id": str, "at": str, "actor": str, "action": str, "detail": str},
-        pk="id", not_null={"event_id", "at", "action"},
-    )  # fmt: skip
-    db["audit"].create_index(["event_id", "id"])
-    db.execute(
-        "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit"
-        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit"
-        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-    )
+def event_row(ev: Event, now: datetime) -> dict[str, Any]:
+    """The ``events`` row of ``ev`` (``schedule_version`` 0, imported ``now``)."""
+    doc = event_to_dict(ev)
+    return {
+        "id": ev.id, "name": ev.name, "timezone": ev.timezone, "slot_minutes": ev.slot_minutes,
+        "gap_minutes": ev.gap_minutes, "rooms": ev.rooms, "max_meetings": ev.max_meetings,
+        "video_url_template": ev.video_url_template, "allow_same_kind": int(ev.allow_same_kind),
+        "sessions": json.dumps(doc["sessions"]), "extra": json.dumps(dict(ev.extra)),
+        "schedule_version": 0, "imported_at": to_iso(now),
+        "request_policy": ev.request_policy, "request_ttl_hours": ev.request_ttl_hours,
+    }  # fmt: skip
 
 
-def _v2(db: sqlite_utils.Database) -> None:
-    """Request lifecycle history (append-only) for the request / accept cycle."""
-    db["request_history"].create(
-        {"id": int, "event_id": str, "sender": str, "receiver": str, "at": str, "actor": str,
-         "action": str, "status": str},
-        pk="id", not_null={"event_id", "sender", "receiver", "at", "action", "status"},
-    )  # fmt: skip
-    db["request_history"].create_index(["event_id", "sender", "receiver"])
-    for op in ("UPDATE", "DELETE"):
-        db.execute(
-            f"CREATE TRIGGER request_history_append_only_{op[0].lower()} BEFORE {op} ON request_history"
-            " BEGIN SELECT RAISE(ABORT, 'the request history is append-only'); END"
-        )
-    db["requests"].add_column("score", float)
-    db["events"].add_column("request_policy", str, not_null_default="unless_declined")
-    db["events"].add_column("request_ttl_hours", float, not_null_default=72.0)
+def participant_row(event_id: str, p: Participant, token: str, position: int) -> dict[str, Any]:
+    """The ``participants`` row of ``p``, with their link ``token`` and file ``position``."""
+    doc = participant_to_dict(p)
+    return {
+        "event_id": event_id, "id": p.id, "name": p.name, "kind": p.kind,
+        "timezone": p.timezone, "cluster": p.cluster, "country": p.country,
+        "contact": p.contact, "email": p.email,
+        "wh_start": doc["working_hours"]["start"], "wh_end": doc["working_hours"]["end"],
+        "available": None if p.available is None else json.dumps(doc["available"]),
+        "max_meetings": p.max_meetings, "sectors": json.dumps(list(p.sectors)),
+        "needs": json.dumps(list(p.needs)), "offers": json.dumps(list(p.offers)),
+        "languages": json.dumps(list(p.languages)), "description": p.description,
+        "extra": json.dumps(dict(p.extra)), "token": token, "position": position,
+    }  # fmt: skip
 
 
-def _v3(db: sqlite_utils.Database) -> None:
-    """Durable outbox for calendar invites: every message stored before it is sent."""
-    db.execute(
-        "CREATE TABLE outbox (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, meeting_id TEXT NOT NULL,"
-        " participant_id TEXT NOT NULL, sequence INTEGER NOT NULL, method TEXT NOT NULL,"
-        " recipient TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, message_id TEXT NOT NULL,"
-        " status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
-        " next_attempt_at TEXT NOT NULL, last_error TEXT, created_at TEXT NOT NULL, sent_at TEXT,"
-        " UNIQUE (event_id, meeting_id, participant_id, sequence, method))"
-    )
-    db["outbox"].create_index(["status", "next_attempt_at"])
-
-
-def _v4(db: sqlite_utils.Database) -> None:
-    """Organiser and host accounts; a per-event solve lock for background jobs."""
-    db["users"].create({"username": str, "password_hash": str, "role": str, "created_at": str},
-                       pk="username", not_null={"password_hash", "role"})  # fmt: skip
-    db["events"].add_column("solving_since", str)
-
-
-def _v5(db: sqlite_utils.Database) -> None:
-    """Schedule snapshots for undo; check-ins for the live event."""
-    db["snapshots"].create({"id": int, "event_id": str, "version": int, "actor": str, "at": str, "action": str,
-                            "meetings": str}, pk="id")  # fmt: skip
-    db["snapshots"].create_index(["event_id", "id"])
-    db["checkins"].create({"event_id": str, "participant_id": str, "at": str, "by": str},
-                          pk=("event_id", "participant_id"))  # fmt: skip
-
-
-def _v6(db: sqlite_utils.Database) -> None:
-    """Live-day settings per event, closed virtual rooms, standby "meet now" offers."""
-    db.execute("ALTER TABLE events ADD COLUMN auto_repair INTEGER NOT NULL DEFAULT 1")
-    db.execute("ALTER TABLE events ADD COLUMN standby_minutes INTEGER NOT NULL DEFAULT 5")
-    db.execute("ALTER TABLE events ADD COLUMN closed_rooms TEXT NOT NULL DEFAULT '[]'")
-    db.execute(
-        "CREATE TABLE offers (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events(id),"
-        " slot_start TEXT NOT NULL, slot_end TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,"
-        " room INTEGER NOT NULL, score REAL NOT NULL, reasons TEXT NOT NULL, replaces TEXT NOT NULL,"
-        " a_answer TEXT, b_answer TEXT, status TEXT NOT NULL DEFAULT 'open', meeting_id TEXT, note TEXT,"
-        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
-    )
-    db["offers"].create_index(["event_id", "status"])
-
-
-def _v7(db: sqlite_utils.Database) -> None:
-    """How many recommendations per traditional SME a live repair may refill from (the waitlist)."""
-    db.execute("ALTER TABLE events ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 3")
-
-
-def _v8(db: sqlite_utils.Database) -> None:
-    """A participant a re-import removed stays as a record (past meetings, cancellations and the
-    audit name them): ``removed_at`` says since when; their personal link no longer works."""
-    db.execute("ALTER TABLE participants ADD COLUMN removed_at TEXT")
-
-
-#: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class Store:
+class Store(Schema):
     """A handle on one SQLite file; belongs to the thread that opened it."""
 
     def __init__(self, path: str | Path | None = None, *, memory: bool = False):
-        if memory:
-            self.db = sqlite_utils.Database(memory=True)
-            self.path: Path | None = None
-        else:
-            self.path = Path(path) if path is not None else default_path()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=True)
-            self.db = sqlite_utils.Database(conn)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
+        super().__init__(path, memory=memory)
         self.migrate()
-
-    def close(self) -> None:
-        self.db.conn.close()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # ------------------------------------------------------------ schema
-
-    @property
-    def schema_version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
-
-    def migrate(self) -> None:
-        """Bring the schema up to :data:`SCHEMA_VERSION`; a no-op when it is current."""
-        while self.schema_version < SCHEMA_VERSION:
-            with self.write():
-                current = self.schema_version  # re-read under the write lock
-                if current >= SCHEMA_VERSION:
-                    break
-                MIGRATIONS[current](self.db)
-                self.db.execute(f"PRAGMA user_version={current + 1}")
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite_utils.Database]:
-        """Run the block as one write transaction (BEGIN IMMEDIATE), rolled back on error."""
-        conn = self.db.conn
-        if conn.in_transaction:  # nested: join the outer transaction
-            yield self.db
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
 
     # ------------------------------------------------------------ events
 
@@ -295,10 +102,10 @@ class Store:
                     self._replace_published(data, actor, now)
                     return
                 self._delete_event_rows(ev.id)
-            db["events"].insert(self._event_row(ev, now))
+            db["events"].insert(event_row(ev, now))
             tokens = self._fresh_tokens(len(data.participants))
             db["participants"].insert_all(
-                (self._participant_row(ev.id, p, tok, i)
+                (participant_row(ev.id, p, tok, i)
                  for i, (p, tok) in enumerate(zip(data.participants, tokens, strict=True))),
                 batch_size=500,
             )  # fmt: skip
@@ -307,8 +114,8 @@ class Store:
                     {
                         "event_id": ev.id, "sender": r.sender, "receiver": r.receiver,
                         "priority": r.priority, "status": r.status, "origin": "import",
-                        "extra": json.dumps(dict(r.extra)), "created_at": _iso(now),
-                        "updated_at": _iso(now), "position": i,
+                        "extra": json.dumps(dict(r.extra)), "created_at": to_iso(now),
+                        "updated_at": to_iso(now), "position": i,
                     }
                     for i, r in enumerate(data.requests)
                 ),
@@ -335,7 +142,7 @@ class Store:
         # everyone is removed with a revoked link; the file's participants come back with new links
         for pid in self.tokens(ev_id):
             self.db.execute("UPDATE participants SET removed_at = ?, token = ? WHERE event_id = ? AND id = ?",
-                            [_iso(now), secrets.token_urlsafe(24), ev_id, pid])  # fmt: skip
+                            [to_iso(now), secrets.token_urlsafe(24), ev_id, pid])  # fmt: skip
         for i, p in enumerate(data.participants):
             self._put_participant(ev_id, p, i, secrets.token_urlsafe(24))
         self._update_event_row(data.event, now)
@@ -346,7 +153,7 @@ class Store:
                            "replaced": True, "cancelled": cancelled, "version": version + 1})  # fmt: skip
 
     def _update_event_row(self, ev: Event, now: datetime) -> None:
-        row = self._event_row(ev, now)
+        row = event_row(ev, now)
         for key in ("id", "schedule_version"):
             row.pop(key)
         cols = ", ".join(f"{k} = ?" for k in row)
@@ -354,7 +161,7 @@ class Store:
 
     def _put_participant(self, event_id: str, p: Participant, position: int, token: str | None) -> None:
         """Insert or update one participant (no longer removed); ``token`` None keeps their link."""
-        row = self._participant_row(event_id, p, token or "", position)
+        row = participant_row(event_id, p, token or "", position)
         if token is None:
             row.pop("token")
         if self.db["participants"].count_where("event_id = ? AND id = ?", [event_id, p.id]):
@@ -373,13 +180,13 @@ class Store:
         self.db["requests"].insert_all(
             ({"event_id": event_id, "sender": r.sender, "receiver": r.receiver, "priority": r.priority,
               "status": r.status, "origin": "import", "extra": json.dumps(dict(r.extra)),
-              "created_at": _iso(now), "updated_at": _iso(now), "position": pos + 1 + i}
+              "created_at": to_iso(now), "updated_at": to_iso(now), "position": pos + 1 + i}
              for i, r in enumerate(requests)),
             batch_size=500, replace=True,  # a request of a participant who is back replaces its old row
         )  # fmt: skip
         if actor:
             self.db["request_history"].insert_all(
-                {"event_id": event_id, "sender": r.sender, "receiver": r.receiver, "at": _iso(now),
+                {"event_id": event_id, "sender": r.sender, "receiver": r.receiver, "at": to_iso(now),
                  "actor": actor, "action": "create", "status": r.status} for r in requests)  # fmt: skip
 
     def plan_merge(self, incoming: EventData, now: datetime) -> MergePlan:
@@ -406,7 +213,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(ev_id)
             if expected_version is not None and version != expected_version:
-                raise StaleVersion(_stale(version, expected_version).replace("try again", "upload the file again"))
+                raise StaleVersion(stale_message(version, expected_version).replace("try again", "upload the file again"))
             plan = self.plan_merge(incoming, now)
             self._update_event_row(plan.merged.event, now)
             added = {p.id for p in plan.added}
@@ -414,14 +221,14 @@ class Store:
                 self._put_participant(ev_id, p, i, secrets.token_urlsafe(24) if p.id in added else None)
             for p in plan.removed:
                 db.execute("UPDATE participants SET removed_at = ?, token = ? WHERE event_id = ? AND id = ?",
-                           [_iso(now), secrets.token_urlsafe(24), ev_id, p.id])  # fmt: skip
+                           [to_iso(now), secrets.token_urlsafe(24), ev_id, p.id])  # fmt: skip
             self._insert_requests(ev_id, plan.requests_added, now, actor)
             for r in plan.requests_withdrawn:
                 db.execute("UPDATE requests SET status = 'withdrawn', updated_at = ?, expires_at = NULL"
                            " WHERE event_id = ? AND sender = ? AND receiver = ?",
-                           [_iso(now), ev_id, r.sender, r.receiver])  # fmt: skip
+                           [to_iso(now), ev_id, r.sender, r.receiver])  # fmt: skip
                 db["request_history"].insert({"event_id": ev_id, "sender": r.sender, "receiver": r.receiver,
-                                              "at": _iso(now), "actor": actor, "action": "withdraw",
+                                              "at": to_iso(now), "actor": actor, "action": "withdraw",
                                               "status": "withdrawn"})  # fmt: skip
             cancelled = [c.meeting.id for c in plan.cancelled]
             v = self.save_schedule(Schedule(ev_id, plan.meetings), actor=actor, expected_version=version, now=now,
@@ -446,33 +253,6 @@ class Store:
 
     def _fresh_tokens(self, n: int) -> list[str]:
         return [secrets.token_urlsafe(24) for _ in range(n)]
-
-    @staticmethod
-    def _event_row(ev: Event, now: datetime) -> dict[str, Any]:
-        doc = event_to_dict(ev)
-        return {
-            "id": ev.id, "name": ev.name, "timezone": ev.timezone, "slot_minutes": ev.slot_minutes,
-            "gap_minutes": ev.gap_minutes, "rooms": ev.rooms, "max_meetings": ev.max_meetings,
-            "video_url_template": ev.video_url_template, "allow_same_kind": int(ev.allow_same_kind),
-            "sessions": json.dumps(doc["sessions"]), "extra": json.dumps(dict(ev.extra)),
-            "schedule_version": 0, "imported_at": _iso(now),
-            "request_policy": ev.request_policy, "request_ttl_hours": ev.request_ttl_hours,
-        }  # fmt: skip
-
-    @staticmethod
-    def _participant_row(event_id: str, p: Participant, token: str, position: int) -> dict[str, Any]:
-        doc = participant_to_dict(p)
-        return {
-            "event_id": event_id, "id": p.id, "name": p.name, "kind": p.kind,
-            "timezone": p.timezone, "cluster": p.cluster, "country": p.country,
-            "contact": p.contact, "email": p.email,
-            "wh_start": doc["working_hours"]["start"], "wh_end": doc["working_hours"]["end"],
-            "available": None if p.available is None else json.dumps(doc["available"]),
-            "max_meetings": p.max_meetings, "sectors": json.dumps(list(p.sectors)),
-            "needs": json.dumps(list(p.needs)), "offers": json.dumps(list(p.offers)),
-            "languages": json.dumps(list(p.languages)), "description": p.description,
-            "extra": json.dumps(dict(p.extra)), "token": token, "position": position,
-        }  # fmt: skip
 
     def event_ids(self) -> list[str]:
         return [r["id"] for r in self.db["events"].rows_where(order_by="id", select="id")]
@@ -567,8 +347,8 @@ class Store:
         return [
             RequestState(
                 Request(r["sender"], r["receiver"], r["priority"], r["status"], json.loads(r["extra"] or "{}")),
-                r["origin"] or "import", _dt(r["created_at"]), _dt(r["updated_at"]),
-                _dt(r["expires_at"]) if r["expires_at"] else None,
+                r["origin"] or "import", from_iso(r["created_at"]), from_iso(r["updated_at"]),
+                from_iso(r["expires_at"]) if r["expires_at"] else None,
             )
             for r in self.db["requests"].rows_where("event_id = ?", [event_id], order_by="position")
         ]  # fmt: skip
@@ -589,13 +369,13 @@ class Store:
                 data = EventData(data.event, data.participants, (*data.requests, Request(a, b, prio, status)))
                 rows.append({
                     "event_id": event_id, "sender": a, "receiver": b, "priority": prio, "status": status,
-                    "origin": origin, "extra": "{}", "created_at": _iso(now), "updated_at": _iso(now),
-                    "expires_at": _iso(now + wait) if status == "pending" else None,
+                    "origin": origin, "extra": "{}", "created_at": to_iso(now), "updated_at": to_iso(now),
+                    "expires_at": to_iso(now + wait) if status == "pending" else None,
                     "position": pos + 1 + i, "score": (scores or {}).get((a, b)),
                 })  # fmt: skip
             db["requests"].insert_all(rows)
             db["request_history"].insert_all(
-                {"event_id": event_id, "sender": r["sender"], "receiver": r["receiver"], "at": _iso(now),
+                {"event_id": event_id, "sender": r["sender"], "receiver": r["receiver"], "at": to_iso(now),
                  "actor": actor, "action": "create", "status": status} for r in rows)  # fmt: skip
         return len(rows)
 
@@ -610,18 +390,18 @@ class Store:
             db.execute(
                 "UPDATE requests SET status = ?, updated_at = ?, expires_at = ?"
                 " WHERE event_id = ? AND sender = ? AND receiver = ?",
-                [new.request.status, _iso(now), _iso(new.expires_at) if new.expires_at else None,
+                [new.request.status, to_iso(now), to_iso(new.expires_at) if new.expires_at else None,
                  event_id, sender, receiver],
             )  # fmt: skip
             db["request_history"].insert({"event_id": event_id, "sender": sender, "receiver": receiver,
-                                          "at": _iso(now), "actor": actor, "action": action,
+                                          "at": to_iso(now), "actor": actor, "action": action,
                                           "status": new.request.status})  # fmt: skip
             # a meeting still to come that nobody wants any more is cancelled in the same transaction
             # (the whole event is read only when this pair has such a meeting: expiry runs this per request)
             booked = db.execute(
                 "SELECT 1 FROM meetings WHERE event_id = ? AND status IN ('scheduled', 'moved') AND start > ?"
                 " AND ((a = ? AND b = ?) OR (a = ? AND b = ?)) LIMIT 1",
-                [event_id, _iso(now), sender, receiver, receiver, sender]).fetchone()  # fmt: skip
+                [event_id, to_iso(now), sender, receiver, receiver, sender]).fetchone()  # fmt: skip
             gone = [] if booked is None else [m for m in pipeline.unwanted(self.load(event_id), self.meetings(event_id), now)
                                               if {m.a, m.b} == {sender, receiver}]  # fmt: skip
             if gone:
@@ -662,7 +442,7 @@ class Store:
             if db["users"].count_where("username = ?", [username]):
                 raise Conflict(f"user {username!r} already exists")
             db["users"].insert({"username": username, "password_hash": password_hash, "role": role,
-                                "created_at": _iso(now or datetime.now(UTC))})  # fmt: skip
+                                "created_at": to_iso(now or datetime.now(UTC))})  # fmt: skip
 
     def remove_user(self, username: str) -> None:
         """Delete an account; its open sessions and sockets end at their next check."""
@@ -703,7 +483,7 @@ class Store:
     def update_participant(self, event_id: str, p: Participant, actor: str) -> None:
         """Replace one participant's profile (already validated) in one transaction."""
         with self.write() as db:
-            row = self._participant_row(event_id, p, "", 0)
+            row = participant_row(event_id, p, "", 0)
             for key in ("token", "position", "event_id", "id"):
                 row.pop(key)
             cols = ", ".join(f"{k} = ?" for k in row)
@@ -734,7 +514,7 @@ class Store:
         """Record that ``pid`` is here (said by themselves or a host), with an audit record."""
         now = now or datetime.now(UTC)
         with self.write() as db:
-            db["checkins"].upsert({"event_id": event_id, "participant_id": pid, "at": _iso(now), "by": by},
+            db["checkins"].upsert({"event_id": event_id, "participant_id": pid, "at": to_iso(now), "by": by},
                                   pk=("event_id", "participant_id"))  # fmt: skip
             self.audit(event_id, "checkin", actor=by, now=now, detail={"participant": pid})
 
@@ -754,7 +534,7 @@ class Store:
             self.event(event_id)  # NotFound for an unknown event
             cur = db.execute("UPDATE events SET solving_since = ? WHERE id = ? AND"
                              " (solving_since IS NULL OR solving_since < ?)",
-                             [_iso(now), event_id, _iso(now - stale_after)])  # fmt: skip
+                             [to_iso(now), event_id, to_iso(now - stale_after)])  # fmt: skip
             return cur.rowcount == 1
 
     def end_solve(self, event_id: str) -> None:
@@ -798,10 +578,10 @@ class Store:
         out = []
         with self.write() as db:
             for o in offers:
-                row = {"event_id": event_id, "slot_start": _iso(o["slot_start"]), "slot_end": _iso(o["slot_end"]),
+                row = {"event_id": event_id, "slot_start": to_iso(o["slot_start"]), "slot_end": to_iso(o["slot_end"]),
                        "a": o["a"], "b": o["b"], "room": o["room"], "score": o["score"],
                        "reasons": json.dumps(list(o["reasons"])), "replaces": json.dumps(list(o["replaces"])),
-                       "status": "open", "created_at": _iso(now), "updated_at": _iso(now)}  # fmt: skip
+                       "status": "open", "created_at": to_iso(now), "updated_at": to_iso(now)}  # fmt: skip
                 row["id"] = db["offers"].insert(row).last_pk
                 self.audit(event_id, "standby_offer", actor="system", now=now,
                            detail={"offer": row["id"], "a": o["a"], "b": o["b"], "slot": row["slot_start"]})  # fmt: skip
@@ -810,7 +590,7 @@ class Store:
 
     @staticmethod
     def _offer(row: dict[str, Any]) -> dict[str, Any]:
-        return {**row, "slot_start": _dt(row["slot_start"]), "slot_end": _dt(row["slot_end"]),
+        return {**row, "slot_start": from_iso(row["slot_start"]), "slot_end": from_iso(row["slot_end"]),
                 "reasons": json.loads(row["reasons"]), "replaces": json.loads(row["replaces"])}  # fmt: skip
 
     def offers(self, event_id: str, *, status: str | None = None, participant: str | None = None,
@@ -838,7 +618,7 @@ class Store:
             self.offer(event_id, offer_id)
             cols = ", ".join(f"{k} = ?" for k in fields)
             db.execute(f"UPDATE offers SET {cols}, updated_at = ? WHERE event_id = ? AND id = ?",
-                       [*fields.values(), _iso(now), event_id, offer_id])  # fmt: skip
+                       [*fields.values(), to_iso(now), event_id, offer_id])  # fmt: skip
             self.audit(event_id, "standby_offer", actor=actor, now=now, detail={"offer": offer_id, **fields})
             return self.offer(event_id, offer_id)
 
@@ -850,7 +630,7 @@ class Store:
         with self.write() as db:
             before = db["outbox"].count
             db["outbox"].insert_all(
-                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": _iso(now), "created_at": _iso(now)}
+                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": to_iso(now), "created_at": to_iso(now)}
                  for m in messages),
                 ignore=True,
             )  # fmt: skip
@@ -876,7 +656,7 @@ class Store:
         return [dict(r) for r in self.db.query(
             "SELECT * FROM outbox WHERE (status = 'queued' AND next_attempt_at <= ?)"
             " OR (status = 'sending' AND next_attempt_at <= ?) ORDER BY id LIMIT ?",
-            [_iso(now), _iso(now - stale_after), limit])]  # fmt: skip
+            [to_iso(now), to_iso(now - stale_after), limit])]  # fmt: skip
 
     def mark(self, message_id: int, status: str, now: datetime, *, error: str | None = None,
              next_attempt: datetime | None = None, attempt: bool = False) -> None:
@@ -884,11 +664,11 @@ class Store:
         with self.write() as db:
             sets = {"status": status, "last_error": error}
             if status == "sent":
-                sets["sent_at"] = _iso(now)
+                sets["sent_at"] = to_iso(now)
             if next_attempt is not None:
-                sets["next_attempt_at"] = _iso(next_attempt)
+                sets["next_attempt_at"] = to_iso(next_attempt)
             if status == "sending":
-                sets["next_attempt_at"] = _iso(now)
+                sets["next_attempt_at"] = to_iso(now)
             cols = ", ".join(f"{k} = ?" for k in sets)
             db.execute(f"UPDATE outbox SET {cols}{', attempts = attempts + 1' if attempt else ''} WHERE id = ?",
                        [*sets.values(), message_id])  # fmt: skip
@@ -916,7 +696,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(ev_id)
             if expected_version is not None and version != expected_version:
-                raise StaleVersion(_stale(version, expected_version))
+                raise StaleVersion(stale_message(version, expected_version))
             before = self.meetings(ev_id)
             self._snapshot(ev_id, version, before, actor, now, (detail or {}).get("action", "schedule"))
             old = {m.id: m for m in before}
@@ -954,7 +734,7 @@ class Store:
         with self.write() as db:
             version = self.schedule_version(event_id)
             if expected_version is not None and version != expected_version:
-                raise StaleVersion(_stale(version, expected_version))  # fmt: skip
+                raise StaleVersion(stale_message(version, expected_version))  # fmt: skip
             current = self.meetings(event_id)
             old = next((m for m in current if m.id == meeting_id), None)
             if old is not None:
@@ -974,7 +754,7 @@ class Store:
             db.execute("UPDATE events SET schedule_version = ? WHERE id = ?", [version + 1, event_id])
             self.audit(event_id, "meeting", actor=actor, now=now, detail={
                 "meeting": meeting_id, "reason": reason, "version": version + 1,
-                "before": {"start": _iso(old.start), "room": old.room, "status": old.status},
+                "before": {"start": to_iso(old.start), "room": old.room, "status": old.status},
                 "after": {"start": row["start"], "room": new.room, "status": new.status},
             })  # fmt: skip
             return Meeting(new.id, new.a, new.b, new.start, new.end, new.room, new.status, new.locked, bumped)
@@ -983,7 +763,7 @@ class Store:
                   now: datetime, action: str) -> None:
         """Keep the schedule as it was before a change, for undo."""
         self.db["snapshots"].insert({
-            "event_id": event_id, "version": version, "actor": actor, "at": _iso(now), "action": action,
+            "event_id": event_id, "version": version, "actor": actor, "at": to_iso(now), "action": action,
             "meetings": json.dumps([self._meeting_row(event_id, m, m.version) for m in meetings]),
         })  # fmt: skip
 
@@ -1001,7 +781,7 @@ class Store:
                 raise Conflict(f"nothing to undo in event {event_id!r}")
             snap = rows[0]
             meetings = tuple(
-                Meeting(r["id"], r["a"], r["b"], _dt(r["start"]), _dt(r["end"]), r["room"], r["status"],
+                Meeting(r["id"], r["a"], r["b"], from_iso(r["start"]), from_iso(r["end"]), r["room"], r["status"],
                         bool(r["locked"]), r["version"])  # fmt: skip
                 for r in json.loads(snap["meetings"])
             )
@@ -1016,19 +796,19 @@ class Store:
         (``at``, aware UTC) and what (``action``); None when there is nothing to undo."""
         row = self.db.execute("SELECT actor, at, action FROM snapshots WHERE event_id = ? ORDER BY id DESC LIMIT 1",
                               [event_id]).fetchone()  # fmt: skip
-        return None if row is None else {"actor": row[0], "at": _dt(row[1]), "action": row[2]}
+        return None if row is None else {"actor": row[0], "at": from_iso(row[1]), "action": row[2]}
 
     @staticmethod
     def _meeting_row(event_id: str, m: Meeting, version: int) -> dict[str, Any]:
         return {
-            "event_id": event_id, "id": m.id, "a": m.a, "b": m.b, "start": _iso(m.start),
-            "end": _iso(m.end), "room": m.room, "status": m.status, "locked": int(m.locked),
+            "event_id": event_id, "id": m.id, "a": m.a, "b": m.b, "start": to_iso(m.start),
+            "end": to_iso(m.end), "room": m.room, "status": m.status, "locked": int(m.locked),
             "version": version,
         }  # fmt: skip
 
     def meetings(self, event_id: str) -> tuple[Meeting, ...]:
         return tuple(
-            Meeting(r["id"], r["a"], r["b"], _dt(r["start"]), _dt(r["end"]), r["room"], r["status"],
+            Meeting(r["id"], r["a"], r["b"], from_iso(r["start"]), from_iso(r["end"]), r["room"], r["status"],
                     bool(r["locked"]), r["version"])  # fmt: skip
             for r in self.db["meetings"].rows_where("event_id = ?", [event_id], order_by="start, room")
         )
@@ -1040,7 +820,7 @@ class Store:
         """Append one record to the audit log."""
         now = now or datetime.now(UTC)
         self.db["audit"].insert(
-            {"event_id": event_id, "at": _iso(now), "actor": actor, "action": action,
+            {"event_id": event_id, "at": to_iso(now), "actor": actor, "action": action,
              "detail": json.dumps(detail or {}, default=str)}  # fmt: skip
         )
 
@@ -1052,7 +832,3 @@ class Store:
             rows = reversed(list(self.db["audit"].rows_where("event_id = ?", [event_id], order_by="id desc",
                                                              limit=last)))  # fmt: skip
         return [{**r, "detail": json.loads(r["detail"])} for r in rows]
-
-    def counts(self) -> dict[str, int]:
-        """Row counts per table (for tests and diagnostics)."""
-        return {t: self.db[t].count for t in ("events", "participants", "requests", "meetings", "audit")}
