@@ -29,7 +29,8 @@ May import: :mod:`scheduler.domain`, :mod:`scheduler.matching`, :mod:`scheduler.
 """
 
 from scheduler.store.connection import DEFAULT_DB, ENV_VAR, default_path
-from scheduler.store.core import GONE, Store
+from scheduler.store.core import Store
+from scheduler.store.schedules import GONE
 from scheduler.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["DEFAULT_DB", "ENV_VAR", "GONE", "MIGRATIONS", "SCHEMA_VERSION", "Store", "default_path"]
