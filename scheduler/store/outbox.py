@@ -1,0 +1,70 @@
+"""The durable outbox: owns the ``outbox`` table.
+
+Every calendar message is stored before it is sent; the delivery loop takes the
+due ones and records each step. What was ever queued also tells whether an
+event was published and which meetings were announced.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from scheduler.store.connection import Connection
+from scheduler.store.rows import to_iso
+
+
+class Outbox(Connection):
+    """Calendar messages, stored before they are sent."""
+
+    def queue(self, messages: list[dict[str, Any]], now: datetime | None = None) -> int:
+        """Store messages before anything is sent; one already queued (same key) is kept as it was."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            before = db["outbox"].count
+            db["outbox"].insert_all(
+                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": to_iso(now), "created_at": to_iso(now)}
+                 for m in messages),
+                ignore=True,
+            )  # fmt: skip
+            return db["outbox"].count - before
+
+    def published(self, event_id: str) -> bool:
+        """Whether any invite of the event was ever queued (the organiser published it)."""
+        return self.db.execute("SELECT 1 FROM outbox WHERE event_id = ? LIMIT 1", [event_id]).fetchone() is not None
+
+    def announced(self, event_id: str) -> set[str]:
+        """Ids of the meetings any invite was ever queued for (they are never deleted again)."""
+        rows = self.db.execute("SELECT DISTINCT meeting_id FROM outbox WHERE event_id = ?", [event_id])
+        return {r[0] for r in rows.fetchall()}
+
+    def notified(self, event_id: str) -> set[tuple[str, str, int, str]]:
+        """Return (meeting, participant, sequence, method) of every message ever queued."""
+        rows = self.db.execute(
+            "SELECT meeting_id, participant_id, sequence, method FROM outbox WHERE event_id = ?", [event_id])
+        return {(a, b, int(c), d) for a, b, c, d in rows.fetchall()}
+
+    def due(self, now: datetime, stale_after: timedelta, limit: int = 200) -> list[dict[str, Any]]:
+        """Messages to try now: queued and due, or stuck in 'sending' (a crash mid-send) for a while."""
+        return [dict(r) for r in self.db.query(
+            "SELECT * FROM outbox WHERE (status = 'queued' AND next_attempt_at <= ?)"
+            " OR (status = 'sending' AND next_attempt_at <= ?) ORDER BY id LIMIT ?",
+            [to_iso(now), to_iso(now - stale_after), limit])]  # fmt: skip
+
+    def mark(self, message_id: int, status: str, now: datetime, *, error: str | None = None,
+             next_attempt: datetime | None = None, attempt: bool = False) -> None:
+        """Record one delivery step of one message (its own transaction)."""
+        with self.write() as db:
+            sets = {"status": status, "last_error": error}
+            if status == "sent":
+                sets["sent_at"] = to_iso(now)
+            if next_attempt is not None:
+                sets["next_attempt_at"] = to_iso(next_attempt)
+            if status == "sending":
+                sets["next_attempt_at"] = to_iso(now)
+            cols = ", ".join(f"{k} = ?" for k in sets)
+            db.execute(f"UPDATE outbox SET {cols}{', attempts = attempts + 1' if attempt else ''} WHERE id = ?",
+                       [*sets.values(), message_id])  # fmt: skip
+
+    def outbox(self, event_id: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db["outbox"].rows_where("event_id = ?", [event_id], order_by="id")]

@@ -1,0 +1,26 @@
+"""Conversions every store module shares between Python values and stored columns.
+
+Owns no table. Every stored time is an aware UTC instant in ISO 8601.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def to_iso(dt: datetime) -> str:
+    """An aware datetime as stored (UTC, ISO 8601); a naive one is refused."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return dt.astimezone(UTC).isoformat()
+
+
+def from_iso(s: str) -> datetime:
+    """A stored time back as an aware UTC datetime."""
+    return datetime.fromisoformat(s).astimezone(UTC)
+
+
+def stale_message(version: int, expected: int) -> str:
+    """The words for a change refused because the page it came from is out of date."""
+    return (f"Someone changed the schedule meanwhile (your page showed version {expected}, it is now at "
+            f"{version}), so nothing was changed. Look at the schedule as it is now and try again.")

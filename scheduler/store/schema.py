@@ -1,0 +1,165 @@
+"""The schema: owns ``PRAGMA user_version`` and the shape of every table.
+
+Each entry of :data:`MIGRATIONS` moves the file one version up inside one
+transaction; a later release appends entries and never edits old ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from scheduler.store.connection import Connection
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["events"].create(
+        {
+            "id": str, "name": str, "timezone": str, "slot_minutes": int, "gap_minutes": int,
+            "rooms": int, "max_meetings": int, "video_url_template": str, "allow_same_kind": int,
+            "sessions": str, "extra": str, "schedule_version": int, "imported_at": str,
+        },
+        pk="id", not_null={"name", "timezone", "slot_minutes", "rooms", "max_meetings"},
+        defaults={"gap_minutes": 0, "allow_same_kind": 0, "schedule_version": 0, "extra": "{}"},
+    )  # fmt: skip
+    db["participants"].create(
+        {
+            "event_id": str, "id": str, "name": str, "kind": str, "timezone": str,
+            "cluster": str, "country": str, "contact": str, "email": str,
+            "wh_start": str, "wh_end": str, "available": str, "max_meetings": int,
+            "sectors": str, "needs": str, "offers": str, "languages": str,
+            "description": str, "extra": str, "token": str, "position": int,
+        },
+        pk=("event_id", "id"), foreign_keys=[("event_id", "events", "id")],
+        not_null={"name", "kind", "timezone", "token"},
+    )  # fmt: skip
+    db["participants"].create_index(["token"], unique=True)
+    db["requests"].create(
+        {
+            "event_id": str, "sender": str, "receiver": str, "priority": int, "status": str,
+            "origin": str, "extra": str, "created_at": str, "updated_at": str,
+            "expires_at": str, "position": int,
+        },
+        pk=("event_id", "sender", "receiver"), foreign_keys=[("event_id", "events", "id")],
+        defaults={"status": "pending", "origin": "import", "extra": "{}"},
+    )  # fmt: skip
+    db.execute(
+        "CREATE TABLE meetings (event_id TEXT NOT NULL REFERENCES events(id), id TEXT NOT NULL,"
+        " a TEXT NOT NULL, b TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,"
+        " room INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'scheduled',"
+        " locked INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (event_id, id),"
+        " FOREIGN KEY (event_id, a) REFERENCES participants(event_id, id),"
+        " FOREIGN KEY (event_id, b) REFERENCES participants(event_id, id))"
+    )
+    db["meetings"].create_index(["event_id", "start"])
+    db["audit"].create(
+        {"id": int, "event_id": str, "at": str, "actor": str, "action": str, "detail": str},
+        pk="id", not_null={"event_id", "at", "action"},
+    )  # fmt: skip
+    db["audit"].create_index(["event_id", "id"])
+    db.execute(
+        "CREATE TRIGGER audit_append_only_u BEFORE UPDATE ON audit"
+        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_append_only_d BEFORE DELETE ON audit"
+        " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+
+
+def _v2(db: sqlite_utils.Database) -> None:
+    """Request lifecycle history (append-only) for the request / accept cycle."""
+    db["request_history"].create(
+        {"id": int, "event_id": str, "sender": str, "receiver": str, "at": str, "actor": str,
+         "action": str, "status": str},
+        pk="id", not_null={"event_id", "sender", "receiver", "at", "action", "status"},
+    )  # fmt: skip
+    db["request_history"].create_index(["event_id", "sender", "receiver"])
+    for op in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER request_history_append_only_{op[0].lower()} BEFORE {op} ON request_history"
+            " BEGIN SELECT RAISE(ABORT, 'the request history is append-only'); END"
+        )
+    db["requests"].add_column("score", float)
+    db["events"].add_column("request_policy", str, not_null_default="unless_declined")
+    db["events"].add_column("request_ttl_hours", float, not_null_default=72.0)
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    """Durable outbox for calendar invites: every message stored before it is sent."""
+    db.execute(
+        "CREATE TABLE outbox (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, meeting_id TEXT NOT NULL,"
+        " participant_id TEXT NOT NULL, sequence INTEGER NOT NULL, method TEXT NOT NULL,"
+        " recipient TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL, message_id TEXT NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_at TEXT NOT NULL, last_error TEXT, created_at TEXT NOT NULL, sent_at TEXT,"
+        " UNIQUE (event_id, meeting_id, participant_id, sequence, method))"
+    )
+    db["outbox"].create_index(["status", "next_attempt_at"])
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    """Organiser and host accounts; a per-event solve lock for background jobs."""
+    db["users"].create({"username": str, "password_hash": str, "role": str, "created_at": str},
+                       pk="username", not_null={"password_hash", "role"})  # fmt: skip
+    db["events"].add_column("solving_since", str)
+
+
+def _v5(db: sqlite_utils.Database) -> None:
+    """Schedule snapshots for undo; check-ins for the live event."""
+    db["snapshots"].create({"id": int, "event_id": str, "version": int, "actor": str, "at": str, "action": str,
+                            "meetings": str}, pk="id")  # fmt: skip
+    db["snapshots"].create_index(["event_id", "id"])
+    db["checkins"].create({"event_id": str, "participant_id": str, "at": str, "by": str},
+                          pk=("event_id", "participant_id"))  # fmt: skip
+
+
+def _v6(db: sqlite_utils.Database) -> None:
+    """Live-day settings per event, closed virtual rooms, standby "meet now" offers."""
+    db.execute("ALTER TABLE events ADD COLUMN auto_repair INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE events ADD COLUMN standby_minutes INTEGER NOT NULL DEFAULT 5")
+    db.execute("ALTER TABLE events ADD COLUMN closed_rooms TEXT NOT NULL DEFAULT '[]'")
+    db.execute(
+        "CREATE TABLE offers (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events(id),"
+        " slot_start TEXT NOT NULL, slot_end TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,"
+        " room INTEGER NOT NULL, score REAL NOT NULL, reasons TEXT NOT NULL, replaces TEXT NOT NULL,"
+        " a_answer TEXT, b_answer TEXT, status TEXT NOT NULL DEFAULT 'open', meeting_id TEXT, note TEXT,"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    db["offers"].create_index(["event_id", "status"])
+
+
+def _v7(db: sqlite_utils.Database) -> None:
+    """How many recommendations per traditional SME a live repair may refill from (the waitlist)."""
+    db.execute("ALTER TABLE events ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 3")
+
+
+def _v8(db: sqlite_utils.Database) -> None:
+    """A participant a re-import removed stays as a record (past meetings, cancellations and the
+    audit name them): ``removed_at`` says since when; their personal link no longer works."""
+    db.execute("ALTER TABLE participants ADD COLUMN removed_at TEXT")
+
+
+#: Schema migrations, oldest first; entry i brings the file to version i + 1.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Schema(Connection):
+    """The schema version of the file, and the migrations up to the current one."""
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Bring the schema up to :data:`SCHEMA_VERSION`; a no-op when it is current."""
+        while self.schema_version < SCHEMA_VERSION:
+            with self.write():
+                current = self.schema_version  # re-read under the write lock
+                if current >= SCHEMA_VERSION:
+                    break
+                MIGRATIONS[current](self.db)
+                self.db.execute(f"PRAGMA user_version={current + 1}")
