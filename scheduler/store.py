@@ -206,8 +206,22 @@ def _v8(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE participants ADD COLUMN removed_at TEXT")
 
 
+def _v9(db: sqlite_utils.Database) -> None:
+    """Each event's calendar UID domain (``Event.uid_domain``), fixed when the event is first stored.
+
+    The product was called b2bmatch until this version: an event that may already be in someone's
+    calendar keeps ``b2bmatch.invalid``, else its next REQUEST / CANCEL would add a second entry
+    instead of updating (or cancelling) the first. That is an event with any invite queued, and
+    also one with a schedule (its participants' pages offer each meeting's .ics file and a feed
+    even before publication). The others take the new name's ``entente.invalid``."""
+    db.execute("ALTER TABLE events ADD COLUMN uid_domain TEXT NOT NULL DEFAULT 'entente.invalid'")
+    db.execute("UPDATE events SET uid_domain = 'b2bmatch.invalid' WHERE"
+               " EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.id)"
+               " OR EXISTS (SELECT 1 FROM meetings m WHERE m.event_id = events.id)")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -284,7 +298,9 @@ class Store:
         now = now or datetime.now(UTC)
         ev = data.event
         with self.write() as db:
+            uid_domain = ev.uid_domain  # a new event's; a stored one keeps its own (calendars hold its UIDs)
             if db["events"].count_where("id = ?", [ev.id]):
+                uid_domain = self.event(ev.id).uid_domain
                 if not replace:
                     raise Conflict(f"event {ev.id!r} already exists (use --replace to overwrite it)")
                 if self.published(ev.id):
@@ -295,7 +311,7 @@ class Store:
                     self._replace_published(data, actor, now)
                     return
                 self._delete_event_rows(ev.id)
-            db["events"].insert(self._event_row(ev, now))
+            db["events"].insert({**self._event_row(ev, now), "uid_domain": uid_domain})
             tokens = self._fresh_tokens(len(data.participants))
             db["participants"].insert_all(
                 (self._participant_row(ev.id, p, tok, i)
@@ -509,7 +525,7 @@ class Store:
             allow_same_kind=bool(row["allow_same_kind"]),
             request_policy=row.get("request_policy") or "unless_declined",
             request_ttl_hours=row.get("request_ttl_hours") or 72.0,
-            extra=json.loads(row["extra"] or "{}"),
+            extra=json.loads(row["extra"] or "{}"), uid_domain=row["uid_domain"],
         )  # fmt: skip
 
     def _has_event(self, event_id: str) -> bool:
