@@ -402,7 +402,7 @@ def cmd_invites(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     with open_store(args) as store:
         data = store.load(args.event)
-        organiser = args.organiser_email or organiser_of(data.event, smtp.sender if smtp else "b2bmatch@localhost")[0]
+        organiser = args.organiser_email or organiser_of(data.event, smtp.sender if smtp else "entente@localhost")[0]
         ctx_for = contexts(data.event, store.tokens(args.event), args.base_url, organiser)
         if not args.send:
             rows, skipped = delivery.plan(ctx_for, store.meetings(args.event), data.by_id(),

@@ -57,7 +57,7 @@ def test_br08_a_request_called_off_after_invites_sends_cancel_to_both(tmp_path, 
     assert "Published" in out and "nothing to change" in out
     assert "0 invites and 2 cancellations to send" in run("--db", db, "invites", "--event", "min-br08").stdout
     run("--db", db, "invites", "--event", "min-br08", "--send", "--outbox-dir", str(tmp_path / "o2"))
-    uid = "m-s-1-t-1.min-br08@b2bmatch.invalid"
+    uid = "m-s-1-t-1.min-br08@entente.invalid"
     assert cancels(tmp_path / "o2") == {("ana@alfa.example", uid, 1, "CANCELLED"),
                                         ("bo@beta.example", uid, 1, "CANCELLED")}
 

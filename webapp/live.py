@@ -123,7 +123,7 @@ def send_invites(store, data: EventData, only: Iterable[str] | None = None,
 
     ``wait=False`` delivers in a background task, so a host or a participant never waits for a
     mail server; the report is then None (the outbox table shows how it went)."""
-    organiser, _ = organiser_of(data.event, str(current_app.config.get("SMTP_FROM") or "b2bmatch@localhost"))
+    organiser, _ = organiser_of(data.event, str(current_app.config.get("SMTP_FROM") or "entente@localhost"))
     ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser)
     queued, skipped = queue_invites(store, data.event.id, ctx_for, datetime.now(UTC), organiser,
                                     None if only is None else set(only))  # fmt: skip

@@ -24,6 +24,9 @@ LIVE_STATUSES = ("suggested", "pending", "accepted", "imposed")
 #: ``time.max`` stands for "24:00", the end of a local day.
 END_OF_DAY = time.max
 
+#: The domain part of the calendar UIDs of a new event (``{meeting}.{event}@{domain}``).
+UID_DOMAIN = "entente.invalid"
+
 
 @dataclass(frozen=True)
 class Window:
@@ -58,6 +61,10 @@ class Event:
     request_policy: str = "unless_declined"  # or "accepted_only" (scheduler/requests.py)
     request_ttl_hours: float = 72.0
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: the domain of the event's calendar UIDs, fixed when the event is first stored: calendars
+    #: match entries by UID, so it never changes afterwards (events stored under the old name keep
+    #: ``b2bmatch.invalid``). A store detail: not part of the interchange format, nor of equality.
+    uid_domain: str = field(default=UID_DOMAIN, compare=False)
 
 
 @dataclass(frozen=True)

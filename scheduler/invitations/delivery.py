@@ -59,7 +59,7 @@ class SmtpConfig:
     starttls: bool = False
     username: str | None = None
     password: str | None = None
-    sender: str = "b2bmatch@localhost"
+    sender: str = "entente@localhost"
     timeout: float = 10.0
 
 
@@ -74,7 +74,7 @@ def smtp_config(settings: Mapping[str, Any], prefix: str = "") -> SmtpConfig | N
                       starttls=str(value("STARTTLS") or "").lower() in ("1", "true", "yes"),
                       username=str(value("USER")) if value("USER") else None,
                       password=str(value("PASSWORD")) if value("PASSWORD") else None,
-                      sender=str(value("FROM") or "b2bmatch@localhost"))  # fmt: skip
+                      sender=str(value("FROM") or "entente@localhost"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
 
 def _wire(address: str) -> str:
     """The address as it travels (IDNA domain) when it is a valid one; else as given (e.g. a
-    configured ``b2bmatch@localhost`` sender, which email-validator would refuse)."""
+    configured ``entente@localhost`` sender, which email-validator would refuse)."""
     try:
         return check_email(address).delivery
     except InvalidEmail:

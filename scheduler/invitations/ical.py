@@ -10,6 +10,9 @@ all apply our invites:
   written in the description instead, for reading.
 - **UID** derived from the event and meeting ids, never random, so every
   version of a meeting (moves, cancellation) updates the same calendar entry.
+  Its domain is the event's own (``Event.uid_domain``, fixed when the event is
+  first stored), so a rename of the product never changes the UIDs of an event
+  calendars already hold.
 - **SEQUENCE** is the meeting's version: 0 when first scheduled, +1 on every
   change of time or room, +1 again for a cancellation.
 - **DTSTAMP** is injected (``stamp``), never a hidden ``now()``.
@@ -38,7 +41,7 @@ from scheduler.domain.model import Event as B2BEvent
 from scheduler.domain.model import Meeting, Participant
 from scheduler.domain.timegrid import local_label
 
-PRODID = "-//b2bmatch//virtual B2B match-making//EN"
+PRODID = "-//Entente//B2B match-making//EN"
 ALARM_BEFORE = timedelta(minutes=10)
 
 
@@ -50,7 +53,11 @@ class InviteContext:
     organiser_email: str
     organiser_name: str
     agenda_url: str = ""  # the recipient's personal agenda link ("" when not served)
-    domain: str = "b2bmatch.invalid"
+
+    @property
+    def domain(self) -> str:
+        """The domain of every UID and Message-ID of the event's documents (the event's own)."""
+        return self.event.uid_domain
 
 
 def organiser_of(event: B2BEvent, fallback: str = "organiser@localhost") -> tuple[str, str]:
@@ -71,7 +78,7 @@ def contexts(event: B2BEvent, tokens: dict[str, str], base_url: str,
     return ctx_for
 
 
-def uid(event_id: str, meeting_id: str, domain: str = "b2bmatch.invalid") -> str:
+def uid(event_id: str, meeting_id: str, domain: str) -> str:
     """Return the stable UID of a meeting: the same for every version of it."""
     return f"{meeting_id}.{event_id}@{domain}"
 

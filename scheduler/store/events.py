@@ -86,7 +86,7 @@ class Events(Connection):
             allow_same_kind=bool(row["allow_same_kind"]),
             request_policy=row.get("request_policy") or "unless_declined",
             request_ttl_hours=row.get("request_ttl_hours") or 72.0,
-            extra=json.loads(row["extra"] or "{}"),
+            extra=json.loads(row["extra"] or "{}"), uid_domain=row["uid_domain"],
         )  # fmt: skip
 
     def _has_event(self, event_id: str) -> bool:

@@ -37,7 +37,9 @@ class Imports(Connection):
         now = now or datetime.now(UTC)
         ev = data.event
         with self.write() as db:
+            uid_domain = ev.uid_domain  # a new event's; a stored one keeps its own (calendars hold its UIDs)
             if db["events"].count_where("id = ?", [ev.id]):
+                uid_domain = self.event(ev.id).uid_domain
                 if not replace:
                     raise Conflict(f"event {ev.id!r} already exists (use --replace to overwrite it)")
                 if self.published(ev.id):
@@ -48,7 +50,7 @@ class Imports(Connection):
                     self._replace_published(data, actor, now)
                     return
                 self._delete_event_rows(ev.id)
-            db["events"].insert(event_row(ev, now))
+            db["events"].insert({**event_row(ev, now), "uid_domain": uid_domain})
             tokens = self._fresh_tokens(len(data.participants))
             db["participants"].insert_all(
                 (participant_row(ev.id, p, tok, i)

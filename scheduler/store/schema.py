@@ -142,8 +142,22 @@ def _v8(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE participants ADD COLUMN removed_at TEXT")
 
 
+def _v9(db: sqlite_utils.Database) -> None:
+    """Each event's calendar UID domain (``Event.uid_domain``), fixed when the event is first stored.
+
+    The product was called b2bmatch until this version: an event that may already be in someone's
+    calendar keeps ``b2bmatch.invalid``, else its next REQUEST / CANCEL would add a second entry
+    instead of updating (or cancelling) the first. That is an event with any invite queued, and
+    also one with a schedule (its participants' pages offer each meeting's .ics file and a feed
+    even before publication). The others take the new name's ``entente.invalid``."""
+    db.execute("ALTER TABLE events ADD COLUMN uid_domain TEXT NOT NULL DEFAULT 'entente.invalid'")
+    db.execute("UPDATE events SET uid_domain = 'b2bmatch.invalid' WHERE"
+               " EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.id)"
+               " OR EXISTS (SELECT 1 FROM meetings m WHERE m.event_id = events.id)")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
