@@ -35,7 +35,8 @@ from scheduler.domain.model import (
     Session,
     Window,
 )
-from scheduler.files.formats import event_to_dict, parse_clock, parse_day, participant_to_dict
+from scheduler.files.inputs import parse_clock, parse_day
+from scheduler.files.writer import event_to_dict, participant_to_dict
 from scheduler.matching import requests as req
 from scheduler.matching.requests import RequestState
 
