@@ -25,7 +25,7 @@ from scheduler.changes.pipeline import phase
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.domain.model import LIVE_STATUSES, EventData
 from scheduler.domain.timegrid import allowed_map, build_slots, local_label
-from scheduler.files import formats
+from scheduler.files import schedules, sheets, writer
 from scheduler.files.generator import generate_event
 from scheduler.matching import scores as matching
 from scheduler.matching.requests import STATUSES, TRANSITIONS
@@ -58,7 +58,7 @@ def open_store(args: argparse.Namespace) -> Store:
 @command("generate")
 def cmd_generate(args: argparse.Namespace) -> int:
     doc = generate_event(args.participants, seed=args.seed, event_id=args.event_id)
-    formats.dump_json(doc, args.output)
+    writer.dump_json(doc, args.output)
     out.print(
         f"wrote {args.output}: event {doc['event']['id']!r}, {len(doc['participants'])} participants, "
         f"{len(doc['requests'])} requests (seed {args.seed})"
@@ -68,7 +68,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 @command("import")
 def cmd_import(args: argparse.Namespace) -> int:
-    data = formats.read_event_file(args.source)
+    data = sheets.read_event_file(args.source)
     with open_store(args) as store:
         exists = data.event.id in store.event_ids()
         if exists and not args.replace:
@@ -121,13 +121,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         data = store.load(args.event_id)
     if args.format == "csv":
-        formats.write_csv_dir(data, Path(args.output))
+        sheets.write_csv_dir(data, Path(args.output))
     elif args.format == "xlsx":
-        from scheduler.files.sheets import write_workbook
-
-        write_workbook(data, Path(args.output))
+        sheets.write_workbook(data, Path(args.output))
     else:
-        formats.dump_json(formats.event_document(data), args.output)
+        writer.dump_json(writer.event_document(data), args.output)
     out.print(f"wrote {args.output}")
     return 0
 
@@ -168,9 +166,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         locked = tuple(m for m in store.meetings(args.event) if m.locked)
         version = store.schedule_version(args.event)
     else:
-        data = formats.read_event_file(args.event_file)
+        data = sheets.read_event_file(args.event_file)
     if args.locked:
-        doc = formats.parse_schedule_document(json.loads(Path(args.locked).read_text("utf-8")), args.locked)
+        doc = schedules.parse_schedule_document(json.loads(Path(args.locked).read_text("utf-8")), args.locked)
         locked = tuple(m for m in doc.meetings if m.locked)
     config = SolverConfig(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                           method=args.method, deterministic=not args.parallel,
@@ -178,7 +176,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     try:
         result = run_with_progress(data, locked, config)
         if args.output:
-            formats.dump_json(formats.schedule_document(result.schedule), args.output)
+            writer.dump_json(schedules.schedule_document(result.schedule), args.output)
             out.print(f"wrote {args.output}")
         if store is not None:
             v = store.save_schedule(result.schedule, actor="cli", expected_version=version,
@@ -522,8 +520,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db_path = Path(args.db or "data/demo.db")
     doc = generate_event(args.participants, seed=args.seed, event_id="demo")
     src = Path("data/demo-event.json")
-    formats.dump_json(doc, src)
-    data = formats.read_event_file(src)
+    writer.dump_json(doc, src)
+    data = sheets.read_event_file(src)
     with Store(db_path) as store:
         store.save_event(data, replace=True, actor="demo")
         out.print(f"[bold]Demo event[/bold] generated into {src} and stored in {db_path}")

@@ -12,8 +12,9 @@ import sys
 from contextlib import contextmanager
 from dataclasses import replace
 
-from scheduler.files.formats import parse_event_document, schedule_document
+from scheduler.files.formats import parse_event_document
 from scheduler.files.generator import generate_event
+from scheduler.files.schedules import schedule_document
 from scheduler.live.repair import Absence, RebalanceConfig, rebalance, with_waitlist
 from scheduler.solver import SolverConfig, solve
 from scheduler.solving.validate import validate

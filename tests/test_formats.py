@@ -8,7 +8,7 @@ import json
 import pytest
 
 from scheduler.domain.errors import InvalidInput
-from scheduler.files import formats
+from scheduler.files import formats, schedules, sheets, writer
 from tests.builders import document, person
 
 
@@ -94,14 +94,14 @@ FIVE_MESSAGES = [
 def test_unknown_fields_are_kept_through_a_round_trip(sample_doc):
     sample_doc["event"]["funder"] = "Interreg Europe"
     sample_doc["participants"][0]["vat"] = "PT123456789"
-    out = formats.event_document(formats.parse_event_document(sample_doc))
+    out = writer.event_document(formats.parse_event_document(sample_doc))
     assert out["event"]["funder"] == "Interreg Europe"
     assert out["participants"][0]["vat"] == "PT123456789"
 
 
 def test_json_round_trip_is_identity_up_to_defaults(sample_doc):
-    once = formats.event_document(formats.parse_event_document(sample_doc))
-    twice = formats.event_document(formats.parse_event_document(json.loads(json.dumps(once))))
+    once = writer.event_document(formats.parse_event_document(sample_doc))
+    twice = writer.event_document(formats.parse_event_document(json.loads(json.dumps(once))))
     assert once == twice
     # every field the organiser wrote comes back with the same value
     for section in ("participants", "requests"):
@@ -112,24 +112,24 @@ def test_json_round_trip_is_identity_up_to_defaults(sample_doc):
 
 def test_csv_round_trip(tmp_path, sample_doc):
     data = formats.parse_event_document(sample_doc)
-    formats.write_csv_dir(data, tmp_path / "ev")
-    back = formats.read_csv_dir(tmp_path / "ev")
-    assert formats.event_document(back) == formats.event_document(data) | {
+    sheets.write_csv_dir(data, tmp_path / "ev")
+    back = sheets.read_csv_dir(tmp_path / "ev")
+    assert writer.event_document(back) == writer.event_document(data) | {
         "participants": [
-            {k: v for k, v in p.items() if k != "extra"} for p in formats.event_document(data)["participants"]
+            {k: v for k, v in p.items() if k != "extra"} for p in writer.event_document(data)["participants"]
         ]
     }
 
 
 def test_csv_errors_name_file_line_and_column(tmp_path, sample_doc):
     folder = tmp_path / "ev"
-    formats.write_csv_dir(formats.parse_event_document(sample_doc), folder)
+    sheets.write_csv_dir(formats.parse_event_document(sample_doc), folder)
     text = (folder / "participants.csv").read_text().replace("Europe/Helsinki", "Europe/Helsinky", 1)
     text = text.replace("s-004,TraceChain Oy,tech", "s-004,TraceChain Oy,provider")
     (folder / "participants.csv").write_text(text)
     (folder / "requests.csv").write_text("from,to,priority\nt-001,s-001,high\n")
     with pytest.raises(InvalidInput) as info:
-        formats.read_csv_dir(folder)
+        sheets.read_csv_dir(folder)
     assert [str(p) for p in info.value.problems] == [
         "participants.csv line 3.timezone: 'Europe/Helsinky' is not an IANA time zone",
         "participants.csv line 11.kind: input should be 'traditional' or 'tech' (got 'provider')",
@@ -165,6 +165,6 @@ def test_schedule_document_round_trip():
         (Unscheduled("t-2", "s-1", "no common slot in both working hours"),),
         Stats(1, 2, 10.0, 10.0, 0.5),
     )
-    doc = formats.schedule_document(s)
+    doc = schedules.schedule_document(s)
     assert doc["meetings"][0]["start"] == "2027-03-26T08:00:00Z"
-    assert formats.parse_schedule_document(doc) == s
+    assert schedules.parse_schedule_document(doc) == s

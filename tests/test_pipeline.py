@@ -250,7 +250,7 @@ def test_undo_and_a_console_move_tell_one_story(world):
 def test_re_importing_the_event_without_one_participant_tells_one_story(world):
     import json
 
-    from scheduler.files.formats import event_document
+    from scheduler.files.writer import event_document
 
     url = world["server"].url
     org, csrf = login(url, "olga")
@@ -283,7 +283,7 @@ def test_a_confirmed_replace_cancels_every_announced_meeting_in_calendars_and_pa
     every announced meeting still standing gets its CANCEL, and the new links show it."""
     import json
 
-    from scheduler.files.formats import event_document
+    from scheduler.files.writer import event_document
 
     url = world["server"].url
     org, csrf = login(url, "olga")

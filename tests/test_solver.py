@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from scheduler.domain.errors import InfeasibleLock
 from scheduler.domain.model import Meeting
-from scheduler.files.formats import parse_event_document, schedule_document
+from scheduler.files.formats import parse_event_document
 from scheduler.files.generator import generate_event, generate_fixed_list
+from scheduler.files.schedules import schedule_document
 from scheduler.solver import SolverConfig, objective_value, solve
 from scheduler.solving.problem import build_problem
 from scheduler.solving.validate import validate

@@ -20,6 +20,9 @@ import run
 from scheduler.domain.errors import InvalidInput
 from scheduler.domain.timegrid import allowed_map, build_slots
 from scheduler.files import formats
+from scheduler.files.schedules import parse_schedule_document
+from scheduler.files.sheets import read_csv_dir, read_event_file, write_csv_dir
+from scheduler.files.writer import event_document
 from tests.builders import document, person
 
 EVENT = {"id": "min-csv", "name": "Minimal CSV event", "timezone": "Europe/Lisbon", "slot_minutes": 30,
@@ -42,7 +45,7 @@ def folder(tmp_path: Path, participants: str | bytes, requests: str | bytes | No
 
 def problems(path: Path) -> list[str]:
     with pytest.raises(InvalidInput) as info:
-        formats.read_event_file(path)
+        read_event_file(path)
     return [str(p) for p in info.value.problems]
 
 
@@ -58,11 +61,11 @@ COMMA = "id,name,kind,timezone\nt-1,Alfa Tecidos Lda,traditional,Europe/Lisbon\n
 
 @pytest.mark.parametrize("sep", [",", ";", "\t"])
 def test_br01_semicolon_and_tab_files_import_like_their_comma_twin(tmp_path, sep):
-    twin = formats.event_document(formats.read_event_file(folder(tmp_path / "a", COMMA)))
+    twin = event_document(read_event_file(folder(tmp_path / "a", COMMA)))
     text = COMMA.replace(",", sep)
     reqs = "from,to,priority\n".replace(",", sep)
-    data = formats.read_event_file(folder(tmp_path / "b", text, reqs))
-    assert formats.event_document(data) == twin
+    data = read_event_file(folder(tmp_path / "b", text, reqs))
+    assert event_document(data) == twin
 
 
 def test_semicolon_file_with_quoted_lists_and_windows(tmp_path):
@@ -70,7 +73,7 @@ def test_semicolon_file_with_quoted_lists_and_windows(tmp_path):
             't-1;"Alfa; Tecidos";traditional;Europe/Lisbon;"2027-03-26 09:00-09:30;2027-03-26 09:30-10:00";'
             '"textiles;dyeing"\n'
             's-1;Beta;tech;Europe/Berlin;;\n')
-    data = formats.read_event_file(folder(tmp_path, text, "from;to;priority\nt-1;s-1;1\n"))
+    data = read_event_file(folder(tmp_path, text, "from;to;priority\nt-1;s-1;1\n"))
     t1 = data.participant("t-1")
     assert (t1.name, t1.sectors, len(t1.available)) == ("Alfa; Tecidos", ("textiles", "dyeing"), 2)
     assert len(data.requests) == 1
@@ -94,7 +97,7 @@ def test_requests_header_without_known_columns_is_one_problem(tmp_path):
 def test_br03_windows_1252_participants_keep_their_letters(tmp_path):
     raw = "id,name,kind,timezone\nt-1,Têxtil Alfa,traditional,Europe/Lisbon\n".encode("cp1252")
     assert b"\xea" in raw
-    data = formats.read_event_file(folder(tmp_path, raw))
+    data = read_event_file(folder(tmp_path, raw))
     assert data.participant("t-1").name == "Têxtil Alfa"
 
 
@@ -102,16 +105,16 @@ def test_windows_1252_event_json_and_requests_csv(tmp_path):
     event = json.dumps(dict(EVENT, name="Évora meets München"), ensure_ascii=False).encode("cp1252")
     parts = "id;name;kind;timezone\nt-1;Müller Stoffe;traditional;Europe/Berlin\ns-1;Señal IA;tech;Europe/Madrid\n"
     reqs = "from;to;priority;note\nt-1;s-1;1;Café – déjà vu\n"
-    data = formats.read_event_file(folder(tmp_path, parts.encode("cp1252"), reqs.encode("cp1252"), event))
+    data = read_event_file(folder(tmp_path, parts.encode("cp1252"), reqs.encode("cp1252"), event))
     assert data.event.name == "Évora meets München"
     assert data.participant("s-1").name == "Señal IA"
     assert data.requests[0].extra == {"note": "Café – déjà vu"}
 
 
 def test_utf8_bom_and_utf16_are_read(tmp_path):
-    data = formats.read_event_file(folder(tmp_path / "a", b"\xef\xbb\xbf" + COMMA.replace("Alfa", "Ålfa").encode()))
+    data = read_event_file(folder(tmp_path / "a", b"\xef\xbb\xbf" + COMMA.replace("Alfa", "Ålfa").encode()))
     assert data.participant("t-1").name == "Ålfa Tecidos Lda"
-    data = formats.read_event_file(folder(tmp_path / "b", COMMA.replace(",", "\t").encode("utf-16")))
+    data = read_event_file(folder(tmp_path / "b", COMMA.replace(",", "\t").encode("utf-16")))
     assert data.participant("t-1").name == "Alfa Tecidos Lda"
 
 
@@ -143,7 +146,7 @@ def test_single_json_file_in_windows_1252_is_read(tmp_path):
     doc = document([person("t-1", name="Évora Têxteis"), person("s-1")], [("t-1", "s-1")])
     path = tmp_path / "ev.json"
     path.write_bytes(json.dumps(doc, ensure_ascii=False).encode("cp1252"))
-    assert formats.read_event_file(path).participant("t-1").name == "Évora Têxteis"
+    assert read_event_file(path).participant("t-1").name == "Évora Têxteis"
 
 
 # ---------------------------------------------------------------- headers (BR-05)
@@ -152,7 +155,7 @@ def test_single_json_file_in_windows_1252_is_read(tmp_path):
 def test_br05_header_case_and_spaces_are_matched(tmp_path):
     text = ("id,name,kind,timezone,Email ,max_meetings ,Available\n"
             "t-1,Alfa Tecidos Lda,traditional,Europe/Lisbon,ana@alfa.example,1,2027-03-26 09:00-09:30\n")
-    data = formats.read_event_file(folder(tmp_path, text))
+    data = read_event_file(folder(tmp_path, text))
     t1 = data.participant("t-1")
     assert (t1.email, t1.max_meetings, t1.extra) == ("ana@alfa.example", 1, {})
     assert slots_of(data, "t-1") == ["09:00"]  # 09:00 Lisbon is 09:00Z in March
@@ -162,7 +165,7 @@ def test_bom_trailing_empty_rows_and_columns_and_header_case(tmp_path):
     text = ("\ufeffID ; Name;KIND;TimeZone;;;\r\n"
             "t-1;Alfa;traditional;Europe/Lisbon;;;\r\n"
             ";;;;;;\r\n;;;;;;\r\n\r\n")
-    data = formats.read_event_file(folder(tmp_path, text))
+    data = read_event_file(folder(tmp_path, text))
     assert [p.id for p in data.participants] == ["t-1"] and data.participant("t-1").extra == {}
 
 
@@ -179,7 +182,7 @@ def test_near_miss_column_is_an_error_with_a_suggestion(tmp_path, header, expect
 
 def test_different_extra_columns_are_kept(tmp_path):
     text = "id,name,kind,timezone,VAT,nace\nt-1,Alfa,traditional,Europe/Lisbon,PT123,C13\n"
-    assert formats.read_event_file(folder(tmp_path, text)).participant("t-1").extra == {"VAT": "PT123", "nace": "C13"}
+    assert read_event_file(folder(tmp_path, text)).participant("t-1").extra == {"VAT": "PT123", "nace": "C13"}
 
 
 def test_missing_required_column_and_cells_without_a_header(tmp_path):
@@ -222,7 +225,7 @@ def test_near_miss_key_inside_a_window():
 @pytest.mark.parametrize("dash", ["\u2013", "\u2014", "\u2212", " - "])
 def test_br06_dashes_between_times_are_accepted(tmp_path, dash):
     text = f"id,name,kind,timezone,available,working_hours\nt-1,Alfa,traditional,Europe/Lisbon,2027-03-26 09:00{dash}09:30,08:00{dash}18:00\n"
-    data = formats.read_event_file(folder(tmp_path, text))
+    data = read_event_file(folder(tmp_path, text))
     [w] = data.participant("t-1").available
     assert (w.date, w.start, w.end) == (date(2027, 3, 26), time(9), time(9, 30))
     assert slots_of(data, "t-1") == ["09:00"]
@@ -303,10 +306,10 @@ def test_unknown_status_in_requests_csv_is_refused_and_known_ones_round_trip(tmp
         "requests.csv line 2.status: input should be 'suggested', 'pending', 'accepted', 'declined', "
         "'expired', 'withdrawn' or 'imposed' (got 'acepted')"
     ]
-    data = formats.read_event_file(folder(tmp_path / "b", parts, "from,to,status\nt-1,s-1,accepted\nt-1,s-2,\n"))
+    data = read_event_file(folder(tmp_path / "b", parts, "from,to,status\nt-1,s-1,accepted\nt-1,s-2,\n"))
     assert [r.status for r in data.requests] == ["accepted", "pending"]
-    formats.write_csv_dir(data, tmp_path / "out")
-    assert [r.status for r in formats.read_csv_dir(tmp_path / "out").requests] == ["accepted", "pending"]
+    write_csv_dir(data, tmp_path / "out")
+    assert [r.status for r in read_csv_dir(tmp_path / "out").requests] == ["accepted", "pending"]
 
 
 def test_schedule_document_meeting_status_is_checked():
@@ -314,7 +317,7 @@ def test_schedule_document_meeting_status_is_checked():
                                            "start": "2027-03-26T09:00:00Z", "end": "2027-03-26T09:25:00Z",
                                            "status": "canceled"}]}
     with pytest.raises(InvalidInput) as info:
-        formats.parse_schedule_document(doc)
+        parse_schedule_document(doc)
     assert "status 'canceled' is not one of scheduled, moved, cancelled, held, no_show" in str(info.value)
 
 
@@ -348,18 +351,18 @@ def typed_book(path: Path, **over) -> Path:
 
 
 def test_xlsx_workbook_with_typed_cells_imports_like_its_csv_twin(tmp_path):
-    data = formats.read_event_file(typed_book(tmp_path / "book.xlsx"))
+    data = read_event_file(typed_book(tmp_path / "book.xlsx"))
     twin = folder(tmp_path, "id,name,kind,timezone,max_meetings,available,working_hours\n"
                             "t-1,Ålfa,traditional,Europe/Lisbon,1,2027-03-26 09:00-09:30,\n"
                             "s-1,Beta,tech,Europe/Lisbon,,,08:00-18:00\n", "from,to,priority\nt-1,s-1,1\n")
-    assert formats.event_document(data) == formats.event_document(formats.read_event_file(twin))
+    assert event_document(data) == event_document(read_event_file(twin))
 
 
 def test_xlsx_date_and_time_cells_become_text(tmp_path):
     book = typed_book(tmp_path / "book.xlsx", Event=[
         ["id", "name", "timezone", "slot_minutes", "sessions", "rooms", "max_meetings"],
         ["min-csv", "Minimal", "Europe/Lisbon", 30, "2027-03-26 09:00-10:00", 1, 2]])
-    assert formats.read_event_file(book).event.rooms == 1  # the event laid out across one row
+    assert read_event_file(book).event.rooms == 1  # the event laid out across one row
     from scheduler.files.spreadsheets import cell_text
 
     assert [cell_text(v) for v in (datetime(2027, 3, 26), datetime(2027, 3, 26, 9, 5), time(8, 0), 6.0, 2.5,
@@ -381,7 +384,7 @@ def test_folder_with_xlsx_tables(tmp_path):
                                                     ["t-1", "Alfa", "traditional", "Europe/Lisbon", "PT"],
                                                     ["s-1", "Beta", "tech", "Europe/Lisbon", 351]]})
     workbook(d / "requests.xlsx", {"Sheet": [["from", "to", "priority"], ["t-1", "s-1", 2.0]]})
-    data = formats.read_event_file(d)
+    data = read_event_file(d)
     assert data.participant("s-1").country == "351" and data.requests[0].priority == 2
 
 
@@ -410,10 +413,10 @@ def test_import_book_from_the_command_line(tmp_path, capsys):
 
 def test_exported_csv_starts_with_a_bom_and_imports_again(tmp_path, sample_doc):
     data = formats.parse_event_document(sample_doc)
-    formats.write_csv_dir(data, tmp_path / "out")
+    write_csv_dir(data, tmp_path / "out")
     for name in ("participants.csv", "requests.csv"):
         assert (tmp_path / "out" / name).read_bytes().startswith(b"\xef\xbb\xbf")
-    back = formats.read_csv_dir(tmp_path / "out")
+    back = read_csv_dir(tmp_path / "out")
     assert back.participants == tuple(p.__class__(**{**p.__dict__, "extra": {}}) for p in data.participants)
     assert back.requests == tuple(r.__class__(**{**r.__dict__, "extra": {}}) for r in data.requests)
 
@@ -427,8 +430,8 @@ def test_any_unicode_name_round_trips_through_csv(tmp_path_factory, name, other)
     data = formats.parse_event_document(document([person("t-1", name=name), person("s-1", name=other)],
                                                  [("t-1", "s-1")]))
     out = tmp_path_factory.mktemp("csv")
-    formats.write_csv_dir(data, out)
-    back = formats.read_csv_dir(out)
+    write_csv_dir(data, out)
+    back = read_csv_dir(out)
     assert [p.name for p in back.participants] == [name, other]
 
 
@@ -514,7 +517,7 @@ def test_export_xlsx_and_import_it_again(tmp_path, sample_doc, capsys):
     assert run.main(["--db", db, "import", str(src)]) == 0
     assert run.main(["--db", db, "export", "ai4trad-2027", "--format", "xlsx", "-o", str(tmp_path / "b.xlsx")]) == 0
     assert run.main(["--db", db, "export", "ai4trad-2027", "--format", "csv", "-o", str(tmp_path / "csv")]) == 0
-    via_book = formats.event_document(formats.read_event_file(tmp_path / "b.xlsx"))
-    via_csv = formats.event_document(formats.read_event_file(tmp_path / "csv"))
+    via_book = event_document(read_event_file(tmp_path / "b.xlsx"))
+    via_csv = event_document(read_event_file(tmp_path / "csv"))
     assert via_book == via_csv
     assert len(via_book["participants"]) == len(sample_doc["participants"])

@@ -122,7 +122,7 @@ def test_a_decline_ends_the_offer_and_the_next_scan_tries_someone_else(tmp_path)
 
 
 def _docs(data):
-    from scheduler.files.formats import participant_to_dict
+    from scheduler.files.writer import participant_to_dict
 
     return [participant_to_dict(p) for p in data.participants]
 

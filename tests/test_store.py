@@ -9,7 +9,7 @@ import pytest
 
 from scheduler.domain.errors import Conflict, NotFound
 from scheduler.domain.model import Meeting, Schedule
-from scheduler.files import formats
+from scheduler.files import formats, writer
 from scheduler.store import SCHEMA_VERSION, Store, default_path
 
 
@@ -34,7 +34,7 @@ def test_event_round_trip_through_the_store(store, sample_doc):
     data = formats.parse_event_document(sample_doc)
     store.save_event(data)
     back = store.load("ai4trad-2027")
-    assert formats.event_document(back) == formats.event_document(data)
+    assert writer.event_document(back) == writer.event_document(data)
     assert back == data
 
 

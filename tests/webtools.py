@@ -97,7 +97,7 @@ def csrf_of(html: str) -> str:
 def free_slot(event_file: Path, schedule: dict, meeting_id: str) -> tuple[int, int]:
     """A slot both sides of a meeting can take and are free in, and a room nobody uses then."""
     from scheduler.domain.timegrid import allowed_map, build_slots
-    from scheduler.files.formats import read_event_file
+    from scheduler.files.sheets import read_event_file
 
     m = next(x for x in schedule["meetings"] if x["id"] == meeting_id)
     data = read_event_file(event_file)

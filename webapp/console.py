@@ -27,7 +27,7 @@ from scheduler.changes.merge import replace_warning
 from scheduler.changes.pipeline import PHASE_TEXT, not_placed, phase, preview
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from scheduler.domain.timegrid import build_slots, local_label
-from scheduler.files import formats, spreadsheets
+from scheduler.files import formats, schedules, sheets, spreadsheets, writer
 from scheduler.invitations.ical import InviteContext, feed, organiser_of, to_bytes
 from scheduler.matching import scores as matching
 from scheduler.reporting.kpis import kpis
@@ -112,7 +112,7 @@ def _park(data) -> str:
     for old in folder.glob("*.json"):
         if old.stat().st_mtime < stale:
             old.unlink(missing_ok=True)
-    (folder / f"{name}.json").write_text(formats.dump_json(formats.event_document(data)), encoding="utf-8")
+    (folder / f"{name}.json").write_text(writer.dump_json(writer.event_document(data)), encoding="utf-8")
     return name
 
 
@@ -179,7 +179,7 @@ def _read_upload(files):
             path = Path(tmp) / ("event" + Path(name).suffix.lower())
             files[0].save(path)
             try:
-                return formats.read_event_file(path)
+                return sheets.read_event_file(path)
             except InvalidInput as exc:  # name the upload, not the temporary file
                 raise InvalidInput([p if p.path else Problem(name, p.message) for p in exc.problems]) from None
         for f in files:
@@ -187,7 +187,7 @@ def _read_upload(files):
             if name not in TABLE_FILES:
                 raise InvalidInput(f"{f.filename}: expected {', '.join(TABLE_FILES)}")
             f.save(Path(tmp) / name)
-        return formats.read_csv_dir(Path(tmp))
+        return sheets.read_csv_dir(Path(tmp))
 
 
 def _grid(data, meetings):
@@ -403,8 +403,8 @@ def schedule_json(event_id):
     from scheduler.domain.model import Schedule
 
     store = get_store()
-    doc = formats.schedule_document(Schedule(event_id, store.meetings(event_id)))
-    return Response(formats.dump_json(doc), mimetype="application/json",
+    doc = schedules.schedule_document(Schedule(event_id, store.meetings(event_id)))
+    return Response(writer.dump_json(doc), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename={event_id}-schedule.json"})
 
 

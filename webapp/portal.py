@@ -23,7 +23,7 @@ from flask import (
 from scheduler.changes.pipeline import outside_availability
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound
 from scheduler.domain.timegrid import local_label, to_local
-from scheduler.files import formats
+from scheduler.files import formats, inputs, writer
 from scheduler.invitations.ical import (
     InviteContext,
     contexts,
@@ -121,7 +121,7 @@ def profile(**_):
     store = get_store()
     data = store.load(g.event_id)
     me = data.by_id()[g.pid]
-    doc = formats.participant_to_dict(me)
+    doc = writer.participant_to_dict(me)
     form = request.form
     for field in ("name", "contact", "email", "description"):
         if field in form:
@@ -135,7 +135,7 @@ def profile(**_):
         text = form["available"].strip()
         doc.pop("available", None)
         if text:
-            doc["available"] = formats.parse_windows(text)
+            doc["available"] = inputs.parse_windows(text)
     try:
         updated = formats.parse_participant(doc, "profile")
     except InvalidInput as exc:

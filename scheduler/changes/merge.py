@@ -25,7 +25,7 @@ from scheduler.changes import pipeline
 from scheduler.domain.errors import InvalidInput
 from scheduler.domain.model import LIVE_STATUSES, EventData, Meeting, Participant, Request
 from scheduler.domain.timegrid import build_slots, local_label
-from scheduler.files.formats import event_to_dict
+from scheduler.files.writer import event_to_dict
 from scheduler.matching.requests import RequestState
 
 #: participant fields compared to decide that a profile changed (the id is the identity)

@@ -1,8 +1,12 @@
 """Reading and writing files: the interchange format (``docs/format.md``) in and out.
 
-Owns the JSON document and its validation (:mod:`.formats`), bytes to tables for CSV and
-spreadsheets of any European dialect and encoding (:mod:`.spreadsheets`), the event as
-tables (:mod:`.sheets`) and the demo-event generator (:mod:`.generator`).
+Owns the event document: its input models and field parsers (:mod:`.inputs`), one record
+validated with problems in words (:mod:`.records`), the document read and checked across
+records (:mod:`.formats`) and written out (:mod:`.writer`); the schedule document both ways
+(:mod:`.schedules`); bytes to tables for CSV and spreadsheets of any European dialect and
+encoding (:mod:`.spreadsheets`); any event file, the event as tables (:mod:`.sheets`); and
+the demo-event generator (:mod:`.generator`). Lowest first: spreadsheets, inputs, records,
+formats, writer, schedules, sheets (none imports one after it).
 
 May import: :mod:`scheduler.domain`, :mod:`scheduler.matching`.
 """

@@ -1,4 +1,6 @@
-"""The event as tables: a folder of CSV (or .xlsx) files, or one .xlsx workbook.
+"""The event as a file: a JSON document, a folder of CSV (or .xlsx) tables, or one .xlsx workbook.
+
+:func:`read_event_file` reads any of them (the JSON document through :mod:`.formats`).
 
 A folder holds ``event.json`` (or ``event.xlsx``), ``participants.csv`` (or
 ``.xlsx``) and, optionally, ``requests.csv`` (or ``.xlsx``). A workbook holds
@@ -18,7 +20,8 @@ from typing import Any
 
 from scheduler.domain.errors import InvalidInput, Problem
 from scheduler.domain.model import EventData
-from scheduler.files import formats
+from scheduler.files.formats import parse_event_document, parse_event_json
+from scheduler.files.inputs import EventIn, format_clock, parse_windows
 from scheduler.files.spreadsheets import (
     Table,
     csv_bytes,
@@ -32,10 +35,17 @@ from scheduler.files.spreadsheets import (
     unknown_name_problems,
     workbook_bytes,
 )
+from scheduler.files.writer import event_to_dict
 
+PARTICIPANT_COLUMNS = (
+    "id", "name", "kind", "cluster", "country", "timezone", "contact", "email",
+    "working_hours", "available", "max_meetings", "sectors", "needs", "offers",
+    "languages", "description",
+)  # fmt: skip
+REQUEST_COLUMNS = ("from", "to", "priority", "status")
 LIST_COLUMNS = ("sectors", "needs", "offers", "languages")
 REQUIRED = {"participants": ("id", "name", "kind", "timezone"), "requests": ("from", "to")}
-KNOWN = {"participants": formats.PARTICIPANT_COLUMNS, "requests": formats.REQUEST_COLUMNS}
+KNOWN = {"participants": PARTICIPANT_COLUMNS, "requests": REQUEST_COLUMNS}
 EVENT_INTS = ("slot_minutes", "gap_minutes", "rooms", "max_meetings")
 _TRUE, _FALSE = ("true", "yes", "1", "wahr", "vrai", "sí", "si", "sim"), ("false", "no", "0", "falsch", "faux", "não", "nao")
 
@@ -43,8 +53,27 @@ _TRUE, _FALSE = ("true", "yes", "1", "wahr", "vrai", "sí", "si", "sim"), ("fals
 # ---------------------------------------------------------------- reading
 
 
-def read_folder(folder: Path) -> EventData:
-    """Read an event from a folder of tables; raise InvalidInput listing every problem."""
+def read_event_file(path: str | Path) -> EventData:
+    """Read an event from a JSON file, an .xlsx workbook, or a folder of CSV (or .xlsx) tables.
+
+    Raises InvalidInput listing every problem (a file that cannot be decoded is one problem).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return read_csv_dir(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_workbook_event(path)
+    if not path.exists():
+        raise InvalidInput(f"no such file: {path}")
+    return parse_event_json(decode(path.read_bytes(), "", "save it as UTF-8"), str(path))
+
+
+def read_csv_dir(folder: Path) -> EventData:
+    """Read ``event.json`` with ``participants.csv`` and ``requests.csv`` (or .xlsx tables) from a folder.
+
+    Raises InvalidInput listing every problem.
+    """
+    folder = Path(folder)
     problems: list[Problem] = []
     event: Any = None
     if (folder / "event.json").exists():
@@ -123,7 +152,7 @@ def _event_sheet(table: Table, problems: list[Problem]) -> dict[str, Any]:
     A sheet laid out the other way (names across the first row, values in the
     second) is read too.
     """
-    known = formats.EventIn.model_fields.keys()
+    known = EventIn.model_fields.keys()
     wanted = {normalise_name(k): k for k in known}
     if sum(normalise_name(h) in wanted for h in table.header) >= 2 and table.rows:
         pairs = [(table.rows[0][0], h, v) for h, v in zip(table.header, table.rows[0][1], strict=True)]
@@ -145,7 +174,7 @@ def _event_value(name: str, value: str) -> Any:
     if name in EVENT_INTS:
         return _int(value)
     if name == "sessions":
-        return formats.parse_windows(value)
+        return parse_windows(value)
     if name == "allow_same_kind":
         folded = value.strip().casefold()
         return True if folded in _TRUE else False if folded in _FALSE else value
@@ -172,13 +201,13 @@ def _assemble(event: Any, tables: Mapping[str, Table | None], problems: list[Pro
     if problems:
         if isinstance(event, Mapping):  # still say what is wrong with the event block
             try:
-                formats.parse_event_document({"event": event, "participants": []}, checked=("event",))
+                parse_event_document({"event": event, "participants": []}, checked=("event",))
             except InvalidInput as exc:
                 problems = [*exc.problems, *problems]
         raise InvalidInput(problems, source)
     labels = {s: [where for where, _ in rs] for s, rs in rows.items()}
     doc = {"event": event, **{s: [rec for _, rec in rs] for s, rs in rows.items()}}
-    return formats.parse_event_document(doc, source, lambda s, i: labels[s][i], checked=("event",))
+    return parse_event_document(doc, source, lambda s, i: labels[s][i], checked=("event",))
 
 
 def _participant_cells(rec: Mapping[str, str]) -> dict[str, Any]:
@@ -187,7 +216,7 @@ def _participant_cells(rec: Mapping[str, str]) -> dict[str, Any]:
         if key in LIST_COLUMNS:
             out[key] = [t.strip() for t in value.split(";") if t.strip()]
         elif key == "available":
-            out[key] = formats.parse_windows(value)
+            out[key] = parse_windows(value)
         elif key == "max_meetings":
             out[key] = _int(value)
         else:
@@ -204,7 +233,7 @@ def _request_cells(rec: Mapping[str, str]) -> dict[str, Any]:
 
 def participant_rows(data: EventData) -> list[dict[str, Any]]:
     """One row of text cells per participant, in the columns of ``participants.csv``."""
-    t = formats._fmt_time
+    t = format_clock
     return [
         {
             "id": p.id, "name": p.name, "kind": p.kind, "cluster": p.cluster,
@@ -226,22 +255,23 @@ def request_rows(data: EventData) -> list[dict[str, Any]]:
     return [{"from": r.sender, "to": r.receiver, "priority": r.priority, "status": r.status} for r in data.requests]
 
 
-def write_folder(data: EventData, folder: Path) -> None:
+def write_csv_dir(data: EventData, folder: Path) -> None:
     """Write ``event.json``, ``participants.csv`` and ``requests.csv``; the CSV files are UTF-8 with a BOM."""
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "event.json").write_text(
-        json.dumps({"event": formats.event_to_dict(data.event)}, indent=2, ensure_ascii=False) + "\n",
+        json.dumps({"event": event_to_dict(data.event)}, indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
-    (folder / "participants.csv").write_bytes(csv_bytes(participant_rows(data), formats.PARTICIPANT_COLUMNS))
-    (folder / "requests.csv").write_bytes(csv_bytes(request_rows(data), formats.REQUEST_COLUMNS))
+    (folder / "participants.csv").write_bytes(csv_bytes(participant_rows(data), PARTICIPANT_COLUMNS))
+    (folder / "requests.csv").write_bytes(csv_bytes(request_rows(data), REQUEST_COLUMNS))
 
 
 def event_rows(data: EventData) -> list[dict[str, Any]]:
     """The event block as (field, value) rows for an event sheet; sessions as ``;``-separated windows."""
-    t = formats._fmt_time
+    t = format_clock
     out = []
-    for key, value in formats.event_to_dict(data.event).items():
+    for key, value in event_to_dict(data.event).items():
         if key == "sessions":
             value = ";".join(f"{s.date.isoformat()} {t(s.start)}-{t(s.end)}" for s in data.event.sessions)
         elif not isinstance(value, str | int | float | bool):
@@ -254,6 +284,6 @@ def write_workbook(data: EventData, path: Path) -> None:
     """Write the event as one .xlsx workbook with sheets event, participants and requests."""
     path.write_bytes(workbook_bytes({
         "event": (event_rows(data), ("field", "value")),
-        "participants": (participant_rows(data), formats.PARTICIPANT_COLUMNS),
-        "requests": (request_rows(data), formats.REQUEST_COLUMNS),
+        "participants": (participant_rows(data), PARTICIPANT_COLUMNS),
+        "requests": (request_rows(data), REQUEST_COLUMNS),
     }))

@@ -14,7 +14,8 @@ from typing import Any
 
 from scheduler.domain.errors import NotFound
 from scheduler.domain.model import Event, EventData, Participant, Session, Window
-from scheduler.files.formats import event_to_dict, parse_clock, parse_day, participant_to_dict
+from scheduler.files.inputs import parse_clock, parse_day
+from scheduler.files.writer import event_to_dict, participant_to_dict
 from scheduler.store.connection import Connection
 from scheduler.store.rows import to_iso
 
