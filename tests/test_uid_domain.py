@@ -17,7 +17,8 @@ from pathlib import Path
 import sqlite_utils
 from icalendar import Calendar
 
-from scheduler.files.formats import event_document, parse_event_document
+from scheduler.files.formats import parse_event_document
+from scheduler.files.writer import event_document
 from scheduler.invitations.ical import InviteContext, feed
 from scheduler.solver import SolverConfig, solve
 from scheduler.store import MIGRATIONS, SCHEMA_VERSION, Store

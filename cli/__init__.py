@@ -1,0 +1,18 @@
+"""The commands behind ``run.py``, grouped by what the user does.
+
+``run.py`` builds the argument parser from these modules and dispatches; each
+module owns its subcommands' options and handlers:
+
+- ``common``: the console, the store handle, the ``--now`` event clock, subcommand wiring
+- ``events``: generate, import (merge plan), export, events
+- ``solving``: solve (and the published-event re-optimisation), progress and quality report
+- ``matching``: recommend, autofill, requests, request
+- ``invites``: invites
+- ``live``: simulate
+- ``users``: user
+- ``serve``: serve, demo
+
+Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported
+lazily), never the reverse. Inside ``cli`` every module may import ``common``;
+``serve`` (demo) also uses ``events``, ``solving`` and ``matching``.
+"""

@@ -1,0 +1,59 @@
+"""Calendar invites from the command line: ``invites`` shows what would be sent
+and, with ``--send``, queues REQUEST / CANCEL messages in the outbox and
+delivers them (SMTP from MATCHMAKING_SMTP_*, else a folder of .eml files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cli.common import Subcommands, open_store, out, subcommand
+
+
+def cmd_invites(args: argparse.Namespace) -> int:
+    from scheduler.invitations import delivery
+    from scheduler.invitations.ical import contexts, organiser_of
+
+    smtp = delivery.smtp_config(os.environ, "MATCHMAKING_")  # secrets stay out of code and files
+    now = datetime.now(UTC)
+    with open_store(args) as store:
+        data = store.load(args.event)
+        organiser = args.organiser_email or organiser_of(data.event, smtp.sender if smtp else "entente@localhost")[0]
+        ctx_for = contexts(data.event, store.tokens(args.event), args.base_url, organiser)
+        if not args.send:
+            rows, skipped = delivery.plan(ctx_for, store.meetings(args.event), data.by_id(),
+                                          store.notified(args.event), now, organiser)  # fmt: skip
+            kinds = Counter(r["method"] for r in rows)
+            out.print(f"{kinds['REQUEST']} invites and {kinds['CANCEL']} cancellations to send "
+                      "(run again with --send to queue and deliver them)")  # fmt: skip
+        else:
+            queued, skipped = delivery.queue_invites(store, args.event, ctx_for, now, organiser)
+            folder = Path(args.outbox_dir or f"data/outbox/{args.event}")
+            transport = delivery.Transport(smtp, None if smtp else folder)
+            report = delivery.deliver(store, transport, now)
+            where = f"SMTP {smtp.host}:{smtp.port}" if smtp else f"folder {folder}"
+            out.print(f"queued {queued} new messages; delivered {report.sent} via {where}; "
+                      f"{report.retrying} waiting to retry; {report.failed} failed")  # fmt: skip
+            for e in report.errors[:10]:
+                out.print(f"  server said: {e}")
+        for s in skipped:
+            print(f"warning: {s.participant} ({s.meeting}): {s.reason}", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------ options
+
+
+def add_invites(sub: Subcommands) -> None:
+    iv = subcommand(sub, "invites", cmd_invites, "build (and with --send, queue and deliver) calendar invites")
+    iv.add_argument("--event", required=True)
+    iv.add_argument("--send", action="store_true", help="queue new invites in the outbox and deliver them")
+    iv.add_argument("--base-url", default="http://127.0.0.1:5000", help="where participants' agenda links point")
+    iv.add_argument("--organiser-email", help="ORGANIZER address (default: the event's, or the SMTP sender)")
+    iv.add_argument("--outbox-dir", help="folder for .eml files when no SMTP server is configured "
+                    "(MATCHMAKING_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD, _FROM)")
