@@ -51,7 +51,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
 
-    from . import auth, board, console, events, portal
+    from . import (
+        auth,
+        board,
+        board_repairs,  # noqa: F401  (adds the repair routes to board.bp before it is registered)
+        console,
+        console_imports,  # noqa: F401  (adds the import routes to console.bp before it is registered)
+        events,
+        portal,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(board.bp)

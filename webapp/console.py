@@ -1,15 +1,10 @@
-"""Organiser console: events, import, participants, requests, schedule grid, solve, publish."""
+"""Organiser console: events, participants, requests, schedule grid, solve, publish, exports.
+Importing an event file (with its merge or replace preview) is in :mod:`.console_imports`, on
+the same blueprint."""
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
-import tempfile
-import time
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -23,14 +18,14 @@ from flask import (
     url_for,
 )
 
-from scheduler.changes.merge import replace_warning
 from scheduler.changes.pipeline import PHASE_TEXT, not_placed, phase, preview
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
-from scheduler.domain.timegrid import build_slots, local_label
-from scheduler.files import formats, schedules, sheets, spreadsheets, writer
+from scheduler.domain.errors import Conflict, NotFound
+from scheduler.domain.timegrid import local_label
+from scheduler.files import schedules, spreadsheets, writer
 from scheduler.invitations.ical import InviteContext, feed, organiser_of, to_bytes
 from scheduler.matching import scores as matching
 from scheduler.reporting.kpis import kpis
+from scheduler.viewmodels.console import event_page, participant_day, schedule_grid
 
 from . import jobs
 from .auth import current_user, staff_required
@@ -40,8 +35,6 @@ from .moves import move_by_hand
 from .sockets import recheck
 
 bp = Blueprint("console", __name__)
-UPLOAD_TYPES = {".json", ".csv", ".xlsx"}
-TABLE_FILES = ("event.json", "participants.csv", "requests.csv", "participants.xlsx", "requests.xlsx")
 
 
 @bp.app_errorhandler(NotFound)
@@ -60,180 +53,21 @@ def events():
     return render_template("events.html", events=get_store().event_summaries(), problems=None)
 
 
-@bp.post("/events/import")
-@staff_required("organiser")
-def import_event():
-    files = [f for f in request.files.getlist("files") if f and f.filename]
-    problems: list[str] = []
-    if not files:
-        problems.append("Choose an event file (.json or .xlsx) or the CSV files "
-                        "(event.json, participants.csv, requests.csv).")
-    for f in files:
-        if Path(f.filename).suffix.lower() not in UPLOAD_TYPES:
-            problems.append(f"{f.filename}: only .json, .csv and .xlsx files are accepted")
-    data = None
-    store = get_store()
-    if not problems:
-        try:
-            data = _read_upload(files)
-            replace = bool(request.form.get("replace"))
-            if data.event.id in store.event_ids():
-                # an event that exists: a merge is previewed first; a replace of a published one confirmed
-                if not replace:
-                    return _preview(store, data, "merge")
-                if store.published(data.event.id):
-                    return _preview(store, data, "replace")
-            store.save_event(data, replace=replace, actor=current_user()["username"])
-            recheck(store)  # a replaced event has new links: the old ones' sockets end
-        except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
-        except Conflict as exc:
-            problems = [str(exc)]
-    if problems:
-        return render_template("events.html", events=store.event_summaries(), problems=problems), 400
-    flash(f"Imported {data.event.name}: {len(data.participants)} participants, {len(data.requests)} requests.")
-    return redirect(url_for("console.event", event_id=data.event.id))
-
-
-UPLOAD_NAME = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-
-
-def _uploads() -> Path:
-    """Where an uploaded event file waits for the organiser's Apply (IMPORT_DIR, else the instance folder)."""
-    return Path(current_app.config.get("IMPORT_DIR") or Path(current_app.instance_path) / "imports")
-
-
-def _park(data) -> str:
-    """Keep the (validated) document server-side under a random name; return the name."""
-    name = secrets.token_urlsafe(32)
-    folder = _uploads()
-    folder.mkdir(parents=True, exist_ok=True)
-    stale = time.time() - 24 * 3600  # previews nobody applied or discarded
-    for old in folder.glob("*.json"):
-        if old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
-    (folder / f"{name}.json").write_text(writer.dump_json(writer.event_document(data)), encoding="utf-8")
-    return name
-
-
-def _parked(name: str) -> Path:
-    if not UPLOAD_NAME.match(name):
-        raise NotFound("no such upload")
-    path = _uploads() / f"{name}.json"
-    if not path.exists():
-        raise NotFound("this upload was already applied or discarded; upload the file again")
-    return path
-
-
-def _preview(store, data, mode: str):
-    """Show what the upload would do (merge plan, or what a replace cancels) with Apply / Discard."""
-    now = clock()
-    plan = store.plan_merge(data, now) if mode == "merge" else None
-    warning = replace_warning(store.meetings(data.event.id), store.notified(data.event.id)) if mode == "replace" else ""
-    people = store.load(data.event.id).by_id() | data.by_id()
-    return render_template("import_preview.html", mode=mode, plan=plan, warning=warning, ev=data.event,
-                           people=people, upload=_park(data), version=store.schedule_version(data.event.id),
-                           tz=data.event.timezone)  # fmt: skip
-
-
-@bp.post("/events/import/<upload>")
-@staff_required("organiser")
-def import_apply(upload):
-    """Apply a previewed upload (a merge, or a confirmed replace), or discard it."""
-    path = _parked(upload)
-    if request.form.get("action") == "discard":
-        path.unlink(missing_ok=True)
-        flash("Discarded: nothing was imported.")
-        return redirect(url_for("console.events"))
-    data = formats.parse_event_document(json.loads(path.read_text("utf-8")), "upload")  # validated again
-    store = get_store()
-    ev_id, actor = data.event.id, current_user()["username"]
-    old = store.meetings(ev_id)
-    try:
-        if request.form.get("action") == "replace":
-            if request.form.get("confirm") != "1":
-                return _preview(store, data, "replace"), 400
-            store.save_event(data, replace=True, confirmed=True, actor=actor)
-            why, done = "The organiser replaced the event", "Replaced the event"
-        else:
-            version = request.form.get("version", "")
-            plan, _ = store.merge(data, actor=actor, now=clock(),
-                                  expected_version=int(version) if version.isdigit() else None)  # fmt: skip
-            why, done = "The organiser re-imported the event", f"Merged: {plan.summary()}"
-    except Conflict as exc:
-        path.unlink(missing_ok=True)
-        flash(str(exc), "error")
-        return redirect(url_for("console.event", event_id=ev_id)), 303
-    path.unlink(missing_ok=True)
-    recheck(store)  # links revoked by the change (removed participants, a replace) end their sockets
-    told = notify(store, store.load(ev_id), old, store.meetings(ev_id), why)
-    flash(f"{done}. {len(told)} participants told.")
-    return redirect(url_for("console.event", event_id=ev_id))
-
-
-def _read_upload(files):
-    """Read one .json or .xlsx event, or the files of a CSV folder, through the same readers as the CLI."""
-    with tempfile.TemporaryDirectory() as tmp:
-        if len(files) == 1 and Path(files[0].filename).suffix.lower() in (".json", ".xlsx"):
-            name = files[0].filename
-            path = Path(tmp) / ("event" + Path(name).suffix.lower())
-            files[0].save(path)
-            try:
-                return sheets.read_event_file(path)
-            except InvalidInput as exc:  # name the upload, not the temporary file
-                raise InvalidInput([p if p.path else Problem(name, p.message) for p in exc.problems]) from None
-        for f in files:
-            name = Path(f.filename).name.lower()
-            if name not in TABLE_FILES:
-                raise InvalidInput(f"{f.filename}: expected {', '.join(TABLE_FILES)}")
-            f.save(Path(tmp) / name)
-        return sheets.read_csv_dir(Path(tmp))
-
-
-def _grid(data, meetings):
-    ev = data.event
-    slots = build_slots(ev)
-    people = data.by_id()
-    by_slot = defaultdict(dict)
-    for m in meetings:
-        by_slot[m.start][m.room] = m
-    rows = []
-    top = min(ev.rooms, max((m.room for m in meetings), default=0))  # columns for rooms in use, not all rooms
-    for s in slots:
-        rows.append({"slot": s, "label": local_label(s.start, ev.timezone, "%a %d %b %H:%M"), "session": s.session,
-                     "cells": [by_slot[s.start].get(r) for r in range(1, top + 1)]})  # fmt: skip
-    return rows, people, slots
-
-
 @bp.get("/events/<event_id>")
 @staff_required("organiser", "host")
 def event(event_id):
     store = get_store()
     data = store.load(event_id)
     meetings = store.meetings(event_id)
-    rows, people, slots = _grid(data, meetings)
-    states = store.request_states(event_id)
+    page = event_page(data, meetings)
     tokens = store.tokens(event_id) if current_user()["role"] == "organiser" else {}
-    counts = defaultdict(int)
-    for m in meetings:
-        if m.status not in ("cancelled", "no_show"):
-            counts[m.a] += 1
-            counts[m.b] += 1
     return render_template(
-        "event.html", data=data, ev=data.event, k=kpis(data, meetings), rows=rows, people=people,
-        meetings=meetings, states=states, tokens=tokens, counts=counts, slots=slots,
-        solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:], stage=_phase(store, data),
-        phase_text=PHASE_TEXT,
-        version=store.schedule_version(event_id), unscheduled=_unscheduled(data, meetings),
+        "event.html", data=data, ev=data.event, k=page.kpis, rows=page.grid.rows, people=data.by_id(),
+        meetings=meetings, states=store.request_states(event_id), tokens=tokens, counts=page.counts,
+        slots=page.grid.slots, solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:],
+        stage=_phase(store, data), phase_text=PHASE_TEXT,
+        version=store.schedule_version(event_id), unscheduled=page.not_placed,
     )  # fmt: skip
-
-
-def _unscheduled(data, meetings) -> list[dict[str, str]]:
-    """The wanted pairs without a meeting that takes place, and why, from the schedule as it is now
-    (so the list stays right after repairs, undo, meet-now, moves and declines)."""
-    if not meetings:
-        return []  # no schedule yet: nothing was left out
-    return [{"from": u.sender, "to": u.receiver, "reason": u.reason} for u in not_placed(data, meetings)]
 
 
 @bp.get("/events/<event_id>/grid")
@@ -242,9 +76,9 @@ def grid(event_id):
     store = get_store()
     data = store.load(event_id)
     meetings = store.meetings(event_id)
-    rows, people, slots = _grid(data, meetings)
-    return render_template("_grid.html", ev=data.event, rows=rows, people=people, meetings=meetings,
-                           slots=slots, k=kpis(data, meetings), version=store.schedule_version(event_id))  # fmt: skip
+    view = schedule_grid(data, meetings)
+    return render_template("_grid.html", ev=data.event, rows=view.rows, people=data.by_id(), meetings=meetings,
+                           slots=view.slots, k=kpis(data, meetings), version=store.schedule_version(event_id))  # fmt: skip
 
 
 @bp.get("/events/<event_id>/participants/<pid>")
@@ -256,15 +90,9 @@ def participant(event_id, pid):
     people = data.by_id()
     if pid not in people:
         raise NotFound(f"no participant {pid!r} in event {event_id!r}")
-    me = people[pid]
-    rows = []
-    for m in store.meetings(event_id):
-        if pid in (m.a, m.b):
-            rows.append({"m": m, "other": people[m.b if m.a == pid else m.a],
-                         "local": local_label(m.start, me.timezone, "%a %d %b %H:%M"),
-                         "event": local_label(m.start, data.event.timezone, "%a %d %b %H:%M")})
+    rows = participant_day(data, store.meetings(event_id), pid)
     states = [s for s in store.request_states(event_id) if pid in (s.request.sender, s.request.receiver)]
-    return render_template("participant.html", ev=data.event, me=me, rows=rows, states=states, people=people)
+    return render_template("participant.html", ev=data.event, me=people[pid], rows=rows, states=states, people=people)
 
 
 @bp.get("/events/<event_id>/recommendations")
