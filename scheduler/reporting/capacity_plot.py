@@ -14,8 +14,12 @@ import io
 import re
 import threading
 import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from scheduler.reporting.capacity import CapacityPlan
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -29,8 +33,8 @@ _RC = {"svg.hashsalt": "entente-capacity", "svg.fonttype": "path", "font.size": 
 BOUND, PLACED, SERVED, LIMIT = "#1f5fa8", "#c2571a", "#2e8b57", "#777777"
 
 
-def capacity_svg(plan: CapacityPlan) -> str:
-    """Return the plan's plot as one ``<svg>`` element (text, no XML declaration).
+def capacity_figure(plan: CapacityPlan) -> Figure:
+    """Return the plan's plot as a matplotlib Figure of two axes, 10 x 4.2 inches.
 
     Left: meetings and traditional SMEs served against virtual rooms, with the
     unlimited-rooms line, the plan's percent of it and the fewest rooms reaching it.
@@ -46,7 +50,17 @@ def capacity_svg(plan: CapacityPlan) -> str:
         left, right = fig.subplots(1, 2)
         _by_rooms(left, plan)
         _by_slots(right, plan)
-        buf = io.StringIO()
+    return fig
+
+
+def capacity_svg(plan: CapacityPlan) -> str:
+    """Return the plan's plot (:func:`capacity_figure`) as one ``<svg>`` element to inline in a
+    page (text, no XML declaration, no inline CSS: :func:`inline_svg`)."""
+    import matplotlib
+
+    fig = capacity_figure(plan)
+    buf = io.StringIO()
+    with _RC_LOCK, matplotlib.rc_context(_RC):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     return inline_svg(buf.getvalue(), f"Meetings placeable by virtual rooms and by slot length, event {plan.event_id}")
 
