@@ -97,7 +97,7 @@ def print_plan(plan: CapacityPlan) -> None:
               "; --solve shows what schedules need"))  # fmt: skip
     s = Table(title=f"By slot length (the same sessions, {plan.gap_minutes} min gaps, {plan.rooms} rooms)")
     for name in ("slot minutes", "slots", f"meetings, {plan.rooms} rooms (bound)", "traditional SMEs served (bound)",
-                 "meetings, unlimited rooms (bound)", f"fewest rooms for {plan.percent}%"):
+                 "meetings, unlimited rooms (bound)", f"fewest rooms for {plan.percent}% (bound)"):
         s.add_column(name, justify="right")
     if plan.solved:
         s.add_column(f"meetings placed, {plan.rooms} rooms", justify="right")

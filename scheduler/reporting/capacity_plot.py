@@ -79,7 +79,10 @@ def _by_rooms(ax, plan: CapacityPlan) -> None:
     ax.axhline(plan.target, color=LIMIT, linewidth=0.8, linestyle=":",
                label=f"{plan.percent}% of that: {plan.target}")  # fmt: skip
     ax.axvline(plan.rooms_needed, color=BOUND, linewidth=0.8, linestyle=":",
-               label=f"fewest rooms for {plan.percent}%: {plan.rooms_needed}")  # fmt: skip
+               label=f"fewest rooms for {plan.percent}% (bound): {plan.rooms_needed}")  # fmt: skip
+    if plan.solved_rooms_needed is not None:
+        ax.axvline(plan.solved_rooms_needed, color=PLACED, linewidth=0.8, linestyle=":",
+                   label=f"fewest rooms for {plan.percent}% (solves): {plan.solved_rooms_needed}")  # fmt: skip
     ax.set_title(f"By virtual rooms ({plan.slots} slots of {plan.slot_minutes} min)")
     ax.set_xlabel(f"virtual rooms (this event: {plan.rooms})")
     ax.set_ylabel("meetings / traditional SMEs")
