@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli import events, invites, live, matching, serve, solving, users
+from cli import capacity, events, invites, live, matching, serve, solving, users
 from cli.common import Subcommands
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.store import ENV_VAR
@@ -24,6 +24,7 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     events.add_export,
     events.add_events,
     solving.add_solve,
+    capacity.add_capacity,
     matching.add_recommend,
     matching.add_autofill,
     matching.add_requests,

@@ -6,6 +6,7 @@ module owns its subcommands' options and handlers:
 - ``common``: the console, the store handle, the ``--now`` event clock, subcommand wiring
 - ``events``: generate, import (merge plan), export, events
 - ``solving``: solve (and the published-event re-optimisation), progress and quality report
+- ``capacity``: capacity (what-if planning of rooms and slot length, with a plot)
 - ``matching``: recommend, autofill, requests, request
 - ``invites``: invites
 - ``live``: simulate

@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         board,
         board_repairs,  # noqa: F401  (adds the repair routes to board.bp before it is registered)
         console,
+        console_capacity,  # noqa: F401  (adds the capacity page to console.bp before it is registered)
         console_imports,  # noqa: F401  (adds the import routes to console.bp before it is registered)
         events,
         portal,
