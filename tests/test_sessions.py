@@ -8,6 +8,7 @@ import random
 from dataclasses import replace
 
 import pytest
+import requests
 from openpyxl import load_workbook
 
 from scheduler.changes.pipeline import not_placed
@@ -25,6 +26,7 @@ from scheduler.solving.problem import build_problem
 from scheduler.solving.validate import move_problem, validate
 from scheduler.store import Store
 from tests.builders import document, person
+from tests.webtools import Server, csrf_of, login, seed_db
 
 FAST = SolverConfig(time_limit=2, seed=1)
 #: two slots in the morning of 26 March (1), two in the afternoon (2), one on 29 March (3)
@@ -299,3 +301,39 @@ def test_a_re_import_that_changes_the_sessions_changes_the_request(db_path):
         assert [r.sessions for r in store.load(EV).requests] == [(AFTERNOON,), ()]
         assert {m.id: m.status for m in store.meetings(EV)} == {"m1": "cancelled", "m2": "scheduled"}
         assert store.plan_merge(parse(second), now).empty  # the same file again changes nothing
+
+
+# ------------------------------------------------------------------ the console and the portal
+
+
+def test_console_and_portal_show_and_set_the_sessions(tmp_path):
+    d = doc([req("t1", "s1", "afternoon"), req("t1", "s2")])
+    tokens = seed_db(tmp_path / "web.db", [d])[EV]
+    server = Server(tmp_path / "web.db")
+    try:
+        s, csrf = login(server.url)
+        page = s.get(server.url + f"/events/{EV}").text
+        assert "afternoon of 26 March only" in page
+        url = server.url + f"/events/{EV}/requests/t1/s2/sessions"
+        assert s.post(url, data={"sessions": "1"}).status_code == 400  # no CSRF token: refused
+        r = s.post(url, data={"sessions": "9", "csrf_token": csrf})
+        assert "Request t1 SME → s2 SME, sessions: &#39;9&#39; is not a session of the event, which has 3 " \
+               "sessions: 1 = 2027-03-26 09:00-10:00" in r.text
+        r = s.post(url, data={"sessions": "1;3", "csrf_token": csrf})
+        assert "Request t1 SME → s2 SME: morning of 26 March or morning of 29 March only." in r.text
+        host, host_csrf = login(server.url, "hans")
+        assert host.post(url, data={"sessions": "", "csrf_token": host_csrf}).status_code == 403  # organisers only
+        # the participant sees it on the request, and may restrict a new one
+        home = requests.get(server.url + f"/p/{tokens['t1']}").text
+        assert "· afternoon of 26 March only" in home and "· morning of 26 March or morning of 29 March only" in home
+        p = requests.Session()
+        token = csrf_of(p.get(server.url + f"/p/{tokens['s3']}").text)
+        r = p.post(server.url + f"/p/{tokens['s3']}/requests", data={"to": "t1", "priority": "2", "sessions": "2",
+                                                                     "csrf_token": token})
+        assert "Request sent." in r.text
+    finally:
+        server.stop()
+    with Store(tmp_path / "web.db") as store:
+        assert {(r.sender, r.receiver): r.sessions for r in store.load(EV).requests} == {
+            ("t1", "s1"): (AFTERNOON,), ("t1", "s2"): (MORNING, MONDAY), ("s3", "t1"): (AFTERNOON,)}
+
