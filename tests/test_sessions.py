@@ -337,3 +337,28 @@ def test_console_and_portal_show_and_set_the_sessions(tmp_path):
         assert {(r.sender, r.receiver): r.sessions for r in store.load(EV).requests} == {
             ("t1", "s1"): (AFTERNOON,), ("t1", "s2"): (MORNING, MONDAY), ("s3", "t1"): (AFTERNOON,)}
 
+
+
+def test_the_command_line_lists_and_sets_the_sessions(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "ev.json").write_text(json.dumps(doc([req("t1", "s1", "afternoon"), req("t1", "s2")])))
+    db = str(tmp_path / "cli.db")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "run.py"), "--db", db, *args], cwd=ROOT,
+                              capture_output=True, text=True, env={"COLUMNS": "200", "PATH": ""})  # fmt: skip
+
+    assert run("import", str(tmp_path / "ev.json")).returncode == 0
+    listing = run("requests", "--event", EV).stdout
+    assert "2 (afternoon of 26 March)" in listing and "any" in listing
+    bad = run("request", "sessions", "t1", "s2", "--event", EV, "--sessions", "4")
+    assert bad.returncode == 2 and "--sessions: '4' is not a session of the event, which has 3 sessions" in bad.stderr
+    ok = run("request", "sessions", "t1", "s2", "--event", EV, "--sessions", "2027-03-29")
+    assert ok.stdout.strip() == "request t1 -> s2 now allows the morning session of 29 March"
+    with Store(db) as store:
+        assert [r.sessions for r in store.load(EV).requests] == [(AFTERNOON,), (MONDAY,)]

@@ -177,6 +177,8 @@ def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable
                            status=d.status if d.status in UPCOMING else "scheduled")  # fmt: skip
         if why is None and any(outside_availability(data, people[p], [restored], now) for p in (m.a, m.b)):
             why = "one of them is no longer available then"
+        if why is None and outside_sessions(data, [restored], now):
+            why = "its request now asks for other sessions"
         if why is None:
             back.append((m, restored))
             live = [x for x in live if x.id != m.id] + [restored]
