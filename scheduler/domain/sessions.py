@@ -6,7 +6,7 @@ session as its number counted from 1 (``2``), its window as the event writes it
 (``2027-03-26 14:00-18:00``), its date and start (``2027-03-26 14:00``), a date alone
 (every session of that date) or a part of the day (``morning``: every session starting
 before 12:00; ``afternoon``: from 12:00 to 18:00; ``evening``: from 18:00), several
-separated by ``;``. Files write the numbers (``1;3``). Reasons and pages describe them
+separated by ``;`` (or ``,``, which no reference holds). Files write the numbers (``1;3``). Reasons and pages describe them
 in words: "the afternoon session of 26 March".
 
 The slot grid numbers sessions in time order (``Slot.session``); :func:`grid_sessions`
@@ -87,7 +87,7 @@ def _one(event: Event, ref: object) -> list[int]:
 
 def parse_sessions(event: Event, value: object) -> tuple[int, ...]:
     """Read the sessions a request names: a list of references, or one text of references
-    separated by ``;`` (``1;3``, ``2027-03-26 14:00``, ``afternoon``); empty means any session.
+    separated by ``;`` or ``,`` (``1;3``, ``2027-03-26 14:00``, ``afternoon``); empty means any session.
 
     Returns indices into ``event.sessions``, sorted, without repeats. Raises ValueError
     saying which reference names no session, and listing the event's sessions.
@@ -95,7 +95,7 @@ def parse_sessions(event: Event, value: object) -> tuple[int, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        refs: Sequence[object] = [part.strip() for part in value.split(";") if part.strip()]
+        refs: Sequence[object] = [part.strip() for part in re.split(r"[;,]", value) if part.strip()]
     elif isinstance(value, list | tuple):
         refs = value
     else:

@@ -105,7 +105,7 @@ def _session_refs(v: Any) -> Any:
     if v is None:
         return []
     if isinstance(v, str):
-        return [part.strip() for part in v.split(";") if part.strip()]
+        return [part.strip() for part in re.split(r"[;,]", v) if part.strip()]
     if isinstance(v, int) and not isinstance(v, bool):
         return [v]
     if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, int | str) for x in v):
