@@ -362,3 +362,21 @@ def test_the_command_line_lists_and_sets_the_sessions(tmp_path):
     assert ok.stdout.strip() == "request t1 -> s2 now allows the morning session of 29 March"
     with Store(db) as store:
         assert [r.sessions for r in store.load(EV).requests] == [(AFTERNOON,), (MONDAY,)]
+
+
+def test_standby_does_not_offer_a_pair_whose_request_names_another_session():
+    from datetime import timedelta
+
+    from scheduler.live import standby
+
+    people = [person("t1", needs=["AI"]), person("s1", offers=["AI"]), person("s2", offers=["AI"])]
+    d = document(people, sessions=SESSIONS, rooms=3)
+    d["requests"] = [req("t1", "s1"), req("t1", "s2", "afternoon")]
+    data = parse(d)
+    slot = build_slots(data.event)[0]  # the morning of 26 March
+    m = Meeting("m-s1-t1", "s1", "t1", slot.start, slot.end, 1)
+    now = slot.start + timedelta(minutes=6)
+    assert standby.propose(data, [m], {"t1", "s2"}, now, 5) == []  # t1 asked to meet s2 in the afternoon only
+    d["requests"][1].pop("sessions")
+    [offer] = standby.propose(parse(d), [m], {"t1", "s2"}, now, 5)
+    assert (offer["a"], offer["b"]) == ("t1", "s2")
