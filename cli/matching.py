@@ -1,6 +1,6 @@
 """Who should meet whom: ``recommend`` (partners with reasons), ``autofill``
 (every traditional SME up to K proposals), ``requests`` (list, expire) and
-``request`` (create one or move it through its lifecycle).
+``request`` (create one, move it through its lifecycle, or restrict it to sessions).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from collections import Counter
 from rich.table import Table
 
 from cli.common import Subcommands, open_store, out, subcommand
+from scheduler.domain.errors import InvalidInput, Problem
 from scheduler.domain.model import LIVE_STATUSES, EventData
+from scheduler.domain.sessions import describe, format_sessions, parse_sessions, short
 from scheduler.matching import scores as matching
 from scheduler.matching.requests import STATUSES, TRANSITIONS
 
@@ -77,7 +79,8 @@ def cmd_requests(args: argparse.Namespace) -> int:
         if args.expire:
             out.print(f"expired {store.expire_requests(args.event)} pending requests")
         states = store.request_states(args.event)
-    table = Table("from", "to", "priority", "status", "origin", "expires (UTC)")
+        event = store.event(args.event)
+    table = Table("from", "to", "priority", "status", "origin", "expires (UTC)", "sessions")
     for s in states:
         r = s.request
         if args.status and r.status != args.status:
@@ -85,17 +88,29 @@ def cmd_requests(args: argparse.Namespace) -> int:
         if args.participant and args.participant not in (r.sender, r.receiver):
             continue
         table.add_row(r.sender, r.receiver, str(r.priority), r.status, s.origin,
-                      f"{s.expires_at:%Y-%m-%d %H:%M}" if s.expires_at else "")  # fmt: skip
+                      f"{s.expires_at:%Y-%m-%d %H:%M}" if s.expires_at else "",
+                      f"{format_sessions(r.sessions)} ({short(event, r.sessions)})" if r.sessions else "any")  # fmt: skip
     out.print(table)
     return 0
 
 
 def cmd_request(args: argparse.Namespace) -> int:
     with open_store(args) as store:
+        try:
+            named = parse_sessions(store.event(args.event), args.sessions)
+        except ValueError as exc:
+            raise InvalidInput([Problem("--sessions", str(exc))]) from None
         if args.action == "create":
-            store.add_requests(args.event, [(args.sender, args.receiver, args.priority)],
-                               status="pending", origin="organiser", actor=args.actor)  # fmt: skip
+            store.add_requests(args.event, [(args.sender, args.receiver, args.priority)], status="pending",
+                               origin="organiser", actor=args.actor,
+                               sessions={(args.sender, args.receiver): named})  # fmt: skip
             out.print(f"request {args.sender} -> {args.receiver} created (pending)")
+            return 0
+        if args.action == "sessions":
+            gone = store.restrict_request(args.event, args.sender, args.receiver, named, actor=args.actor)
+            words = describe(store.event(args.event), named) if named else "any session"
+            out.print(f"request {args.sender} -> {args.receiver} now allows {words}"
+                      + (f"; cancelled {', '.join(gone)}" if gone else ""), markup=False)  # fmt: skip
             return 0
         new = store.transition_request(args.event, args.sender, args.receiver, args.action, args.actor)
     out.print(f"request {args.sender} -> {args.receiver} is now {new.request.status}")
@@ -129,9 +144,11 @@ def add_requests(sub: Subcommands) -> None:
 
 def add_request(sub: Subcommands) -> None:
     rq = subcommand(sub, "request", cmd_request, "create a request or move one through its lifecycle")
-    rq.add_argument("action", choices=("create", *TRANSITIONS.keys()))
+    rq.add_argument("action", choices=("create", "sessions", *TRANSITIONS.keys()))
     rq.add_argument("sender", metavar="FROM")
     rq.add_argument("receiver", metavar="TO")
     rq.add_argument("--event", required=True)
     rq.add_argument("--priority", type=int, default=2)
+    rq.add_argument("--sessions", default="", help="with create or sessions: the sessions the meeting may take place "
+                    "in, as in requests.csv ('2', '1;3', 'afternoon'); empty for any")
     rq.add_argument("--actor", default="organiser", help="who acts: a participant id or 'organiser'")

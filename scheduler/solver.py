@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from scheduler.domain.model import EventData, Meeting, Schedule, Stats, Unscheduled
+from scheduler.domain.sessions import describe
 from scheduler.solving.compaction import Weights, lower_bound
 from scheduler.solving.config import Method, Progress, ProgressFn, SolverConfig, relative_gap
 from scheduler.solving.cpsat import fair_targets, objective_value, trivial_bound
@@ -184,7 +185,13 @@ def _reason(prob: SchedProblem, asg: Assignment, k: int, busy: dict[str, dict[in
     if not prob.allowed[pr.a] or not prob.allowed[pr.b]:
         who = pr.a if not prob.allowed[pr.a] else pr.b
         return f"{who} has no available slot in the event's sessions"
+    if pr.sessions == ():
+        return "its requests restrict it to sessions that do not overlap, so it has no session it may take place in"
+    # a request that names sessions: say so, and where in them the pair could not meet
+    within = f"restricted to {describe(prob.event, pr.sessions)}, where " if pr.sessions is not None else ""
     if not common:
+        if within and prob.allowed[pr.a] & prob.allowed[pr.b]:
+            return f"{within}{pr.a} and {pr.b} have no common slot in both working hours and availability"
         return "no common slot in both working hours and availability"
     for p in (pr.a, pr.b):
         if count.get(p, 0) >= prob.cap(p):
@@ -192,6 +199,8 @@ def _reason(prob: SchedProblem, asg: Assignment, k: int, busy: dict[str, dict[in
     full = [t for t in common if per_slot[t] >= prob.event.rooms]
     if len(full) == len(common):
         n = len(common)
+        if within:
+            return f"{within}all rooms are full in the {n} slot{'s' if n != 1 else ''} both share"
         return f"all rooms full in the {n} slot{'s' if n != 1 else ''} both share"
     open_slots = [t for t in common if t not in full]
     blockers: dict[str, int] = defaultdict(int)
@@ -200,7 +209,11 @@ def _reason(prob: SchedProblem, asg: Assignment, k: int, busy: dict[str, dict[in
             if t in busy.get(p, {}):
                 blockers[p] += 1
     who = max((pr.a, pr.b), key=lambda p: (blockers[p], p))
-    return f"lower priority than the meetings {who} got in the {len(open_slots)} slots both share"
+    if within and all(t in busy.get(pr.a, {}) or t in busy.get(pr.b, {}) for t in open_slots):
+        return (f"{within}{pr.a} and {pr.b} have no common free slot (the meetings {who} got there "
+                "come first)")  # fmt: skip
+    note = f" ({within.removesuffix(', where ')})" if within else ""
+    return f"lower priority than the meetings {who} got in the {len(open_slots)} slots both share{note}"
 
 
 def schedule_detail(result: Result) -> dict[str, object]:

@@ -94,6 +94,7 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
     # ... and take the file back to schema v8, the column the upgrade adds dropped
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE events DROP COLUMN uid_domain")
+        conn.execute("ALTER TABLE requests DROP COLUMN sessions")  # and the one v10 adds
         conn.execute("PRAGMA user_version=8")
     old = sqlite_utils.Database(sqlite3.connect(path))
     assert columns(old) == columns(v8_file(tmp_path / "v8.db"))  # exactly what v8 left
@@ -101,7 +102,7 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
 
     # the upgrade: the next release opens the file
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 9
+        assert store.schema_version == SCHEMA_VERSION >= 9
         assert store.event(EV).uid_domain == OLD
         meetings = {frozenset(m.participants): m for m in store.meetings(EV)}
         gone, moved = meetings[frozenset({"t-1", "s-1"})], meetings[frozenset({"t-1", "s-2"})]
@@ -188,7 +189,7 @@ def test_the_upgrade_keeps_the_old_domain_for_every_event_a_calendar_may_hold(tm
     db.conn.commit()
     db.conn.close()
     with Store(path) as store:
-        assert store.schema_version == 9
+        assert store.schema_version == SCHEMA_VERSION
         assert {ev: store.event(ev).uid_domain for ev in store.event_ids()} == {
             "published": OLD, "drafted": OLD, "empty": NEW}
         # an old-domain draft replaced by a file (rows deleted and written again) keeps its domain

@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         console,
         console_capacity,  # noqa: F401  (adds the capacity page to console.bp before it is registered)
         console_imports,  # noqa: F401  (adds the import routes to console.bp before it is registered)
+        console_requests,  # noqa: F401  (adds the request routes to console.bp before it is registered)
         events,
         portal,
     )
@@ -79,6 +80,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from scheduler.domain.timegrid import local_label
 
     app.jinja_env.globals["local_label"] = local_label  # local times, with the offset in a repeated hour
+    from scheduler.domain import sessions
+
+    app.jinja_env.globals["session_words"] = sessions.describe  # "the afternoon session of 26 March"
+    app.jinja_env.globals["session_label"] = sessions.short  # "afternoon", "afternoon of 26 March"
+    app.jinja_env.globals["session_numbers"] = sessions.format_sessions  # "1;3", as in requests.csv
+    app.jinja_env.globals["session_list"] = sessions.catalogue  # "1 = 2027-03-26 09:00-13:00, 2 = ..."
 
     @app.context_processor
     def phase_helper() -> dict[str, Any]:

@@ -22,6 +22,7 @@ from flask import (
 
 from scheduler.changes.pipeline import outside_availability
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.sessions import parse_sessions
 from scheduler.domain.timegrid import local_label, to_local
 from scheduler.files import formats, inputs, writer
 from scheduler.invitations.ical import (
@@ -192,12 +193,16 @@ def new_request(**_):
         priority = int(request.form.get("priority", "2"))
     except ValueError:
         priority = -1
-    try:
-        get_store().add_requests(g.event_id, [(g.pid, request.form.get("to", ""), priority)], status="pending",
-                                 origin="participant", actor=g.pid)  # fmt: skip
+    to = request.form.get("to", "")
+    try:  # the sessions the meeting may take place in ("" for any), as the form's choice writes them
+        named = parse_sessions(get_store().event(g.event_id), request.form.get("sessions", ""))
+        get_store().add_requests(g.event_id, [(g.pid, to, priority)], status="pending", origin="participant",
+                                 actor=g.pid, sessions={(g.pid, to): named})  # fmt: skip
         flash("Request sent.")
     except (InvalidInput, Conflict) as exc:
         flash(_in_words(str(exc)), "error")
+    except ValueError as exc:  # a session the event does not have (parse_sessions)
+        flash(f"When: {exc}", "error")
     return redirect(url_for("portal.home") + "#requests")
 
 

@@ -1,7 +1,9 @@
 """Re-import of a stored event: what a new version of the event file changes (pure).
 
 A re-import *merges* by default: participants and requests new in the file are added,
-changed profiles are updated under the same id (their personal link keeps working),
+changed profiles are updated under the same id (their personal link keeps working), a
+request the file restricts to other sessions takes them (its meeting still to come is
+cancelled when it no longer fits them),
 participants absent from the file are removed (kept as records, see ``Store``) and
 their meetings still to come cancelled; requests that came from an import and are
 absent from the file are withdrawn; the event settings follow the file, and the
@@ -24,6 +26,7 @@ from datetime import datetime
 from scheduler.changes import pipeline
 from scheduler.domain.errors import InvalidInput
 from scheduler.domain.model import LIVE_STATUSES, EventData, Meeting, Participant, Request
+from scheduler.domain.sessions import describe, format_sessions
 from scheduler.domain.timegrid import build_slots, local_label
 from scheduler.files.writer import event_to_dict
 from scheduler.matching.requests import RequestState
@@ -67,6 +70,8 @@ class MergePlan:
     cancelled: tuple[Cancellation, ...]
     meetings: tuple[Meeting, ...]
     told: tuple[str, ...]
+    #: requests in both the store and the file whose sessions the file changes (as they will be)
+    requests_changed: tuple[Request, ...] = ()
 
     @property
     def event_id(self) -> str:
@@ -74,13 +79,14 @@ class MergePlan:
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.updated or self.removed or self.requests_added
+        return not (self.added or self.updated or self.removed or self.requests_added or self.requests_changed
                     or self.requests_withdrawn or self.settings or self.cancelled)  # fmt: skip
 
     def summary(self) -> str:
         """One line: how many of each change."""
         return (f"{len(self.added)} participants added, {len(self.updated)} updated, {len(self.removed)} removed; "
-                f"{len(self.requests_added)} requests added, {len(self.requests_withdrawn)} withdrawn; "
+                f"{len(self.requests_added)} requests added, {len(self.requests_withdrawn)} withdrawn"
+                + (f", {len(self.requests_changed)} changed; " if self.requests_changed else "; ") +
                 f"{len(self.settings)} settings changed; {len(self.cancelled)} meetings cancelled; "
                 f"{len(self.told)} participants told")  # fmt: skip
 
@@ -93,6 +99,9 @@ class MergePlan:
         out += [f"- participant {p.id} ({p.name}): removed, personal link revoked" for p in self.removed]
         out += [f"+ request {r.sender} -> {r.receiver}" for r in self.requests_added]
         out += [f"- request {r.sender} -> {r.receiver} ({r.status}): withdrawn" for r in self.requests_withdrawn]
+        out += [f"~ request {r.sender} -> {r.receiver}: sessions "
+                + (f"{format_sessions(r.sessions)} ({describe(self.merged.event, r.sessions)})" if r.sessions
+                   else "any") for r in self.requests_changed]  # fmt: skip
         out += [f"~ setting {k}: {a} -> {b}" for k, a, b in self.settings]
         for c in self.cancelled:
             m = c.meeting
@@ -121,7 +130,9 @@ def plan_merge(current: EventData, states: Iterable[RequestState], incoming: Eve
     origin (``Store.request_states``); ``meetings``: its stored schedule; ``now``: meetings
     that started before it are history and never change. Requests made in the app (origin
     other than ``import``) are not expected in the file and stay, unless a side is removed.
-    A request in both keeps its stored state (its lifecycle moved on since the import).
+    A request in both keeps its stored state (its lifecycle moved on since the import), but
+    takes the file's sessions when they differ (``requests_changed``): a meeting still to come
+    outside the sessions its pair may then use is cancelled.
     Raises InvalidInput when the file is of another event.
     """
     ev = current.event
@@ -149,7 +160,11 @@ def plan_merge(current: EventData, states: Iterable[RequestState], incoming: Eve
         and (gone & set(key) or (s.origin == "import" and key not in in_file))
     )  # fmt: skip
     out_ids = {(r.sender, r.receiver) for r in withdrawn}
-    requests = tuple(replace(s.request, status="withdrawn") if key in out_ids else s.request
+    file_sessions = {(r.sender, r.receiver): r.sessions for r in incoming.requests}
+    changed = {key: replace(s.request, sessions=file_sessions[key]) for key, s in stored.items()
+               if key in file_sessions and key not in out_ids and not gone & set(key)
+               and s.request.sessions != file_sessions[key]}  # fmt: skip
+    requests = tuple(replace(s.request, status="withdrawn") if key in out_ids else changed.get(key, s.request)
                      for key, s in stored.items() if not gone & set(key)) + requests_added  # fmt: skip
     keep_removed = tuple(p for p in current.removed if p.id not in new)
     merged = EventData(incoming.event, incoming.participants, requests, (*keep_removed, *removed))
@@ -158,7 +173,7 @@ def plan_merge(current: EventData, states: Iterable[RequestState], incoming: Eve
     after = pipeline.cancelled(meetings, [c.meeting.id for c in cancels])
     told = tuple(sorted(pipeline.preview(meetings, after).affected))
     return MergePlan(merged, added, updated, removed, requests_added, withdrawn, _settings(current, incoming),
-                     cancels, after, told)  # fmt: skip
+                     cancels, after, told, tuple(changed.values()))  # fmt: skip
 
 
 def _cancellations(merged: EventData, updated: tuple[Updated, ...],
@@ -187,6 +202,8 @@ def _cancellations(merged: EventData, updated: tuple[Updated, ...],
                 cancel(m, f"outside {u.participant.name}'s new hours")
     for m in pipeline.unwanted(merged, upcoming, now):
         cancel(m, "its request was withdrawn")
+    for m in pipeline.outside_sessions(merged, upcoming, now):
+        cancel(m, "outside the sessions its request now allows")
     # a lower cap: the latest meetings still to come above it go
     count: dict[str, list[Meeting]] = defaultdict(list)
     for m in sorted(meetings, key=lambda m: m.start):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from scheduler.domain.model import EventData, Meeting, Participant, Unscheduled
+from scheduler.domain.sessions import grid_sessions
 from scheduler.domain.timegrid import allowed_slots, build_slots
 from scheduler.matching.requests import wanted_pairs
 from scheduler.solving.problem import pair_key
@@ -75,6 +76,20 @@ def outside_availability(data: EventData, p: Participant, meetings: Iterable[Mee
     allowed = {slots[i].start for i in allowed_slots(p, slots)}
     return tuple(m for m in meetings if p.id in (m.a, m.b) and m.status in UPCOMING and m.start > now
                  and m.start not in allowed)  # fmt: skip
+
+
+def outside_sessions(data: EventData, meetings: Iterable[Meeting], now: datetime) -> tuple[Meeting, ...]:
+    """Meetings still to come, not locked, in a session their pair's requests do not allow
+    (e.g. after a request was restricted to the afternoon); returned as they are."""
+    named = {pr.key: pr.sessions for pr in wanted_pairs(data) if pr.sessions is not None}
+    if not named:
+        return ()
+    slots = build_slots(data.event)
+    order = grid_sessions(data.event)
+    session = {s.start: order[s.session] for s in slots}
+    return tuple(m for m in meetings if m.status in UPCOMING and m.start > now and not m.locked
+                 and pair_key(m.a, m.b) in named and m.start in session
+                 and session[m.start] not in named[pair_key(m.a, m.b)])  # fmt: skip
 
 
 def cancelled(meetings: Iterable[Meeting], ids: Iterable[str]) -> tuple[Meeting, ...]:
@@ -162,6 +177,8 @@ def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable
                            status=d.status if d.status in UPCOMING else "scheduled")  # fmt: skip
         if why is None and any(outside_availability(data, people[p], [restored], now) for p in (m.a, m.b)):
             why = "one of them is no longer available then"
+        if why is None and outside_sessions(data, [restored], now):
+            why = "its request now asks for other sessions"
         if why is None:
             back.append((m, restored))
             live = [x for x in live if x.id != m.id] + [restored]

@@ -7,7 +7,7 @@ are only turned into instants by :mod:`scheduler.domain.timegrid`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, Literal
@@ -94,13 +94,19 @@ class Participant:
 
 @dataclass(frozen=True)
 class Request:
-    """``sender`` asks to meet ``receiver``; priority 1 (most wanted) to 3."""
+    """``sender`` asks to meet ``receiver``; priority 1 (most wanted) to 3.
+
+    ``sessions``: the sessions the meeting may take place in, as indices into
+    ``Event.sessions`` (0-based, in the order the event lists them; files write them
+    from 1); empty means any session (:mod:`scheduler.domain.sessions`).
+    """
 
     sender: str
     receiver: str
     priority: int = 2
     status: str = "pending"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    sessions: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,9 @@ class Pair:
     weight: int = 0  # solver weight; filled by the problem builder
     accepted: bool = False  # the receiving side said yes
     imposed: bool = False  # the organiser decided it
+    #: the sessions it may take place in (indices into ``Event.sessions``): None for any;
+    #: () when its requests restrict it to sessions that do not overlap (it cannot take place)
+    sessions: tuple[int, ...] | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -170,6 +179,19 @@ class Schedule:
     stats: Stats = field(default_factory=Stats)
 
 
+def pair_sessions(requests: Iterable[Request]) -> tuple[int, ...] | None:
+    """The sessions a meeting wanted by ``requests`` (one pair's) may take place in.
+
+    A request without sessions allows any; the meeting must suit every request that
+    restricts it: None when none does, else the sessions all of those name (the
+    intersection, sorted; () when they name none in common).
+    """
+    named = [frozenset(r.sessions) for r in requests if r.sessions]
+    if not named:
+        return None
+    return tuple(sorted(frozenset.intersection(*named)))
+
+
 @dataclass(frozen=True)
 class EventData:
     """One whole event document: the event, its participants and its requests.
@@ -207,5 +229,6 @@ class EventData:
             senders = {r.sender for r in reqs}
             out.append(Pair(a, b, min(r.priority for r in reqs), mutual=len(senders) == 2,
                             accepted=any(r.status == "accepted" for r in reqs),
-                            imposed=any(r.status == "imposed" for r in reqs)))
+                            imposed=any(r.status == "imposed" for r in reqs),
+                            sessions=pair_sessions(reqs)))
         return tuple(out)

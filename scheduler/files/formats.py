@@ -27,6 +27,7 @@ from scheduler.domain.model import (
     Session,
     Window,
 )
+from scheduler.domain.sessions import parse_sessions
 from scheduler.domain.timegrid import wall_time_problem
 from scheduler.files.inputs import EventIn, ParticipantIn, RequestIn
 from scheduler.files.records import validate_record
@@ -98,11 +99,18 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
         if p is not None:
             kinds.setdefault(p.id, p.kind)
     same_kind_ok = ev is not None and ev.allow_same_kind
+    event = _event(ev) if ev is not None else None
+    restricted: dict[int, tuple[int, ...]] = {}
     seen: set[tuple[str, str]] = set()
     for i, r in enumerate(reqs):
         if r is None:
             continue
         where = label("requests", i)
+        if r.sessions and event is not None:
+            try:
+                restricted[i] = parse_sessions(event, r.sessions)
+            except ValueError as exc:
+                problems.append(Problem(f"{where}.sessions", str(exc)))
         for field_name, pid in (("from", r.sender), ("to", r.receiver)):
             if pid not in written:
                 problems.append(Problem(f"{where}.{field_name}", f"unknown participant {pid!r}"))
@@ -127,9 +135,9 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
     if problems:
         raise InvalidInput(problems, source)
     return EventData(
-        event=_event(ev),
+        event=event,
         participants=tuple(_participant(p) for p in parts),
-        requests=tuple(_request(r) for r in reqs),
+        requests=tuple(_request(r, restricted.get(i, ())) for i, r in enumerate(reqs)),
     )
 
 
@@ -215,8 +223,8 @@ def _participant(p: ParticipantIn) -> Participant:
     )
 
 
-def _request(r: RequestIn) -> Request:
-    return Request(r.sender, r.receiver, r.priority, r.status, extra=dict(r.model_extra or {}))
+def _request(r: RequestIn, sessions: tuple[int, ...]) -> Request:
+    return Request(r.sender, r.receiver, r.priority, r.status, extra=dict(r.model_extra or {}), sessions=sessions)
 
 
 

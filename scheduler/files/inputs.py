@@ -99,6 +99,21 @@ def _tags(v: Any) -> Any:
     return v
 
 
+def _session_refs(v: Any) -> Any:
+    """Sessions a request names: ``"1;3"`` or a list of numbers and texts; each is resolved
+    against the event's sessions across records (``formats``)."""
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [part.strip() for part in re.split(r"[;,]", v) if part.strip()]
+    if isinstance(v, int) and not isinstance(v, bool):
+        return [v]
+    if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, int | str) for x in v):
+        raise _fail("sessions", "{value!r} is not a list of sessions: write session numbers separated by ';' "
+                                "(1;3) or a list of numbers or session dates", v)
+    return v
+
+
 Ident = Annotated[str, BeforeValidator(_ident)]
 Zone = Annotated[str, BeforeValidator(_zone)]
 Clock = Annotated[time, BeforeValidator(parse_clock)]
@@ -224,3 +239,5 @@ class RequestIn(_In):
     receiver: Ident = Field(alias="to")
     priority: Annotated[int, Field(strict=True, ge=L.PRIORITY_MIN, le=L.PRIORITY_MAX)] = 2
     status: Literal[STATUSES] = "pending"  # type: ignore[valid-type]
+    sessions: Annotated[list[int | str], BeforeValidator(_session_refs),
+                        Field(max_length=L.SESSIONS_MAX)] = []  # fmt: skip

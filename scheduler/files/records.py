@@ -32,7 +32,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-_OWN = ("ident", "zone", "clock", "day", "email", "order", "window", "hours", "template")
+_OWN = ("ident", "zone", "clock", "day", "email", "order", "window", "hours", "template", "sessions")
 
 
 def _message(e: Any) -> str:

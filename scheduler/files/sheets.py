@@ -20,6 +20,7 @@ from typing import Any
 
 from scheduler.domain.errors import InvalidInput, Problem
 from scheduler.domain.model import EventData
+from scheduler.domain.sessions import format_sessions
 from scheduler.files.formats import parse_event_document, parse_event_json
 from scheduler.files.inputs import EventIn, format_clock, parse_windows
 from scheduler.files.spreadsheets import (
@@ -42,7 +43,7 @@ PARTICIPANT_COLUMNS = (
     "working_hours", "available", "max_meetings", "sectors", "needs", "offers",
     "languages", "description",
 )  # fmt: skip
-REQUEST_COLUMNS = ("from", "to", "priority", "status")
+REQUEST_COLUMNS = ("from", "to", "priority", "status", "sessions")
 LIST_COLUMNS = ("sectors", "needs", "offers", "languages")
 REQUIRED = {"participants": ("id", "name", "kind", "timezone"), "requests": ("from", "to")}
 KNOWN = {"participants": PARTICIPANT_COLUMNS, "requests": REQUEST_COLUMNS}
@@ -252,7 +253,8 @@ def participant_rows(data: EventData) -> list[dict[str, Any]]:
 
 def request_rows(data: EventData) -> list[dict[str, Any]]:
     """One row per request, in the columns of ``requests.csv``."""
-    return [{"from": r.sender, "to": r.receiver, "priority": r.priority, "status": r.status} for r in data.requests]
+    return [{"from": r.sender, "to": r.receiver, "priority": r.priority, "status": r.status,
+             "sessions": format_sessions(r.sessions)} for r in data.requests]  # fmt: skip
 
 
 def write_csv_dir(data: EventData, folder: Path) -> None:

@@ -69,11 +69,14 @@ def participant_to_dict(p: Participant) -> dict[str, Any]:
 
 
 def request_to_dict(r: Request) -> dict[str, Any]:
-    """One request record of the document (``status`` only when it is not pending)."""
+    """One request record of the document (``status`` only when it is not pending, ``sessions``,
+    numbered from 1, only when it restricts the meeting)."""
     out: dict[str, Any] = dict(r.extra)
     out.update({"from": r.sender, "to": r.receiver, "priority": r.priority})
     if r.status != "pending":
         out["status"] = r.status
+    if r.sessions:
+        out["sessions"] = [i + 1 for i in r.sessions]
     return out
 
 

@@ -5,7 +5,8 @@ The offer goes to both people; when both accept from their portal it becomes a
 meeting in that slot (the missed meeting is recorded as a no-show) in one
 transaction. Candidates are checked in, free in the running slot (or waiting
 themselves), allowed to meet (kinds, availability, caps, not met already) and
-ranked by their recommendation score; a pair someone already asked for comes first.
+ranked by their recommendation score; a pair someone already asked for comes first,
+unless its requests restrict it to other sessions.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from scheduler.domain.errors import Conflict, InvalidInput
 from scheduler.domain.model import EventData, Meeting, Schedule
+from scheduler.domain.sessions import session_of
 from scheduler.domain.timegrid import Slot, allowed_map, build_slots
 from scheduler.live.repair import fresh_id
 from scheduler.matching.scores import Scorer
@@ -82,6 +84,9 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
     for p in waiting_meeting:
         used[p] -= 1  # the missed meeting does not count once it is replaced
     requested = {pair_key(r.sender, r.receiver) for r in data.requests if r.status not in ("declined", "withdrawn")}
+    # a pair whose requests name other sessions does not meet in this one (docs/format.md, requests)
+    session = session_of(data.event, slot)
+    elsewhere = {pr.key for pr in data.pairs() if pr.sessions is not None and session not in pr.sessions}
     sc = scorer or Scorer(data, allowed)
     out = []
     for w in waits:
@@ -92,7 +97,7 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
         for p in free:
             other = people[p]
             key = pair_key(me.id, p)
-            if (p in engaged or p in (me.id, w.missing) or key in met or key in refused
+            if (p in engaged or p in (me.id, w.missing) or key in met or key in refused or key in elsewhere
                     or slot.index not in allowed[p] or used[p] >= other.cap(data.event)
                     or (other.kind == me.kind and not data.event.allow_same_kind)):  # fmt: skip
                 continue

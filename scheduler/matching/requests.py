@@ -99,8 +99,10 @@ def _past(action: str) -> str:
             "impose": "imposed", "expire": "expired"}[action]  # fmt: skip
 
 
-def check_new(data: EventData, sender: str, receiver: str, priority: int = 2) -> None:
-    """Raise InvalidInput naming the field when a new request cannot exist."""
+def check_new(data: EventData, sender: str, receiver: str, priority: int = 2,
+              sessions: tuple[int, ...] = ()) -> None:
+    """Raise InvalidInput naming the field when a new request cannot exist (``sessions``: indices
+    into the event's sessions it restricts the meeting to), Conflict when it exists already."""
     people = {p.id: p for p in data.participants}  # not the removed ones
     problems = []
     for field, pid in (("from", sender), ("to", receiver)):
@@ -108,6 +110,10 @@ def check_new(data: EventData, sender: str, receiver: str, priority: int = 2) ->
             problems.append(Problem(field, f"unknown participant {pid!r}"))
     if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= 3:
         problems.append(Problem("priority", f"must be 1, 2 or 3 (got {priority!r})"))
+    n = len(data.event.sessions)
+    for i in sessions:
+        if not 0 <= i < n:
+            problems.append(Problem("sessions", f"{i + 1} is not a session of the event, which has {n}"))
     if problems:
         raise InvalidInput(problems)
     if sender == receiver:

@@ -1,8 +1,8 @@
 """The scheduling problem as data: what any solver (CP-SAT or greedy) sees.
 
 Built once from an event: its slots, each participant's allowed slots and cap,
-the wanted pairs with their weights and the slots both sides can take, and the
-meetings the organiser locked. Solvers return an :class:`Assignment`
+the wanted pairs with their weights and the slots both sides can take (within the
+sessions their requests name, if any), and the meetings the organiser locked. Solvers return an :class:`Assignment`
 (pair -> slot), and :func:`to_schedule` turns it into meetings with rooms.
 """
 
@@ -15,6 +15,7 @@ from datetime import datetime
 
 from scheduler.domain.errors import InfeasibleLock, Problem
 from scheduler.domain.model import EventData, Meeting, Pair, Participant, Slot
+from scheduler.domain.sessions import slots_in
 from scheduler.domain.timegrid import allowed_map, build_slots
 from scheduler.matching.requests import wanted_pairs
 
@@ -122,7 +123,12 @@ def build_problem(data: EventData, locked: tuple[Meeting, ...] = (), scores: boo
         if key not in pairs:
             pairs[key] = Pair(key[0], key[1], 1, False, pair_weight(1, False, imposed=True), imposed=True)
     ordered = tuple(pairs[k] for k in sorted(pairs))
-    common = tuple(tuple(sorted(allowed[p.a] & allowed[p.b])) for p in ordered)
+    within: dict[tuple[int, ...], frozenset[int]] = {}  # sessions named -> their slots
+    for p in ordered:
+        if p.sessions is not None and p.sessions not in within:
+            within[p.sessions] = slots_in(data.event, slots, p.sessions)
+    common = tuple(tuple(sorted(allowed[p.a] & allowed[p.b] if p.sessions is None
+                                else allowed[p.a] & allowed[p.b] & within[p.sessions])) for p in ordered)  # fmt: skip
     # a locked meeting may sit outside someone's hours: the organiser decided so
     lock_slot = {pair_key(lk.a, lk.b): lk.slot for lk in locks}
     common = tuple(

@@ -14,8 +14,9 @@ from datetime import datetime
 
 from scheduler.domain.errors import InvalidInput, Problem
 from scheduler.domain.model import EventData, Meeting, Schedule
+from scheduler.domain.sessions import describe, session_of
 from scheduler.domain.timegrid import Slot
-from scheduler.solving.problem import Assignment, SchedProblem, to_schedule
+from scheduler.solving.problem import Assignment, SchedProblem, pair_key, to_schedule
 
 
 def validate(prob: SchedProblem, schedule: Schedule) -> list[str]:
@@ -30,6 +31,8 @@ def validate(prob: SchedProblem, schedule: Schedule) -> list[str]:
     count: Counter[str] = Counter()
     pairs: dict[frozenset[str], str] = {}
     placed: dict[str, tuple[int, int]] = {}
+    # the sessions a pair's requests restrict its meeting to (docs/format.md, requests)
+    restricted = {pr.key: pr.sessions for pr in prob.pairs if pr.sessions is not None}
     for m in live:
         t = slot_at.get((m.start, m.end))
         if t is None:
@@ -48,6 +51,10 @@ def validate(prob: SchedProblem, schedule: Schedule) -> list[str]:
             for p in (m.a, m.b):
                 if t not in prob.allowed[p]:
                     issues.append(f"{m.id}: slot {t} is outside {p}'s hours or availability")
+            named = restricted.get(pair_key(m.a, m.b))
+            if named is not None and session_of(ev, prob.slots[t]) not in named:
+                issues.append(f"{m.id}: slot {t} is in {describe(ev, [session_of(ev, prob.slots[t])])}, but the "
+                              f"requests of {m.a} and {m.b} allow only {describe(ev, named)}")  # fmt: skip
         for p in (m.a, m.b):
             per_person_slot[(p, t)].append(m.id)
             count[p] += 1
@@ -109,7 +116,8 @@ def move_problem(data: EventData, meetings: Iterable[Meeting], m: Meeting, slots
 
     The one rule for every move by hand (console and host board): a meeting still to come,
     to a slot that has not started at ``now``, an open room within the event's rooms, both
-    participants available and free then, the room free then."""
+    participants available and free then, in a session the pair's requests allow, the room
+    free then."""
     from scheduler.domain.timegrid import allowed_map
 
     people = data.by_id()
@@ -133,6 +141,9 @@ def move_problem(data: EventData, meetings: Iterable[Meeting], m: Meeting, slots
     for p in (m.a, m.b):
         if slot_index not in allowed[p]:
             return f"slot: {name(p)} is not available then (their working hours or availability)"
+    named = next((pr.sessions for pr in data.pairs() if pr.key == pair_key(m.a, m.b)), None)
+    if named is not None and session_of(data.event, s) not in named:
+        return f"slot: the meeting request restricts this meeting to {describe(data.event, named)}"
     for x in meetings:
         if x.id == m.id or x.status in ("cancelled", "no_show") or x.start != s.start:
             continue

@@ -18,7 +18,7 @@ from scheduler.domain.errors import Conflict, StaleVersion
 from scheduler.domain.model import Event, EventData, Participant, Request, Schedule
 from scheduler.store.connection import Connection
 from scheduler.store.events import event_row, participant_row
-from scheduler.store.rows import stale_message, to_iso
+from scheduler.store.rows import sessions_column, stale_message, to_iso
 
 
 class Imports(Connection):
@@ -62,7 +62,8 @@ class Imports(Connection):
                     {
                         "event_id": ev.id, "sender": r.sender, "receiver": r.receiver,
                         "priority": r.priority, "status": r.status, "origin": "import",
-                        "extra": json.dumps(dict(r.extra)), "created_at": to_iso(now),
+                        "extra": json.dumps(dict(r.extra)), "sessions": sessions_column(r.sessions),
+                        "created_at": to_iso(now),
                         "updated_at": to_iso(now), "position": i,
                     }
                     for i, r in enumerate(data.requests)
@@ -128,7 +129,7 @@ class Imports(Connection):
         self.db["requests"].insert_all(
             ({"event_id": event_id, "sender": r.sender, "receiver": r.receiver, "priority": r.priority,
               "status": r.status, "origin": "import", "extra": json.dumps(dict(r.extra)),
-              "created_at": to_iso(now), "updated_at": to_iso(now), "position": pos + 1 + i}
+              "sessions": sessions_column(r.sessions), "created_at": to_iso(now), "updated_at": to_iso(now), "position": pos + 1 + i}
              for i, r in enumerate(requests)),
             batch_size=500, replace=True,  # a request of a participant who is back replaces its old row
         )  # fmt: skip
@@ -171,6 +172,12 @@ class Imports(Connection):
                 db.execute("UPDATE participants SET removed_at = ?, token = ? WHERE event_id = ? AND id = ?",
                            [to_iso(now), secrets.token_urlsafe(24), ev_id, p.id])  # fmt: skip
             self._insert_requests(ev_id, plan.requests_added, now, actor)
+            for r in plan.requests_changed:  # the file restricts it to other sessions
+                db.execute("UPDATE requests SET sessions = ?, updated_at = ? WHERE event_id = ? AND sender = ? AND receiver = ?",
+                           [sessions_column(r.sessions), to_iso(now), ev_id, r.sender, r.receiver])  # fmt: skip
+                db["request_history"].insert({"event_id": ev_id, "sender": r.sender, "receiver": r.receiver,
+                                              "at": to_iso(now), "actor": actor, "action": "sessions",
+                                              "status": r.status})  # fmt: skip
             for r in plan.requests_withdrawn:
                 db.execute("UPDATE requests SET status = 'withdrawn', updated_at = ?, expires_at = NULL"
                            " WHERE event_id = ? AND sender = ? AND receiver = ?",
@@ -187,6 +194,7 @@ class Imports(Connection):
                 "removed": [p.id for p in plan.removed],
                 "requests_added": [[r.sender, r.receiver] for r in plan.requests_added],
                 "requests_withdrawn": [[r.sender, r.receiver] for r in plan.requests_withdrawn],
+                "requests_changed": [[r.sender, r.receiver, sessions_column(r.sessions)] for r in plan.requests_changed],
                 "settings": [list(s) for s in plan.settings],
                 "cancelled": {c.meeting.id: c.reason for c in plan.cancelled}, "version": v,
             })  # fmt: skip

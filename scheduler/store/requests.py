@@ -11,28 +11,32 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scheduler.changes import pipeline
+from scheduler.domain.errors import InvalidInput, Problem
 from scheduler.domain.model import EventData, Request
+from scheduler.domain.sessions import describe
 from scheduler.matching import requests as req
 from scheduler.matching.requests import RequestState
 from scheduler.store.connection import Connection
-from scheduler.store.rows import from_iso, to_iso
+from scheduler.store.rows import from_iso, sessions_column, sessions_from_column, to_iso
+
+
+def _request(r: dict[str, Any]) -> Request:
+    return Request(r["sender"], r["receiver"], r["priority"], r["status"], json.loads(r["extra"] or "{}"),
+                   sessions=sessions_from_column(r.get("sessions")))
 
 
 class Requests(Connection):
     """Meeting requests and their lifecycle."""
 
     def requests(self, event_id: str) -> tuple[Request, ...]:
-        return tuple(
-            Request(r["sender"], r["receiver"], r["priority"], r["status"], json.loads(r["extra"] or "{}"))
-            for r in self.db["requests"].rows_where("event_id = ?", [event_id], order_by="position")
-        )
+        return tuple(_request(r) for r in self.db["requests"].rows_where("event_id = ?", [event_id],
+                                                                          order_by="position"))
 
     def request_states(self, event_id: str) -> list[RequestState]:
         """Return every request of the event with its lifecycle fields."""
         return [
             RequestState(
-                Request(r["sender"], r["receiver"], r["priority"], r["status"], json.loads(r["extra"] or "{}")),
-                r["origin"] or "import", from_iso(r["created_at"]), from_iso(r["updated_at"]),
+                _request(r), r["origin"] or "import", from_iso(r["created_at"]), from_iso(r["updated_at"]),
                 from_iso(r["expires_at"]) if r["expires_at"] else None,
             )
             for r in self.db["requests"].rows_where("event_id = ?", [event_id], order_by="position")
@@ -40,8 +44,14 @@ class Requests(Connection):
 
     def add_requests(self, event_id: str, new: list[tuple[str, str, int]], *, status: str, origin: str,
                      actor: str, now: datetime | None = None,
-                     scores: dict[tuple[str, str], float] | None = None) -> int:
-        """Add requests (sender, receiver, priority) in one transaction; all or none."""
+                     scores: dict[tuple[str, str], float] | None = None,
+                     sessions: dict[tuple[str, str], tuple[int, ...]] | None = None) -> int:
+        """Add requests (sender, receiver, priority) in one transaction; all or none.
+
+        ``sessions``: (sender, receiver) -> the sessions that request restricts its meeting to
+        (indices into ``Event.sessions``; absent: any). Raises InvalidInput naming the field
+        (``sessions`` for a session the event does not have), Conflict for a request that exists.
+        """
         now = now or datetime.now(UTC)
         with self.write() as db:
             data = self.load(event_id)
@@ -50,11 +60,14 @@ class Requests(Connection):
                                   [event_id]).fetchone()[0]  # fmt: skip
             rows = []
             for i, (a, b, prio) in enumerate(new):
-                req.check_new(data, a, b, prio)
-                data = EventData(data.event, data.participants, (*data.requests, Request(a, b, prio, status)))
+                named = (sessions or {}).get((a, b), ())
+                req.check_new(data, a, b, prio, named)
+                data = EventData(data.event, data.participants,
+                                 (*data.requests, Request(a, b, prio, status, sessions=named)))
                 rows.append({
                     "event_id": event_id, "sender": a, "receiver": b, "priority": prio, "status": status,
-                    "origin": origin, "extra": "{}", "created_at": to_iso(now), "updated_at": to_iso(now),
+                    "origin": origin, "extra": "{}", "sessions": sessions_column(named),
+                    "created_at": to_iso(now), "updated_at": to_iso(now),
                     "expires_at": to_iso(now + wait) if status == "pending" else None,
                     "position": pos + 1 + i, "score": (scores or {}).get((a, b)),
                 })  # fmt: skip
@@ -93,6 +106,38 @@ class Requests(Connection):
                 self.cancel_meetings(event_id, [m.id for m in gone], actor=actor, now=now,
                                      why=f"request {sender} -> {receiver} {new.request.status}")  # fmt: skip
         return new
+
+    def restrict_request(self, event_id: str, sender: str, receiver: str, sessions: tuple[int, ...], actor: str,
+                         now: datetime | None = None) -> tuple[str, ...]:
+        """Set the sessions a request restricts its meeting to (indices into ``Event.sessions``;
+        () for any) in one transaction, with a history record; a meeting of the pair still to come
+        that falls outside the sessions the pair may now use is cancelled in the same transaction.
+
+        Returns the ids of the meetings cancelled. Raises NotFound for an unknown request,
+        InvalidInput naming ``sessions`` for a session the event does not have."""
+        now = now or datetime.now(UTC)
+        with self.write() as db:
+            data = self.load(event_id)
+            state = req.find(self.request_states(event_id), sender, receiver)
+            n = len(data.event.sessions)
+            wrong = [i + 1 for i in sessions if not 0 <= i < n]
+            if wrong:
+                raise InvalidInput([Problem("sessions", f"{wrong[0]} is not a session of the event, which has {n}")])
+            named = tuple(sorted(set(sessions)))
+            db.execute("UPDATE requests SET sessions = ?, updated_at = ? WHERE event_id = ? AND sender = ? AND receiver = ?",
+                       [sessions_column(named), to_iso(now), event_id, sender, receiver])  # fmt: skip
+            db["request_history"].insert({"event_id": event_id, "sender": sender, "receiver": receiver,
+                                          "at": to_iso(now), "actor": actor, "action": "sessions",
+                                          "status": state.request.status})  # fmt: skip
+            words = describe(data.event, named) if named else "any session"
+            self.audit(event_id, "request_sessions", actor=actor, now=now,
+                       detail={"from": sender, "to": receiver, "sessions": sessions_column(named), "words": words})
+            gone = [m.id for m in pipeline.outside_sessions(self.load(event_id), self.meetings(event_id), now)
+                    if {m.a, m.b} == {sender, receiver}]  # fmt: skip
+            if gone:
+                self.cancel_meetings(event_id, gone, actor=actor, now=now,
+                                     why=f"request {sender} -> {receiver} now restricted to {words}")
+        return tuple(gone)
 
     def expire_requests(self, event_id: str, now: datetime | None = None) -> int:
         """Mark pending requests past their answer time as expired; return how many."""

@@ -24,3 +24,13 @@ def stale_message(version: int, expected: int) -> str:
     """The words for a change refused because the page it came from is out of date."""
     return (f"Someone changed the schedule meanwhile (your page showed version {expected}, it is now at "
             f"{version}), so nothing was changed. Look at the schedule as it is now and try again.")
+
+
+def sessions_column(sessions: tuple[int, ...]) -> str:
+    """A request's sessions as stored: numbers from 1 separated by ';' (``1;3``), '' for any."""
+    return ";".join(str(i + 1) for i in sessions)
+
+
+def sessions_from_column(text: str | None) -> tuple[int, ...]:
+    """A stored ``sessions`` column back as indices into ``Event.sessions``."""
+    return tuple(int(part) - 1 for part in (text or "").split(";") if part.strip())

@@ -156,8 +156,14 @@ def _v9(db: sqlite_utils.Database) -> None:
                " OR EXISTS (SELECT 1 FROM meetings m WHERE m.event_id = events.id)")
 
 
+def _v10(db: sqlite_utils.Database) -> None:
+    """The sessions a request restricts its meeting to (``Request.sessions``), written as in a
+    requests.csv cell: numbers from 1 separated by ';' (``1;3``); empty for any session."""
+    db.execute("ALTER TABLE requests ADD COLUMN sessions TEXT NOT NULL DEFAULT ''")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

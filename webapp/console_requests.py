@@ -1,0 +1,49 @@
+"""Organiser console, requests: restrict a request's meeting to some of the event's sessions.
+
+The routes belong to the console's blueprint (:data:`.console.bp`), so their names stay
+``console.*``; :func:`webapp.create_app` imports this module before registering it."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+
+from scheduler.domain.errors import InvalidInput, NotFound
+from scheduler.domain.sessions import parse_sessions, short
+
+from .auth import current_user, staff_required
+from .console import bp
+from .extensions import get_store
+from .live import clock, notify
+
+
+@bp.post("/events/<event_id>/requests/<sender>/<receiver>/sessions")
+@staff_required("organiser")
+def request_sessions(event_id, sender, receiver):
+    """Set the sessions a request's meeting may take place in, written as in requests.csv
+    (``2``, ``1;3``, ``afternoon``, ``2027-03-26 14:00``; empty for any session)."""
+    store = get_store()
+    data = store.load(event_id)
+    people = data.by_id()
+    back = redirect(url_for("console.event", event_id=event_id) + "#requests")
+    label = f"Request {people[sender].name if sender in people else sender} → " \
+            f"{people[receiver].name if receiver in people else receiver}"  # fmt: skip
+    try:
+        named = parse_sessions(data.event, request.form.get("sessions", ""))
+    except ValueError as exc:
+        flash(f"{label}, sessions: {exc}", "error")
+        return back
+    before = store.meetings(event_id)
+    try:
+        gone = store.restrict_request(event_id, sender, receiver, named, actor=current_user()["username"],
+                                      now=clock())  # fmt: skip
+    except (InvalidInput, NotFound) as exc:
+        flash(f"{label}: {exc}", "error")
+        return back
+    words = f"{short(data.event, named)} only" if named else "any session"
+    if gone:
+        told = notify(store, data, before, store.meetings(event_id), f"{label} now asks for {words}")
+        flash(f"{label}: {words}. Its meeting no longer fitted and is cancelled; {len(told)} people told. "
+              "Generate the schedule again to place it in the sessions it asks for.")  # fmt: skip
+    else:
+        flash(f"{label}: {words}.")
+    return back
