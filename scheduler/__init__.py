@@ -7,10 +7,19 @@ Packages, lowest first (a package may import only those listed before it; the co
 - :mod:`scheduler.matching`: recommendation scores and the request cycle;
 - :mod:`scheduler.files` and :mod:`scheduler.solving`: the interchange format, and the
   problem, validator and heuristics the solver uses;
-- :mod:`scheduler.solver`: the CP-SAT entry point, ``solve(data, config) -> SolveResult``;
+- :mod:`scheduler.solver`: the CP-SAT entry point, ``solve(data, locked, config, progress) -> Result``;
 - :mod:`scheduler.changes`: the change pipeline's rules (phases, announced meetings, diffs,
   re-import merge);
 - :mod:`scheduler.live` and :mod:`scheduler.invitations`: repairs on the day; iCalendar
   and e-mail;
-- :mod:`scheduler.store` and :mod:`scheduler.reporting`: SQLite persistence; figures.
+- :mod:`scheduler.store` and :mod:`scheduler.reporting`: SQLite persistence; figures and
+  capacity planning;
+- :mod:`scheduler.viewmodels`: what the board and the console show, as data.
+
+:mod:`scheduler.legacy` keeps the flat module names of earlier releases importable (with a
+deprecation warning) for scripts written against them.
 """
+
+from scheduler import legacy
+
+legacy.install()

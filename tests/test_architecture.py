@@ -85,3 +85,24 @@ def test_every_core_package_says_what_it_owns_and_may_import():
     for init in sorted((ROOT / "scheduler").glob("*/__init__.py")):
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
         assert "May import" in doc, f"{init.relative_to(ROOT)}: docstring must say what it may import"
+
+
+def test_old_flat_module_names_still_import_with_a_warning():
+    """Scripts written against the flat layout keep working; the warning names the new home."""
+    import importlib
+
+    from scheduler.domain.timegrid import build_slots
+    from scheduler.files.sheets import read_event_file
+
+    for old in ("scheduler.timegrid", "scheduler.formats"):
+        sys.modules.pop(old, None)
+    with pytest.warns(DeprecationWarning, match=r"scheduler\.timegrid moved to scheduler\.domain\.timegrid"):
+        timegrid = importlib.import_module("scheduler.timegrid")
+    with pytest.warns(DeprecationWarning, match="scheduler.files.formats"):
+        formats = importlib.import_module("scheduler.formats")
+    assert timegrid.build_slots is build_slots
+    assert formats.read_event_file is read_event_file  # the old module's names, wherever they went
+    with pytest.raises(AttributeError, match="moved to scheduler.domain.timegrid"):
+        timegrid.no_such_name  # noqa: B018
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("scheduler.no_such_module")

@@ -148,7 +148,7 @@ def test_results_do_not_depend_on_the_hosts_zone_files():
 
 
 def test_every_zone_is_loaded_through_the_tzdata_helper():
-    # ZoneInfo("X") would search the host's files first; only scheduler/zones.py may build zones
+    # ZoneInfo("X") would search the host's files first; only scheduler/domain/zones.py may build zones
     sources = [*ROOT.glob("scheduler/*.py"), *ROOT.glob("webapp/*.py"), *ROOT.glob("bench/*.py"), *ROOT.glob("cli/*.py"),
                ROOT / "run.py"]
     offenders = [p.relative_to(ROOT).as_posix() for p in sources

@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     import threading
 
-    app.extensions["b2b_delivery"] = threading.Lock()  # one outbox delivery at a time in this process
+    app.extensions["outbox_delivery"] = threading.Lock()  # one outbox delivery at a time in this process
     csrf.init_app(app)
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
 

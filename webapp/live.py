@@ -113,7 +113,7 @@ def _deliver_due(app) -> DeliveryReport:
     """Send what the outbox has due, one delivery at a time per server process."""
     from scheduler.store import Store
 
-    with app.app_context(), app.extensions["b2b_delivery"], Store(app.config["DATABASE"]) as store:
+    with app.app_context(), app.extensions["outbox_delivery"], Store(app.config["DATABASE"]) as store:
         return deliver(store, _transport(), datetime.now(UTC))
 
 

@@ -18,7 +18,7 @@ KINDS: tuple[Kind, ...] = ("traditional", "tech")
 MeetingStatus = Literal["scheduled", "moved", "cancelled", "held", "no_show"]
 MEETING_STATUSES: tuple[MeetingStatus, ...] = ("scheduled", "moved", "cancelled", "held", "no_show")
 
-#: Request statuses that still stand for a wanted meeting (see scheduler/requests.py).
+#: Request statuses that still stand for a wanted meeting (see scheduler/matching/requests.py).
 LIVE_STATUSES = ("suggested", "pending", "accepted", "imposed")
 
 #: ``time.max`` stands for "24:00", the end of a local day.
@@ -58,7 +58,7 @@ class Event:
     gap_minutes: int = 0
     video_url_template: str | None = None
     allow_same_kind: bool = False
-    request_policy: str = "unless_declined"  # or "accepted_only" (scheduler/requests.py)
+    request_policy: str = "unless_declined"  # or "accepted_only" (scheduler/matching/requests.py)
     request_ttl_hours: float = 72.0
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     #: the domain of the event's calendar UIDs, fixed when the event is first stored: calendars

@@ -111,7 +111,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
 
     ``update``: ``me`` was invited to an earlier version (None: guess from ``sequence``).
 
-    Subject, From and To are encoded here (see scheduler/headers.py) and the built message is
+    Subject, From and To are encoded here (see scheduler/invitations/headers.py) and the built message is
     parsed back: raises :class:`~scheduler.invitations.headers.HeaderRoundTripError` when a header would not
     read back exactly, :class:`~scheduler.domain.addresses.InvalidEmail` when ``me.email`` is no
     address (both ValueError). A non-ASCII local part makes a UTF-8 message (RFC 6532) that
