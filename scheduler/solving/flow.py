@@ -47,6 +47,7 @@ def select_by_flow(prob: SchedProblem, fair: Fairness = NO_FAIRNESS,
         return None
     limit = usable_limits(prob)
     locked = sorted(prob.locked_slot())
+    held_pairs = set(locked)
     held: dict[str, int] = defaultdict(int)  # locked meetings per participant
     for k in locked:
         held[prob.pairs[k].a] += 1
@@ -61,8 +62,7 @@ def select_by_flow(prob: SchedProblem, fair: Fairness = NO_FAIRNESS,
         return node[p]
 
     arcs: list[tuple[int, int]] = []  # (arc, pair index)
-    free = [k for k in ks if k not in set(locked)]
-    for k in free:
+    for k in (k for k in ks if k not in held_pairs):
         pr = prob.pairs[k]
         t, s = (pr.a, pr.b) if kinds[pr.a] == "traditional" else (pr.b, pr.a)
         cost = -(1 if unit_weights else pr.weight)
@@ -76,7 +76,8 @@ def select_by_flow(prob: SchedProblem, fair: Fairness = NO_FAIRNESS,
             continue
         flow_cap += cap
         if p in fair.targets:  # the j-th meeting of p earns bonus(j): concave, so filled in order
-            for j in range(held[p] + 1, held[p] + cap + 1):
+            # (one arc per meeting p could have: at most its feasible pairs, whatever its cap)
+            for j in range(held[p] + 1, min(held[p] + cap, fair.targets[p]) + 1):
                 f.add_arc_with_capacity_and_unit_cost(hub, n, 1, -fair.bonus(j))
         elif cap > 0:
             f.add_arc_with_capacity_and_unit_cost(hub, n, cap, 0)
