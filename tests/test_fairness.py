@@ -10,10 +10,16 @@ from itertools import combinations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
+from scheduler.domain.model import Meeting
+from scheduler.files.formats import parse_event_document
+from scheduler.files.generator import generate_event
 from scheduler.solver import SolverConfig, solve
+from scheduler.solving.cpsat import AggregateModel, objective_value
 from scheduler.solving.fairness import fairness
-from scheduler.solving.problem import pair_weight
+from scheduler.solving.flow import select_by_flow
+from scheduler.solving.problem import Assignment, build_problem, pair_weight
 from scheduler.solving.validate import validate
 from tests.builders import build, person
 
@@ -168,3 +174,28 @@ def test_served_counts_are_leximin_optimal(data):
     r = solved(build([person(p, max_meetings=c) for p, c in caps.items()], requests, rooms=9))
     assert sorted(served(r).values()) == leximin_best(caps, pairs)
     assert r.report.gap == 0
+
+
+# ------------------------------------------------------------------ the two engines agree
+
+
+@pytest.mark.parametrize("n, seed, lock", [(30, 1, False), (40, 2, True)])
+def test_flow_and_cpsat_aggregate_reach_the_same_optimum(n, seed, lock):
+    """The flow (traditional x tech) and the CP-SAT aggregate (same-kind events) optimise one objective."""
+    data = parse_event_document(generate_event(n, seed=seed))
+    locked = ()
+    if lock:  # a lock is committed before the flow and forced in CP-SAT
+        prob = build_problem(data)
+        k = next(k for k, c in enumerate(prob.common) if c)
+        s = prob.slots[prob.common[k][0]]
+        locked = (Meeting("m-lock", prob.pairs[k].a, prob.pairs[k].b, s.start, s.end, 1, locked=True),)
+    prob = build_problem(data, locked)
+    chosen = select_by_flow(prob, fairness(prob))
+    assert chosen is not None
+    agg = AggregateModel(prob, FAST)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 1
+    solver.parameters.max_deterministic_time = 20.0
+    assert solver.solve(agg.m) == cp_model.OPTIMAL
+    assert solver.objective_value == objective_value(prob, Assignment(dict.fromkeys(chosen, 0)), FAST)
