@@ -22,6 +22,7 @@ from rich.table import Table  # noqa: E402
 from scheduler.files.formats import parse_event_document  # noqa: E402
 from scheduler.files.generator import generate_event, generate_fixed_list  # noqa: E402
 from scheduler.solver import SolverConfig, solve  # noqa: E402
+from scheduler.solving.cpsat import fair_targets  # noqa: E402
 from scheduler.solving.validate import validate  # noqa: E402
 
 # (label, generator args, time limit)
@@ -40,11 +41,17 @@ def run_one(kind: str, args, limit: float, queue) -> None:
     wall = time.monotonic() - t
     assert validate(res.problem, res.schedule) == [], "invalid schedule"
     r, g = res.report, greedy.report
+    count = dict.fromkeys(fair_targets(res.problem), 0)
+    for m in res.schedule.meetings:
+        for p in m.participants:
+            if p in count:
+                count[p] += 1
     queue.put({
         "participants": len(data.participants), "requests": len(data.requests),
         "slots": len(res.problem.slots), "rooms": data.event.rooms,
         "meetings": r.meetings, "greedy_meetings": g.meetings, "upper": r.meetings_upper_bound,
         "served": r.traditional_served, "with_feasible": r.traditional_with_feasible,
+        "trad_min": min(count.values(), default=0), "trad_max": max(count.values(), default=0),
         "idle": r.idle_slots, "greedy_idle": g.idle_slots, "gap": r.gap,
         "objective": r.objective, "greedy_objective": g.objective,
         "compact_optimal": r.compact_optimal, "seconds": wall, "limit": limit,
@@ -65,11 +72,12 @@ def measure(kind: str, args, limit: float) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="only the small instances")
+    ap.add_argument("--only", nargs="*", default=None, metavar="LABEL", help="only these instances")
     opts = ap.parse_args()
     console = Console(width=220)
     table = Table(title="CP-SAT vs greedy first-fit (seed 1)")
     for col in ("instance", "participants", "requests", "slots", "rooms", "meetings CP-SAT",
-                "meetings greedy", "upper bound", "CP-SAT/UB", "trad served", "idle CP-SAT",
+                "meetings greedy", "upper bound", "CP-SAT/UB", "trad served", "trad min/max", "idle CP-SAT",
                 "idle greedy", "objective vs greedy", "gap", "idle optimal", "seconds (limit)",
                 "peak MB"):  # fmt: skip
         table.add_column(col, justify="right" if col != "instance" else "left")
@@ -77,12 +85,15 @@ def main() -> int:
     jobs += [("b2b", label, args, limit) for label, args, limit in FIXED]
     if opts.quick:
         jobs = [j for j in jobs if j[1] in ("gen-80", "gen-400", "b2b-40c-8s")]
+    if opts.only:
+        jobs = [j for j in jobs if j[1] in opts.only]
     for kind, label, args, limit in jobs:
         r = measure(kind, args, limit)
         table.add_row(
             label, str(r["participants"]), str(r["requests"]), str(r["slots"]), str(r["rooms"]),
             str(r["meetings"]), str(r["greedy_meetings"]), str(r["upper"]),
             f"{r['meetings'] / max(1, r['upper']):.2%}", f"{r['served']}/{r['with_feasible']}",
+            f"{r['trad_min']}/{r['trad_max']}",
             str(r["idle"]), str(r["greedy_idle"]),
             f"{(r['objective'] - r['greedy_objective']) / max(1, r['greedy_objective']):+.2%}",
             f"{r['gap']:.3%}", "yes" if r["compact_optimal"] else "no",

@@ -3,8 +3,8 @@
 Phase 1 (*select*) decides which wanted pairs meet and in which slot, on a
 model with a Boolean only for each (pair, slot) allowed for both, one
 at-most-one per (participant, slot), a room capacity per slot and the caps.
-Its objective is the weighted value of the meetings plus a fairness bonus for
-each traditional SME's first and second meeting. Phase 2 (*compact*) keeps the
+Its objective is the weighted value of the meetings plus a leximin fairness
+term over traditional SMEs' served counts (:mod:`scheduler.solving.fairness`). Phase 2 (*compact*) keeps the
 chosen pairs and only moves them between slots to cut idle slots and the
 number of sessions each participant must attend. Rooms are numbered last
 (:func:`scheduler.solving.problem.assign_rooms`). See ``docs/solver.md`` for the
@@ -54,7 +54,7 @@ class Report:
     """How good a solve is: its objective and bounds, who was served, compactness, work used."""
 
     method: str
-    objective: float  # weighted pairs + fairness bonuses
+    objective: float  # weighted pairs + leximin fairness term (docs/solver.md, Objective)
     bound: float  # CP-SAT's best bound on that objective
     meetings: int
     meetings_upper_bound: int  # no schedule can place more

@@ -89,15 +89,16 @@ def test_validator_rejects_times_off_the_grid(small):
 
 
 def test_known_optimum_with_fairness():
-    # 2 slots, 1 room. Giving t1 both of its mutual priority-1 meetings scores
-    # 2 x 18 + 30 + 10 = 76; serving t2 too scores 18 + 5 + 30 + 30 = 83.
+    # 2 slots, 1 room. Leximin bonus (docs/solver.md): step D = 1 + 18 + 18 + 5 = 42, levels
+    # K = 2, so a first meeting earns 2D = 84 and a second D = 42. Giving t1 both of its mutual
+    # priority-1 meetings scores 84 + 42 + 2 x 18 = 162; serving t2 too scores 84 + 84 + 18 + 5 = 191.
     data = build(
         [person("t1"), person("t2"), person("s1"), person("s2")],
         [("t1", "s1", 1), ("s1", "t1", 1), ("t1", "s2", 1), ("s2", "t1", 1), ("t2", "s1", 3)],
         rooms=1, sessions=one_slot_each(2),
     )
     r = solved(data)
-    assert r.report.objective == 83 and r.report.bound == 83 and r.report.gap == 0
+    assert r.report.objective == 191 and r.report.bound == 191 and r.report.gap == 0
     assert {frozenset(m.participants) for m in r.schedule.meetings} == {
         frozenset({"t1", "s1"}), frozenset({"t2", "s1"})
     } or {frozenset(m.participants) for m in r.schedule.meetings} == {

@@ -23,8 +23,7 @@ class SolverConfig:
     workers: int = 8
     method: Method = "cpsat"
     select_share: float = 0.7  # share of the work budget the selection may use (compaction gets the rest)
-    first_bonus: int = 30  # fairness: a traditional SME's first meeting
-    second_bonus: int = 10  # fairness: its second meeting
+    fairness: bool = True  # leximin over traditional SMEs' meetings (docs/solver.md); False: weights alone
     idle_weight: int = 3  # per idle slot inside a session
     session_weight: int = 2  # per session a participant must attend
     compact: bool = True

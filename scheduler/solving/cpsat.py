@@ -4,47 +4,36 @@
 each slot allowed for both) and adds its constraints family by family
 (``add_<family>``); :class:`AggregateModel` is its relaxation with slots set aside.
 Both maximise the same objective (:func:`objective_value`): the weighted value of
-the meetings plus a fairness bonus for each traditional SME's first and second
-meeting. How they are searched is :mod:`.search`.
+the meetings plus the leximin fairness bonus of :mod:`.fairness` on each
+traditional SME's served count. How they are searched is :mod:`.search`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
 from scheduler.solving.config import SolverConfig
+from scheduler.solving.fairness import fair_targets, fairness, served_counts
 from scheduler.solving.flow import usable_limits
 from scheduler.solving.problem import Assignment, SchedProblem
+
+__all__ = ["AggregateModel", "SelectModel", "fair_targets", "objective_value", "trivial_bound"]
 
 # ---------------------------------------------------------------- objective
 
 
 def objective_value(prob: SchedProblem, asg: Assignment, cfg: SolverConfig) -> int:
-    """Return the phase-1 objective of an assignment (the same formula CP-SAT maximises)."""
-    value = sum(prob.pairs[k].weight for k in asg.slot_of)
-    count: dict[str, int] = defaultdict(int)
-    for k in asg.slot_of:
-        for p in (prob.pairs[k].a, prob.pairs[k].b):
-            count[p] += 1
-    for p in fair_targets(prob):
-        n = count[p]
-        value += cfg.first_bonus * (n >= 1) + cfg.second_bonus * (n >= 2)
-    return value
+    """Return the phase-1 objective of an assignment (the same formula CP-SAT maximises).
 
-
-def fair_targets(prob: SchedProblem) -> list[str]:
-    """Traditional SMEs with at least one wanted pair they could take."""
-    out = set()
-    for k, pr in enumerate(prob.pairs):
-        if not prob.common[k]:
-            continue
-        for p in (pr.a, pr.b):
-            if prob.participants[p].kind == "traditional" and prob.cap(p) > 0:
-                out.add(p)
-    return sorted(out)
+    ``sum of the placed pairs' weights + sum over traditional SMEs p of step * G(n_p)``
+    (:class:`.fairness.Fairness`; no fairness term when ``cfg.fairness`` is off).
+    """
+    fair = fairness(prob, cfg.fairness)
+    return sum(prob.pairs[k].weight for k in asg.slot_of) + fair.total(served_counts(prob, asg))
 
 
 # ---------------------------------------------------------------- phase 1
@@ -53,20 +42,25 @@ def fair_targets(prob: SchedProblem) -> list[str]:
 def _add_pair_objective(m: cp_model.CpModel, prob: SchedProblem, cfg: SolverConfig,
                         held: dict[int, cp_model.LinearExprT],
                         ) -> tuple[dict[str, tuple[cp_model.IntVar, ...]], cp_model.LinearExprT]:
-    """Maximise weighted meetings plus the fairness bonuses; return the bonus variables and objective."""
+    """Maximise weighted meetings plus the leximin bonus; return the level variables and objective.
+
+    Per traditional SME p, ``level[p,j]`` (j = 1..its most meetings) may be true only
+    when p has at least j meetings and earns ``bonus(j)``, which decreases in j.
+    """
+    fair = fairness(prob, cfg.fairness)
     terms = [prob.pairs[k].weight * h for k, h in held.items()]
     pairs_of = prob.pairs_of()
     served: dict[str, tuple[cp_model.IntVar, ...]] = {}
-    for p in fair_targets(prob):
+    for p, most in fair.targets.items():
         hs = [held[k] for k in pairs_of[p] if k in held]
         if not hs:
             continue
-        s1 = m.new_bool_var(f"first[{p}]")
-        s2 = m.new_bool_var(f"second[{p}]")
-        m.add(s1 + s2 <= sum(hs)).with_name(f"fair[{p}]")
-        m.add_implication(s2, s1)
-        served[p] = (s1, s2)
-        terms += [cfg.first_bonus * s1, cfg.second_bonus * s2]
+        levels = tuple(m.new_bool_var(f"level[{p},{j}]") for j in range(1, min(most, len(hs)) + 1))
+        m.add(sum(levels) <= sum(hs)).with_name(f"fair[{p}]")
+        for lower, upper in pairwise(levels):
+            m.add_implication(upper, lower)
+        served[p] = levels
+        terms += [fair.bonus(j) * v for j, v in enumerate(levels, start=1)]
     objective = sum(terms)
     m.maximize(objective)
     return served, objective
@@ -74,13 +68,10 @@ def _add_pair_objective(m: cp_model.CpModel, prob: SchedProblem, cfg: SolverConf
 
 def _hint_served(m: cp_model.CpModel, prob: SchedProblem, served: dict[str, tuple[cp_model.IntVar, ...]],
                  asg: Assignment) -> None:
-    count: dict[str, int] = defaultdict(int)
-    for k in asg.slot_of:
-        count[prob.pairs[k].a] += 1
-        count[prob.pairs[k].b] += 1
-    for p, (s1, s2) in served.items():
-        m.add_hint(s1, count[p] >= 1)
-        m.add_hint(s2, count[p] >= 2)
+    count = served_counts(prob, asg)
+    for p, levels in served.items():
+        for j, v in enumerate(levels, start=1):
+            m.add_hint(v, count.get(p, 0) >= j)
 
 
 class AggregateModel:
@@ -185,6 +176,7 @@ class SelectModel:
 
 
 def trivial_bound(prob: SchedProblem, cfg: SolverConfig) -> float:
-    """A bound on the objective with nothing solved: every feasible pair meets, every bonus is won."""
+    """A bound on the objective with nothing solved: every feasible pair meets, every target at its most."""
     feasible = sum(pr.weight for pr, c in zip(prob.pairs, prob.common, strict=True) if c)
-    return float(feasible + len(fair_targets(prob)) * (cfg.first_bonus + cfg.second_bonus))
+    fair = fairness(prob, cfg.fairness)
+    return float(feasible + fair.total(fair.targets))

@@ -25,13 +25,8 @@ from scheduler.solving.compaction import (
     stopped_by_wall,
 )
 from scheduler.solving.config import Progress, ProgressFn, SolverConfig
-from scheduler.solving.cpsat import (
-    AggregateModel,
-    SelectModel,
-    fair_targets,
-    objective_value,
-    trivial_bound,
-)
+from scheduler.solving.cpsat import AggregateModel, SelectModel, objective_value, trivial_bound
+from scheduler.solving.fairness import fairness
 from scheduler.solving.flow import select_by_flow, usable_limits
 from scheduler.solving.greedy import greedy
 from scheduler.solving.problem import Assignment, SchedProblem
@@ -196,8 +191,7 @@ def _place_all(prob: SchedProblem, cfg: SolverConfig, chosen: list[int], hint: A
 def _aggregate(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: Clock,
                seconds: float) -> tuple[list[int] | None, float]:
     """Choose pairs with slots relaxed away; return (pairs, bound on the weighted objective)."""
-    targets = set(fair_targets(prob))
-    chosen = select_by_flow(prob, cfg.first_bonus, cfg.second_bonus, targets)
+    chosen = select_by_flow(prob, fairness(prob, cfg.fairness))
     if chosen is not None:  # exact: its value is the bound
         return chosen, float(objective_value(prob, Assignment(dict.fromkeys(chosen, 0)), cfg))
     agg = AggregateModel(prob, cfg)
@@ -254,7 +248,7 @@ def upper_bound(prob: SchedProblem, clock: Clock, seconds: float = 10.0) -> int:
     Cross-kind events solve it as a max flow; same-kind events with CP-SAT (its
     proven bound, after at most ``seconds`` of deterministic time).
     """
-    chosen = select_by_flow(prob, 0, 0, set(), unit_weights=True)
+    chosen = select_by_flow(prob, unit_weights=True)
     if chosen is not None:
         return len(chosen)
     m = cp_model.CpModel()
