@@ -162,7 +162,9 @@ def test_a_restriction_to_one_session_caps_the_meetings_at_its_slots():
     result = solved(data)
     r = result.report
     assert r.meetings == r.meetings_upper_bound == 2
-    assert r.objective == r.bound == 2 * 12 + 30 + 10  # two priority-1 pairs, t1's first and second meeting
+    # two priority-1 pairs (12 each) and t1's leximin bonuses for its first and second meeting
+    # (docs/solver.md: step D = 1 + 3 x 12 feasible pair weight = 37, levels K = 3: 37 x (3 + 2))
+    assert r.objective == r.bound == 2 * 12 + 37 * (3 + 2)
     assert {session_of_meeting(result, m) for m in result.schedule.meetings} == {AFTERNOON}
     [left] = result.schedule.unscheduled
     assert left.reason == (f"restricted to the afternoon session of 26 March, where {left.sender} and t1 "
