@@ -143,9 +143,9 @@ def _scores(data: EventData, allowed: dict[str, frozenset[int]], wanted: list[Pa
     """Compatibility scores of the wanted pairs, when the profiles say anything."""
     if not any(p.needs or p.offers or p.description for p in data.participants):
         return {}
-    from scheduler.matching.scores import Scorer, pair_scores
+    from scheduler.matching.scores import scores_of
 
-    return pair_scores(data, [pr.key for pr in wanted], Scorer(data, allowed))
+    return scores_of(data, [pr.key for pr in wanted], allowed)
 
 
 def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]) -> tuple[Lock, ...]:
