@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from scheduler.domain.model import EventData, Participant
 
@@ -202,6 +201,8 @@ def _tfidf(trad: Sequence[Participant], tech: Sequence[Participant]):
 
     if not any(p.description for p in (*trad, *tech)):
         return None
+    from sklearn.feature_extraction.text import TfidfVectorizer  # 3 s to import: only when needed
+
     vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
     try:
         return vec.fit_transform([doc(p) for p in (*trad, *tech)])
