@@ -6,7 +6,9 @@ meets ``quality-inspection``), sector experience, a shared language, and the
 similarity of their free-text descriptions (TF-IDF, scikit-learn). A pair with
 no common slot in both their working hours is never recommended. All pairs are
 scored at once with sparse and dense matrix products, so 3,000 participants
-take seconds, not minutes. See ``docs/matching.md`` for the formula.
+take seconds, not minutes; :func:`scores_of` gives the same numbers for a list of
+pairs only, in memory linear in the pairs (what the solver needs). See
+``docs/matching.md`` for the formula.
 """
 
 from __future__ import annotations
