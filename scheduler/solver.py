@@ -28,7 +28,7 @@ from scheduler.solving.compaction import Weights, lower_bound
 from scheduler.solving.config import Method, Progress, ProgressFn, SolverConfig, relative_gap
 from scheduler.solving.cpsat import fair_targets, objective_value, trivial_bound
 from scheduler.solving.greedy import greedy
-from scheduler.solving.problem import Assignment, SchedProblem, build_problem, to_schedule
+from scheduler.solving.problem import Assignment, SchedProblem, build_problem
 from scheduler.solving.search import Clock, choose, compact_phase, penalty, upper_bound
 from scheduler.solving.validate import check_assignment, idle_slots, sessions_attended
 
@@ -111,8 +111,7 @@ def solve(data: EventData, locked: tuple[Meeting, ...] = (), config: SolverConfi
             done = compact_phase(prob, cfg, asg, clock, progress, objective_value(prob, asg, cfg))
             asg, pen = done.assignment, (done.penalty, done.bound)
             clock.lap("compact")
-    check_assignment(prob, asg)
-    schedule = to_schedule(prob, asg)
+    schedule = check_assignment(prob, asg)
     upper = upper_bound(prob, clock)
     report = _report(prob, cfg, asg, schedule, bound, upper, clock.elapsed(), status, clock.laps)
     report = replace(report, compact_penalty=pen[0], compact_bound=pen[1], work=round(clock.spent, 6),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+from scheduler.domain.timegrid import allowed_map
 from scheduler.files.formats import parse_event_document
 from scheduler.files.generator import generate_event
 from scheduler.matching import scores as matching
@@ -126,3 +129,21 @@ def test_solver_weights_include_the_score():
     prob = build_problem(data)
     w = {pr.key: pr.weight for pr in prob.pairs}
     assert w[("s1", "t1")] > w[("s2", "t1")] == 8
+
+
+def test_scores_of_wanted_pairs_equal_the_full_scorer_to_the_bit(sample_doc):
+    # the solver scores only the wanted pairs (linear memory); they must be the Scorer's numbers,
+    # descriptions (TF-IDF) included, for pairs in either order, same-kind and unknown ones too
+    doc = generate_event(200, seed=7)
+    words = "loom defect yarn wool fabric camera edge forecast demand hotel chatbot kiln tile wine".split()
+    rng = random.Random(7)
+    for p in doc["participants"]:
+        if rng.random() < 0.7:
+            p["description"] = " ".join(rng.choices(words, k=rng.randint(3, 12)))
+    for data in (parse_event_document(doc), parse_event_document(sample_doc)):
+        allowed = allowed_map(data)
+        ids = [p.id for p in data.participants] + ["nobody"]
+        keys = [pr.key for pr in data.pairs()] + [(rng.choice(ids), rng.choice(ids)) for _ in range(500)]
+        full = matching.pair_scores(data, keys, matching.Scorer(data, allowed))
+        assert matching.scores_of(data, keys, allowed) == full
+        assert any(0 < v < 1 for v in full.values())

@@ -15,6 +15,10 @@ from scheduler.files.formats import parse_event_document
 from scheduler.files.generator import generate_event, generate_fixed_list
 from scheduler.files.schedules import schedule_document
 from scheduler.solver import SolverConfig, objective_value, solve
+from scheduler.solving import search
+from scheduler.solving.fairness import fairness
+from scheduler.solving.flow import select_by_flow
+from scheduler.solving.greedy import greedy
 from scheduler.solving.problem import build_problem
 from scheduler.solving.validate import validate
 from tests.builders import build, person
@@ -198,6 +202,19 @@ def test_infeasible_lock_names_both_meetings(sample_doc):
         solve(data, locks, FAST)
     text = str(info.value)
     assert "m-a" in text and "m-b" in text and "t-001" in text
+
+
+def test_large_events_place_what_greedy_left_out_by_moving_only_its_neighbours(monkeypatch):
+    # above FULL_MODEL_LIMIT no whole-event model is built: the chosen pairs greedy left out are
+    # placed by a model over their participants' meetings alone (search._place_rest)
+    monkeypatch.setattr(search, "FULL_MODEL_LIMIT", 500)
+    data = parse_event_document(generate_event(120, seed=1))
+    prob = build_problem(data)
+    chosen = select_by_flow(prob, fairness(prob, FAST.fairness))
+    assert len(greedy(prob, chosen, compact=True).slot_of) < len(chosen)
+    r = solved(data, replace(FAST, compact=False))
+    assert r.report.status == "optimal"  # every chosen pair placed: the flow's bound is reached
+    assert r.report.meetings >= len(chosen)
 
 
 # ------------------------------------------------------------------ determinism and reasons

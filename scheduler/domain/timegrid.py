@@ -14,8 +14,10 @@ slot that would cross the participant's local midnight therefore never is.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.model import END_OF_DAY, Event, EventData, Participant, Slot, Window
@@ -55,8 +57,11 @@ def _transition(lo: datetime, hi: datetime, z: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(b, UTC)
 
 
+@lru_cache(maxsize=1 << 16)
 def _resolve(day: date, at: time, tz: str) -> tuple[datetime, str | None]:
-    """Return the instant of a wall time under the documented rule, and what is odd about it."""
+    """Return the instant of a wall time under the documented rule, and what is odd about it.
+
+    Remembered: thousands of participants share a few zones, hours and dates."""
     z = zone(tz)
     naive = _naive(day, at)
     u0 = naive.replace(tzinfo=z, fold=0).astimezone(UTC)
@@ -176,20 +181,31 @@ def _candidate_dates(slots: tuple[Slot, ...]) -> set[date]:
     return days
 
 
-def _allowed(p: Participant, slots: tuple[Slot, ...], days: set[date]) -> frozenset[int]:
-    windows = participant_windows(p, days)
-    return frozenset(
-        s.index for s in slots if any(a <= s.start and s.end <= b for a, b in windows)
-    )
+def _allowed(p: Participant, ordered: list[Slot], starts: list[datetime], days: set[date]) -> frozenset[int]:
+    """The slots wholly inside one of p's windows; ``ordered`` are the slots by start, ``starts`` their starts."""
+    out: set[int] = set()
+    for a, b in participant_windows(p, days):
+        for s in ordered[bisect_left(starts, a):]:
+            if s.start >= b:
+                break
+            if s.end <= b:
+                out.add(s.index)
+    return frozenset(out)
+
+
+def _by_start(slots: tuple[Slot, ...]) -> tuple[list[Slot], list[datetime]]:
+    ordered = sorted(slots, key=lambda s: s.start)
+    return ordered, [s.start for s in ordered]
 
 
 def allowed_slots(p: Participant, slots: tuple[Slot, ...]) -> frozenset[int]:
     """Return the indices of ``slots`` lying wholly inside one of ``p``'s local windows."""
-    return _allowed(p, slots, _candidate_dates(slots))
+    return _allowed(p, *_by_start(slots), _candidate_dates(slots))
 
 
 def allowed_map(data: EventData, slots: tuple[Slot, ...] | None = None) -> dict[str, frozenset[int]]:
     """Return every participant's allowed slot indices."""
     slots = build_slots(data.event) if slots is None else slots
     days = _candidate_dates(slots)
-    return {p.id: _allowed(p, slots, days) for p in data.participants}
+    ordered, starts = _by_start(slots)
+    return {p.id: _allowed(p, ordered, starts, days) for p in data.participants}

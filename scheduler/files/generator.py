@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, timedelta
+from itertools import accumulate
 from typing import Any
 
 from scheduler.domain.limits import ROOMS_MAX
@@ -114,8 +115,12 @@ _FORMS = {"PT": "Lda", "DE": "GmbH", "AT": "GmbH", "IT": "Srl", "ES": "SL", "FR"
 
 
 def event_shape(n: int) -> dict[str, Any]:
-    """Return days, sessions and rooms sized for ``n`` participants."""
-    days = 2 if n <= 150 else 4
+    """Return days, sessions and rooms sized for ``n`` participants.
+
+    From 5,000 participants the event runs six days (the largest virtual events);
+    smaller sizes keep the shape their tests and benchmarks were measured on.
+    """
+    days = 2 if n <= 150 else 4 if n < 5000 else 6
     rooms = min(ROOMS_MAX, max(4, math.ceil(n / 10)))  # a generated event imports
     return {"days": days, "rooms": rooms}
 
@@ -218,23 +223,31 @@ def generate_event(n: int, seed: int = 1, event_id: str | None = None,
             seen.add((a, b))
             requests.append({"from": a, "to": b, "priority": prio})
 
+    # The draw weights depend only on a side's needs (offers), so they are computed once per
+    # distinct set, as the cumulative weights random.choices would build: the same draws,
+    # in time linear in the participants rather than quadratic.
+    tech_offers = [set(s["offers"]) for s in tech]
+    trad_needs = [set(t["needs"]) for t in trad]
+    by_needs: dict[frozenset[str], list[float]] = {}
+    by_offers: dict[frozenset[str], list[float]] = {}
     for t in trad:
-        needs = set(t["needs"])
-        scores = [
-            popularity[j] * (3.0 if needs & set(s["offers"]) else 0.4) for j, s in enumerate(tech)
-        ]
+        needs = frozenset(t["needs"])
+        if needs not in by_needs:
+            by_needs[needs] = list(accumulate(
+                popularity[j] * (3.0 if needs & offers else 0.4) for j, offers in enumerate(tech_offers)))
         k = rng.choices([3, 4, 5, 6, 7, 8, 9], weights=[1, 2, 3, 3, 2, 1, 1])[0]
         if not tech:
             continue
-        for s in rng.choices(tech, weights=scores, k=k):
+        for s in rng.choices(tech, cum_weights=by_needs[needs], k=k):
             add(t["id"], s["id"], rng.choices([1, 2, 3], weights=[4, 3, 2])[0])
     for s in tech:
         k = rng.choices([0, 1, 2, 3, 4, 5, 6], weights=[2, 2, 3, 3, 2, 1, 1])[0]
-        offers = set(s["offers"])
+        offers = frozenset(s["offers"])
         if not trad or k == 0:
             continue
-        weights = [3.0 if offers & set(t["needs"]) else 0.5 for t in trad]
-        for t in rng.choices(trad, weights=weights, k=k):
+        if offers not in by_offers:
+            by_offers[offers] = list(accumulate(3.0 if offers & needs else 0.5 for needs in trad_needs))
+        for t in rng.choices(trad, cum_weights=by_offers[offers], k=k):
             add(s["id"], t["id"], rng.choices([1, 2, 3], weights=[3, 4, 3])[0])
     # a share of requests are answered in kind, making them mutual
     for r in list(requests):

@@ -6,7 +6,9 @@ meets ``quality-inspection``), sector experience, a shared language, and the
 similarity of their free-text descriptions (TF-IDF, scikit-learn). A pair with
 no common slot in both their working hours is never recommended. All pairs are
 scored at once with sparse and dense matrix products, so 3,000 participants
-take seconds, not minutes. See ``docs/matching.md`` for the formula.
+take seconds, not minutes; :func:`scores_of` gives the same numbers for a list of
+pairs only, in memory linear in the pairs (what the solver needs). See
+``docs/matching.md`` for the formula.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from scheduler.domain.model import EventData, Participant
 
@@ -89,42 +90,20 @@ class Scorer:
         from scheduler.domain.timegrid import allowed_map
 
         self.data = data
-        self.trad = [p for p in data.participants if p.kind == "traditional"]
-        self.tech = [p for p in data.participants if p.kind == "tech"]
-        self.ti = {p.id: i for i, p in enumerate(self.trad)}
-        self.si = {p.id: j for j, p in enumerate(self.tech)}
+        f = _Profiles(data)
+        self.trad, self.tech, self.ti, self.si = f.trad, f.tech, f.ti, f.si
         allowed = allowed if allowed is not None else allowed_map(data)
-        concepts = sorted({canonical(t) for p in data.participants for t in (*p.needs, *p.offers)})
-        ci = {c: i for i, c in enumerate(concepts)}
-        need = _onehot(self.trad, lambda p: {canonical(t) for t in p.needs}, ci)
-        offer = _onehot(self.tech, lambda p: {canonical(t) for t in p.offers}, ci)
-        close = _onehot(self.tech, lambda p: {c for o in p.offers for c in concepts
-                                              if related(canonical(o), c) and c != canonical(o)}, ci)  # fmt: skip
-        sectors = sorted({s for p in data.participants for s in p.sectors})
-        si = {s: i for i, s in enumerate(sectors)}
-        langs = sorted({x for p in data.participants for x in p.languages})
-        li = {x: i for i, x in enumerate(langs)}
-        self.exact = need @ offer.T
-        self.close = np.maximum(need @ close.T - 0, 0)
-        self.sector = _onehot(self.trad, lambda p: set(p.sectors), si) @ \
-            _onehot(self.tech, lambda p: set(p.sectors), si).T  # fmt: skip
-        self.language = _onehot(self.trad, lambda p: set(p.languages), li) @ \
-            _onehot(self.tech, lambda p: set(p.languages), li).T  # fmt: skip
+        self.exact = f.need @ f.offer.T
+        self.close = np.maximum(f.need @ f.close.T - 0, 0)
+        self.sector = f.sector_t @ f.sector_s.T
+        self.language = f.language_t @ f.language_s.T
         n_slots = 1 + max((t for s in allowed.values() for t in s), default=0)
         slots_t = _slots(self.trad, allowed, n_slots)
         slots_s = _slots(self.tech, allowed, n_slots)
         self.common = (slots_t @ slots_s.T) > 0
         self.text = _text_similarity(self.trad, self.tech)
-        raw = (W_NEED * np.minimum(self.exact, 3) + W_CLOSE * np.minimum(self.close, 2)
-               + W_SECTOR * np.minimum(self.sector, 1) + W_LANGUAGE * (self.language > 0)
-               + W_TEXT * self.text)  # fmt: skip
-        relevant = (self.exact + self.close > 0) | (self.text * W_TEXT >= MIN_RELEVANCE)
-        self.raw = np.where(self.common & relevant, raw, 0.0)
-        # 100% = a partner meeting every need (up to three), in the sector, sharing a language
-        # and a close description: the best this participant could hope for
-        best = [W_NEED * min(3, len({canonical(x) for x in p.needs})) + W_SECTOR * bool(p.sectors)
-                + W_LANGUAGE + W_TEXT * 0.5 * bool(p.description) for p in self.trad]  # fmt: skip
-        self.scale = np.maximum(np.array(best, dtype=np.float32), 1.0)
+        self.raw = _raw(self.exact, self.close, self.sector, self.language, self.text, self.common)
+        self.scale = f.scale
 
     def score(self, trad_id: str, tech_id: str) -> float:
         """Return the 0..1 score of one pair (0 when never recommendable)."""
@@ -160,6 +139,46 @@ class Scorer:
         return tuple(out)
 
 
+class _Profiles:
+    """Each side's profile as one-hot rows (needs, offers and their broader concepts, sectors,
+    languages): a score is a product of a traditional SME's row and a tech SME's row."""
+
+    def __init__(self, data: EventData):
+        self.trad = [p for p in data.participants if p.kind == "traditional"]
+        self.tech = [p for p in data.participants if p.kind == "tech"]
+        self.ti = {p.id: i for i, p in enumerate(self.trad)}
+        self.si = {p.id: j for j, p in enumerate(self.tech)}
+        concepts = sorted({canonical(t) for p in data.participants for t in (*p.needs, *p.offers)})
+        ci = {c: i for i, c in enumerate(concepts)}
+        self.need = _onehot(self.trad, lambda p: {canonical(t) for t in p.needs}, ci)
+        self.offer = _onehot(self.tech, lambda p: {canonical(t) for t in p.offers}, ci)
+        self.close = _onehot(self.tech, lambda p: {c for o in p.offers for c in concepts
+                                                   if related(canonical(o), c) and c != canonical(o)}, ci)  # fmt: skip
+        sectors = sorted({s for p in data.participants for s in p.sectors})
+        si = {s: i for i, s in enumerate(sectors)}
+        self.sector_t = _onehot(self.trad, lambda p: set(p.sectors), si)
+        self.sector_s = _onehot(self.tech, lambda p: set(p.sectors), si)
+        langs = sorted({x for p in data.participants for x in p.languages})
+        li = {x: i for i, x in enumerate(langs)}
+        self.language_t = _onehot(self.trad, lambda p: set(p.languages), li)
+        self.language_s = _onehot(self.tech, lambda p: set(p.languages), li)
+        # 100% = a partner meeting every need (up to three), in the sector, sharing a language
+        # and a close description: the best this participant could hope for
+        best = [W_NEED * min(3, len({canonical(x) for x in p.needs})) + W_SECTOR * bool(p.sectors)
+                + W_LANGUAGE + W_TEXT * 0.5 * bool(p.description) for p in self.trad]  # fmt: skip
+        self.scale = np.maximum(np.array(best, dtype=np.float32), 1.0)
+
+
+def _raw(exact: np.ndarray, close: np.ndarray, sector: np.ndarray, language: np.ndarray,
+         text: np.ndarray, common: np.ndarray) -> np.ndarray:
+    """The unscaled score from its parts (whole matrices or one entry per pair, element by element)."""
+    raw = (W_NEED * np.minimum(exact, 3) + W_CLOSE * np.minimum(close, 2)
+           + W_SECTOR * np.minimum(sector, 1) + W_LANGUAGE * (language > 0)
+           + W_TEXT * text)  # fmt: skip
+    relevant = (exact + close > 0) | (text * W_TEXT >= MIN_RELEVANCE)
+    return np.where(common & relevant, raw, 0.0)
+
+
 def _onehot(people: Sequence[Participant], tags, index: dict[str, int]) -> np.ndarray:
     m = np.zeros((len(people), max(1, len(index))), dtype=np.float32)
     for r, p in enumerate(people):
@@ -176,21 +195,50 @@ def _slots(people: Sequence[Participant], allowed: dict[str, frozenset[int]], n:
     return m
 
 
-def _text_similarity(trad: Sequence[Participant], tech: Sequence[Participant]) -> np.ndarray:
-    """Cosine similarity of TF-IDF vectors of descriptions (with tags as words)."""
+def _tfidf(trad: Sequence[Participant], tech: Sequence[Participant]):
+    """TF-IDF rows of the descriptions (with tags as words), traditional SMEs first; None when
+    nobody wrote a description or only stop words."""
     def doc(p: Participant) -> str:
         return " ".join([p.description, *(x.replace("-", " ") for x in (*p.needs, *p.offers))])
 
-    docs = [doc(p) for p in (*trad, *tech)]
     if not any(p.description for p in (*trad, *tech)):
-        return np.zeros((len(trad), len(tech)), dtype=np.float32)
+        return None
+    from sklearn.feature_extraction.text import TfidfVectorizer  # 3 s to import: only when needed
+
     vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
     try:
-        x = vec.fit_transform(docs)
+        return vec.fit_transform([doc(p) for p in (*trad, *tech)])
     except ValueError:  # only stop words
+        return None
+
+
+def _text_similarity(trad: Sequence[Participant], tech: Sequence[Participant]) -> np.ndarray:
+    """Cosine similarity of TF-IDF vectors of descriptions (with tags as words)."""
+    x = _tfidf(trad, tech)
+    if x is None:
         return np.zeros((len(trad), len(tech)), dtype=np.float32)
     sim = (x[: len(trad)] @ x[len(trad):].T).toarray()
     return sim.astype(np.float32)
+
+
+def _text_similarity_of(trad: Sequence[Participant], tech: Sequence[Participant], rows: np.ndarray,
+                        cols: np.ndarray) -> np.ndarray:
+    """:func:`_text_similarity` of the (``rows[n]``, ``cols[n]``) pairs only, each summed term by
+    term in the order the sparse product sums it, so that it is the same number to the bit."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    x = _tfidf(trad, tech)
+    if x is None:
+        return out.astype(np.float32)
+    x = x.tocsr()
+    ptr, idx, val = x.indptr, x.indices, x.data
+    for n, (i, j) in enumerate(zip(rows.tolist(), (cols + len(trad)).tolist(), strict=True)):
+        theirs = dict(zip(idx[ptr[j]:ptr[j + 1]].tolist(), val[ptr[j]:ptr[j + 1]].tolist(), strict=True))
+        total = 0.0
+        for k, v in zip(idx[ptr[i]:ptr[i + 1]].tolist(), val[ptr[i]:ptr[i + 1]].tolist(), strict=True):
+            if k in theirs:
+                total += v * theirs[k]
+        out[n] = total
+    return out.astype(np.float32)
 
 
 def recommend(data: EventData, per_participant: int = 5, scorer: Scorer | None = None,
@@ -259,6 +307,31 @@ def pair_scores(data: EventData, pairs: Iterable[tuple[str, str]], scorer: Score
     for a, b in pairs:
         t, s = (a, b) if a in sc.ti else (b, a)
         out[(a, b)] = sc.score(t, s)
+    return out
+
+
+def scores_of(data: EventData, pairs: Sequence[tuple[str, str]], allowed: dict[str, frozenset[int]],
+              ) -> dict[tuple[str, str], float]:
+    """Return :func:`pair_scores` of ``pairs`` with ``Scorer(data, allowed)``, the same numbers, in
+    time and memory linear in the pairs: a Scorer holds every traditional x tech pair (25 million
+    at 10,000 participants), a solve needs only the wanted ones."""
+    f = _Profiles(data)
+    out = dict.fromkeys(pairs, 0.0)
+    sides = [(a, b) if a in f.ti else (b, a) for a, b in pairs]
+    known = [n for n, (t, s) in enumerate(sides) if t in f.ti and s in f.si]
+    if not known:
+        return out
+    rows = np.array([f.ti[sides[n][0]] for n in known])
+    cols = np.array([f.si[sides[n][1]] for n in known])
+    none: frozenset[int] = frozenset()
+    common = np.array([bool(allowed.get(sides[n][0], none) & allowed.get(sides[n][1], none)) for n in known])
+    raw = _raw((f.need[rows] * f.offer[cols]).sum(axis=1),
+               np.maximum((f.need[rows] * f.close[cols]).sum(axis=1) - 0, 0),
+               (f.sector_t[rows] * f.sector_s[cols]).sum(axis=1),
+               (f.language_t[rows] * f.language_s[cols]).sum(axis=1),
+               _text_similarity_of(f.trad, f.tech, rows, cols), common)  # fmt: skip
+    for n, r, i in zip(known, raw.tolist(), rows.tolist(), strict=True):
+        out[pairs[n]] = min(1.0, r / float(f.scale[i]))
     return out
 
 

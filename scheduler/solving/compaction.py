@@ -173,10 +173,13 @@ class Compactor:
         self.wall_hit = False  # the safety net stopped a step: the run may not repeat
         self.people = sorted(self.busy)
         self.excess = {p: self._excess(p) for p in self.people}
+        # the whole event's penalty, kept up to date by _apply: a step costs the same on any event size
+        self.total = sum(self.excess.values()) + self.w.session * len(self.people)
 
     def penalty(self, people: list[str] | None = None) -> int:
-        ps = self.busy.keys() if people is None else people
-        return sum(person_penalty(self.prob, self.w, self.busy[p]) for p in ps)
+        if people is None:
+            return self.total
+        return sum(person_penalty(self.prob, self.w, self.busy[p]) for p in people)
 
     def _excess(self, p: str) -> int:
         """How far p's day is from the best it could be (one session, no idle)."""
@@ -262,7 +265,8 @@ class Compactor:
             self.busy[pr.b][t] = k
             self.used[t] += 1
         for p in {q for k in free for q in (self.prob.pairs[k].a, self.prob.pairs[k].b)}:
-            self.excess[p] = self._excess(p)
+            old, self.excess[p] = self.excess[p], self._excess(p)
+            self.total += self.excess[p] - old
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ def greedy(prob: SchedProblem, pairs: Iterable[int] | None = None, *, compact: b
     rooms_left = [prob.event.rooms] * len(prob.slots)
     busy: dict[str, set[int]] = defaultdict(set)
     count: dict[str, int] = defaultdict(int)
+    span: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)  # p -> session -> first, last slot
     slot_of: dict[int, int] = {}
+    session = [s.session for s in prob.slots]
 
     def take(k: int, t: int) -> None:
         pr = prob.pairs[k]
@@ -35,10 +37,11 @@ def greedy(prob: SchedProblem, pairs: Iterable[int] | None = None, *, compact: b
         for p in (pr.a, pr.b):
             busy[p].add(t)
             count[p] += 1
+            lo, hi = span[p].get(session[t], (t, t))
+            span[p][session[t]] = (min(lo, t), max(hi, t))
 
     for k, t in {**prob.locked_slot(), **(start.slot_of if start else {})}.items():
         take(k, t)
-    session = [s.session for s in prob.slots]
     for k in ks:
         if k in slot_of:
             continue
@@ -50,20 +53,20 @@ def greedy(prob: SchedProblem, pairs: Iterable[int] | None = None, *, compact: b
         if not free:
             continue
         if compact:
-            t = min(free, key=lambda t: (_added_cost(busy[pr.a], t, session)
-                                         + _added_cost(busy[pr.b], t, session), t))  # fmt: skip
+            t = min(free, key=lambda t: (_added_cost(span[pr.a], count[pr.a], t, session[t])
+                                         + _added_cost(span[pr.b], count[pr.b], t, session[t]), t))  # fmt: skip
         else:
             t = free[0]
         take(k, t)
     return Assignment(slot_of)
 
 
-def _added_cost(busy: set[int], t: int, session: list[int]) -> int:
-    """Idle slots plus a session-opening penalty that adding ``t`` costs one participant."""
-    same = [u for u in busy if session[u] == session[t]]
-    if not same:
-        return 3 if busy else 0  # opening another session costs more than a short wait
-    lo, hi = min(same), max(same)
+def _added_cost(span: dict[int, tuple[int, int]], meetings: int, t: int, session: int) -> int:
+    """Idle slots plus a session-opening penalty that adding ``t`` (in ``session``) costs one
+    participant with ``meetings`` meetings, whose first and last slot per session are ``span``."""
+    if session not in span:
+        return 3 if meetings else 0  # opening another session costs more than a short wait
+    lo, hi = span[session]
     if lo <= t <= hi:
         return -1  # fills a hole
     return (lo - t - 1) if t < lo else (t - hi - 1)

@@ -143,9 +143,9 @@ def _scores(data: EventData, allowed: dict[str, frozenset[int]], wanted: list[Pa
     """Compatibility scores of the wanted pairs, when the profiles say anything."""
     if not any(p.needs or p.offers or p.description for p in data.participants):
         return {}
-    from scheduler.matching.scores import Scorer, pair_scores
+    from scheduler.matching.scores import scores_of
 
-    return pair_scores(data, [pr.key for pr in wanted], Scorer(data, allowed))
+    return scores_of(data, [pr.key for pr in wanted], allowed)
 
 
 def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]) -> tuple[Lock, ...]:
@@ -229,6 +229,7 @@ def assign_rooms(prob: SchedProblem, asg: Assignment) -> dict[int, int]:
     last_room: dict[str, tuple[int, int]] = {}  # participant -> (slot, room)
     for t in sorted(by_slot):
         taken: set[int] = set()
+        lowest = 1  # rooms below it are taken: rooms are only taken, so the lowest free one only rises
         ks = sorted(by_slot[t])
         for k in ks:
             if k in locked_room:
@@ -241,7 +242,9 @@ def assign_rooms(prob: SchedProblem, asg: Assignment) -> dict[int, int]:
             wish = [last_room[p][1] for p in (pr.a, pr.b)
                     if p in last_room and last_room[p][0] == t - 1]  # fmt: skip
             wish = [r for r in wish if r not in taken]
-            room = wish[0] if wish else lowest_free_room(taken, prob.event.rooms)
+            while lowest in taken:
+                lowest += 1
+            room = wish[0] if wish else lowest if lowest <= prob.event.rooms else None
             if room is None:  # the solvers never place more meetings than rooms in a slot
                 raise ValueError(f"slot {t} holds more meetings than the {prob.event.rooms} rooms")
             room_of[k] = room

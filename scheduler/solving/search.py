@@ -12,6 +12,7 @@ a run repeats itself; progress is reported as :class:`~.config.Progress`.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable
 
 from ortools.sat.python import cp_model
@@ -174,7 +175,7 @@ def _place_all(prob: SchedProblem, cfg: SolverConfig, chosen: list[int], hint: A
                clock: Clock, dtime: float) -> Assignment | None:
     """Find slots for every chosen pair: a pure feasibility problem, far easier than optimising."""
     if sum(len(prob.common[k]) for k in chosen) > FULL_MODEL_LIMIT:
-        return None
+        return _place_rest(prob, cfg, chosen, hint, clock, dtime)
     model = SelectModel(prob, cfg, pairs=chosen)
     for h in model.held.values():
         model.m.add(h == 1)
@@ -186,6 +187,74 @@ def _place_all(prob: SchedProblem, cfg: SolverConfig, chosen: list[int], hint: A
     if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return greedy(prob, start=model.read(solver.boolean_value))  # fill any room left
+
+
+def _place_rest(prob: SchedProblem, cfg: SolverConfig, chosen: list[int], hint: Assignment,
+                clock: Clock, dtime: float) -> Assignment | None:
+    """Place the chosen pairs ``hint`` left out by moving only their participants' meetings.
+
+    For events too large for the whole model: everything else stays where it is, so
+    the model is a neighbourhood of the pairs left out (heaviest first, up to
+    FULL_MODEL_LIMIT variables), whatever the event's size. It keeps every meeting
+    it frees and places as much weight of the left-out pairs as it can.
+    """
+    locked = prob.locked_slot()
+    busy = hint.busy(prob)
+    left = sorted((k for k in chosen if k not in hint.slot_of), key=lambda k: (-prob.pairs[k].weight, k))
+    take: list[int] = []
+    free: set[int] = set()
+    size = 0
+    for k in left:
+        pr = prob.pairs[k]
+        mine = {m for p in (pr.a, pr.b) for m in busy.get(p, {}).values() if m not in locked} - free
+        n = sum(len(prob.common[m]) for m in (*mine, k))
+        if size + n <= FULL_MODEL_LIMIT:
+            take.append(k)
+            free |= mine
+            size += n
+    if not take:
+        return None
+    held = [m for m in hint.slot_of if m not in free]
+    fixed: dict[str, set[int]] = defaultdict(set)  # participant -> slots taken by meetings that stay
+    rooms_left = [prob.event.rooms] * len(prob.slots)
+    for m in held:
+        fixed[prob.pairs[m].a].add(hint.slot_of[m])
+        fixed[prob.pairs[m].b].add(hint.slot_of[m])
+        rooms_left[hint.slot_of[m]] -= 1
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    per: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    per_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for k in [*sorted(free), *take]:
+        pr = prob.pairs[k]
+        vs = []
+        for t in prob.common[k]:
+            if t not in fixed[pr.a] and t not in fixed[pr.b]:
+                x[k, t] = v = model.new_bool_var(f"x[{k}@{t}]")
+                vs.append(v)
+                per[pr.a, t].append(v)
+                per[pr.b, t].append(v)
+                per_slot[t].append(v)
+                model.add_hint(v, hint.slot_of.get(k) == t)
+        if k in free:
+            model.add_exactly_one(vs)  # a meeting set free keeps a slot
+        else:
+            model.add_at_most_one(vs)
+    for vs in per.values():
+        if len(vs) > 1:
+            model.add_at_most_one(vs)
+    for t, vs in per_slot.items():
+        if len(vs) > rooms_left[t]:
+            model.add(sum(vs) <= rooms_left[t])
+    model.maximize(sum(prob.pairs[k].weight * v for (k, _t), v in x.items() if k not in free))
+    solver = _solver(cfg, dtime / DTIME_COST, clock)
+    st = solver.solve(model)
+    clock.charge(solver, st, DTIME_COST)
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    slot_of = {m: hint.slot_of[m] for m in held}
+    slot_of.update({k: t for (k, t), v in x.items() if solver.boolean_value(v)})
+    return greedy(prob, start=Assignment(slot_of))  # fill any room left
 
 
 def _aggregate(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: Clock,

@@ -74,10 +74,10 @@ def validate(prob: SchedProblem, schedule: Schedule) -> list[str]:
         dup = sorted(r for r, n in Counter(rooms).items() if n > 1)
         if dup:
             issues.append(f"slot {t}: room {dup[0]} holds two meetings")
+    locked_n: Counter[str] = Counter(p for m in live if m.locked for p in {m.a, m.b})
     for p, n in sorted(count.items()):
         cap = people[p].cap(ev)
-        locked_n = sum(1 for m in live if m.locked and p in (m.a, m.b))
-        if n > max(cap, locked_n):
+        if n > max(cap, locked_n[p]):
             issues.append(f"{p} has {n} meetings, over its cap of {cap}")
     by_id = {m.id: m for m in live}
     for lk in prob.locks:
@@ -154,8 +154,11 @@ def move_problem(data: EventData, meetings: Iterable[Meeting], m: Meeting, slots
     return None
 
 
-def check_assignment(prob: SchedProblem, asg: Assignment) -> None:
-    """Raise InvalidInput if ``asg`` breaks a hard rule (a guard on every solver's output)."""
-    issues = validate(prob, to_schedule(prob, asg))
+def check_assignment(prob: SchedProblem, asg: Assignment) -> Schedule:
+    """Return ``asg`` as a schedule; raise InvalidInput if it breaks a hard rule (a guard on every
+    solver's output)."""
+    schedule = to_schedule(prob, asg)
+    issues = validate(prob, schedule)
     if issues:
         raise InvalidInput([Problem("schedule", i) for i in issues], "solver produced an invalid schedule")
+    return schedule
