@@ -27,6 +27,7 @@ from scheduler.domain.model import EventData, Meeting, Schedule, Stats, Unschedu
 from scheduler.solving.breaks import breaks_by_participant, spread_of
 from scheduler.solving.compaction import lower_bound
 from scheduler.solving.config import (
+    NO_SPREAD,
     Compactness,
     Method,
     Progress,
@@ -43,6 +44,7 @@ from scheduler.solving.validate import check_assignment, idle_slots, sessions_at
 
 #: The public face: what other code imports from here.
 __all__ = [
+    "NO_SPREAD",
     "Compactness",
     "Method",
     "Progress",

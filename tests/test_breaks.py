@@ -8,6 +8,7 @@ grid alone, without the solver's code.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import pytest
@@ -245,3 +246,27 @@ def test_same_input_twice_gives_the_same_schedule():
         return d
 
     assert doc(first) == doc(second)
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_cli_solve_with_breaks(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    event = tmp_path / "forum.json"
+    event.write_text(json.dumps(generate_fixed_list(20, 8, 40, seed=3)))
+    out = tmp_path / "s.json"
+    cmd = [sys.executable, str(ROOT / "run.py"), "solve", str(event), "-o", str(out), "--time-limit", "5",
+           "--compactness", "breaks", "--break-spread", "none"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(out.read_text())["stats"]
+    assert stats["compactness"] == "breaks" and stats["proven_optimal"] is True
+    assert re.search(r"breaks\s+│ \d+ \(spread between participants \d+\)", proc.stdout)
+    bad = subprocess.run([*cmd[:-1], "-2"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert bad.returncode == 2 and "--break-spread" in bad.stderr
