@@ -270,3 +270,15 @@ def test_cli_solve_with_breaks(tmp_path):
     assert re.search(r"breaks\s+│ \d+ \(spread between participants \d+\)", proc.stdout)
     bad = subprocess.run([*cmd[:-1], "-2"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert bad.returncode == 2 and "--break-spread" in bad.stderr
+
+
+def test_generated_event_has_no_more_breaks_than_idle_mode_gives():
+    from scheduler.files.generator import generate_event
+
+    data = parse_event_document(generate_event(80, seed=1))
+    idle = solve(data, config=SolverConfig(time_limit=5, seed=1))
+    breaks = solve(data, config=SolverConfig(time_limit=5, seed=1, compactness="breaks"))
+    assert validate(breaks.problem, breaks.schedule) == []
+    assert breaks.report.meetings >= idle.report.meetings
+    assert breaks.report.breaks <= idle.report.breaks
+    assert breaks.report.break_spread <= breaks.report.break_spread_limit == 2

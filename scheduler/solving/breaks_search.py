@@ -12,7 +12,10 @@ turn, two questions under one deterministic budget:
   improves the schedule when a probe is stuck and may raise the bound.
 
 A probe gets half the budget left and a fresh seed; when it ends undecided, a
-minimisation gets half of what is then left, and so on. The search stops as soon as
+minimisation gets half of what is then left, and so on. Without a schedule to start
+from (meetings still to place, or a start that breaks the spread bound), a plain
+placement search takes the minimisation's turn, and proves when no placement
+honours the spread at all. The search stops as soon as
 the best schedule meets the bound (a 0-break schedule stops it at once). Every call
 runs one worker on CP-SAT's deterministic clock, so the same input and seed give the
 same schedule (docs/solver.md, "Determinism").
@@ -131,21 +134,21 @@ def search_breaks(prob: SchedProblem, meetings: list[int], start: Assignment | N
         per = breaks_by_participant(prob, start)
         if spread is None or spread_of(per) <= spread:
             best, ub = start, sum(per.values())
-    if best is None and lb < ub:  # is there any placement (honouring the spread) at all?
-        status, solver = s.run(lb, s.top, max(MIN_CALL, work / 4))
-        if status == cp_model.INFEASIBLE:
-            return BreaksFound(None, 0, lb, s.work, s.wall_hit, infeasible=True)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            best, ub = s.found(solver)
     while lb < ub and work - s.work >= MIN_CALL and not s.wall_hit:
         status, solver = s.run(0, lb, (work - s.work) / 2)
-        if status == cp_model.INFEASIBLE:
-            lb += 1
-            continue
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             best, ub = s.found(solver)
             break
-        if best is None or work - s.work < MIN_CALL:
+        if status == cp_model.INFEASIBLE:
+            lb += 1
+        if best is None:  # no schedule yet: is there one at all (every meeting placed, the spread honoured)?
+            status, solver = s.run(lb, s.top, (work - s.work) / (4 if status == cp_model.INFEASIBLE else 2))
+            if status == cp_model.INFEASIBLE:
+                return BreaksFound(None, 0, lb, s.work, s.wall_hit, infeasible=True)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                best, ub = s.found(solver)
+            continue
+        if status == cp_model.INFEASIBLE or work - s.work < MIN_CALL:
             continue
         status, solver = s.run(lb, ub - 1, (work - s.work) / 2, best)
         if status == cp_model.INFEASIBLE:  # nothing better than the best: it is optimal

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.solving.breaks import min_breaks
+from scheduler.solving.breaks import breaks_by_participant, min_breaks, spread_of
 from scheduler.solving.breaks_search import BreaksFound, search_breaks
 from scheduler.solving.lns import CompactModel, Compactor, Weights, person_penalty
 from scheduler.solving.problem import Assignment, SchedProblem
@@ -53,8 +53,11 @@ class Compacted:
 #: LNS steps in a row without improvement after which the search stops (a local optimum):
 #: small events then hand over to the whole-event proof, large ones keep trying longer.
 STALL_SMALL, STALL_LARGE = 60, 400
-#: Up to this many (meeting, slot) variables, a whole-event model then tries to prove the LNS optimal.
+#: Up to this many (meeting, slot) variables, a whole-event model then tries to prove the LNS optimal
+#: (in breaks mode: searches first, then the LNS goes on from its result when it is not proven).
 PROVE_LIMIT = 30_000
+#: Breaks mode, small events: the share of the budget the whole-event search may use before the LNS.
+WHOLE_SHARE = 2 / 3
 
 
 def lower_bound(prob: SchedProblem, w: Weights, asg: Assignment) -> int:
@@ -87,11 +90,15 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
     bound = lower_bound(prob, w, asg)
     small = sum(len(prob.common[k]) for k in (*asg.slot_of, *pending)) <= PROVE_LIMIT
     if w.breaks and small and work > 0 and (pending or len(asg.slot_of) >= 2):
-        got = _fewest_breaks(c, asg, pending, work, spread, seed)
-        if got is not None:
+        got = _fewest_breaks(c, asg, pending, work * WHOLE_SHARE, spread, seed)
+        if got is not None and (got.penalty <= got.bound or c.work >= work or c.wall_hit):
             return got
+        if got is not None:  # unproven: the LNS goes on from it, within the spread it honours
+            spread = got.spread if got.spread is not None else spread
+            c = _resume(c, got.assignment, spread)
+            asg, bound = got.assignment, max(bound, got.bound)
     if work <= 0 or len(asg.slot_of) < 2 or pending:  # pending meetings: the caller places them first
-        return Compacted(asg, 0.0, c.penalty(), bound, spread=_honoured(c, spread))
+        return Compacted(asg, c.work, c.penalty(), bound, c.wall_hit, _honoured(c, spread))
     people, stale = 8, 0
     stall = STALL_SMALL if small else STALL_LARGE
     while c.work < work and not c.wall_hit and c.penalty() > bound and stale < stall:
@@ -111,6 +118,13 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
     return Compacted(best, c.work, final, bound if final > bound else final, c.wall_hit, _honoured(c, spread))
 
 
+def _resume(c: Compactor, asg: Assignment, spread: int | None) -> Compactor:
+    """A fresh LNS state at ``asg`` that keeps the work, the safety net and the seed's stream of ``c``."""
+    nxt = Compactor(c.prob, c.w, asg, 0, spread)
+    nxt.rng, nxt.work, nxt.deadline, nxt.wall_hit = c.rng, c.work, c.deadline, c.wall_hit
+    return nxt
+
+
 def _honoured(c: Compactor, spread: int | None) -> int | None:
     return spread if spread is not None and c.spread() <= spread else None
 
@@ -119,25 +133,27 @@ def _fewest_breaks(c: Compactor, asg: Assignment, pending: tuple[int, ...], work
                    spread: int | None, seed: int) -> Compacted | None:
     """The whole-event breaks search (:func:`.breaks_search.search_breaks`) from ``asg``.
 
-    When no placement honours the spread d, d is raised one at a time: the fairest
-    spread that can hold. None when it placed nothing (its work is counted in ``c``).
+    When the search proves that no placement honours the spread bound d, d is raised
+    by one (the fairest spread that can hold) and the search goes on with the budget
+    left. None when it placed nothing (its work is counted in ``c``); the LNS then
+    works from the start, refusing any step that widens the spread past d.
     """
     locked = {k: t for k, t in asg.slot_of.items() if k in c.locked}
     meetings = sorted({*asg.slot_of, *pending} - set(locked))
     start = None if pending else asg
-    used, found = 0.0, BreaksFound(None, 0, 0, 0.0)
+    asked, used, found = spread, 0.0, BreaksFound(None, 0, 0, 0.0)
     while work - used > 0 and not c.wall_hit:
         found = search_breaks(c.prob, meetings, start, locked, spread, work - used, seed, c.deadline)
         used += found.work
         c.wall_hit |= found.wall_hit
         if found.assignment is not None or not found.infeasible or spread is None:
             break
-        spread += 1  # JAIR's d cannot hold here: the fairest spread that can
-        if spread > len(c.prob.slots):
-            spread = None
+        spread = spread + 1 if spread < len(c.prob.slots) else None  # JAIR's d cannot hold: the fairest that can
     c.work += used
     if found.assignment is None:
         return None
+    if spread is None and asked is not None and spread_of(breaks_by_participant(c.prob, found.assignment)) <= asked:
+        spread = asked  # found without the bound, but within it all the same
     return Compacted(found.assignment, c.work, c.w.breaks * found.breaks, c.w.breaks * found.bound,
                      c.wall_hit, spread)
 
