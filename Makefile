@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) bench/solver_bench.py
 	$(PY) bench/live_bench.py
 	$(PY) bench/rooms_bench.py
+	$(PY) bench/breaks_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -20,8 +20,8 @@ from scheduler.domain.errors import Conflict, InvalidInput
 from scheduler.domain.model import EventData
 from scheduler.domain.timegrid import local_label
 from scheduler.files import schedules, sheets, writer
+from scheduler.solver import NO_SPREAD, Result, SolverConfig, schedule_detail, solve
 from scheduler.solver import Progress as SolverProgress
-from scheduler.solver import Result, SolverConfig, schedule_detail, solve
 from scheduler.store import Store
 
 
@@ -50,7 +50,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         locked = tuple(m for m in doc.meetings if m.locked)
     config = SolverConfig(time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                           method=args.method, deterministic=not args.parallel,
-                          wall_factor=args.safety_factor)  # fmt: skip
+                          wall_factor=args.safety_factor, compactness=args.compactness,
+                          break_spread=_spread(args.break_spread))  # fmt: skip
     try:
         result = run_with_progress(data, locked, config)
         if args.output:
@@ -141,8 +142,10 @@ def print_report(result: Result) -> None:
     t.add_row("objective / bound", f"{r.objective:.0f} / {r.bound:.0f} (gap {r.gap:.2%})")
     t.add_row("idle slots", str(r.idle_slots))
     t.add_row("sessions attended", str(r.sessions_attended))
-    t.add_row("compact days", f"penalty {r.compact_penalty}, proven bound {r.compact_bound}"
-              + (" (optimal)" if r.compact_optimal else ""))  # fmt: skip
+    limit = "" if r.break_spread_limit is None else f", at most {r.break_spread_limit} allowed"
+    t.add_row("breaks", f"{r.breaks} (spread between participants {r.break_spread}{limit})")
+    t.add_row("compact days", f"{r.compactness}: penalty {r.compact_penalty}, proven bound {r.compact_bound}"
+              + (" (proven optimal)" if r.proven_optimal else ""))  # fmt: skip
     t.add_row("solve time", f"{r.solve_seconds:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in r.phases.items())})")
     t.add_row("deterministic work", f"{r.work:.2f} (CP-SAT deterministic time and counted steps)")
     t.add_row("method / seed / workers", f"{r.method} / {r.seed} / {r.workers} ({r.status})")
@@ -169,6 +172,17 @@ def _reason_kind(reason: str) -> str:
     return reason
 
 
+def _spread(text: str | None) -> int | None:
+    """``--break-spread``: a whole number, or ``none`` for no bound (NO_SPREAD)."""
+    if text is None:
+        return None
+    if text.lower() == "none":
+        return NO_SPREAD
+    if not text.isdigit():
+        raise InvalidInput(f"--break-spread: a whole number, 0 or more, or 'none'; not {text!r}")
+    return int(text)
+
+
 # ------------------------------------------------------------------ options
 
 
@@ -189,6 +203,13 @@ def add_solve(sub: Subcommands) -> None:
                    help="greedy is a baseline for benchmarks")
     s.add_argument("--parallel", action="store_true",
                    help="multi-worker CP-SAT on the wall clock (faster, not repeatable)")
+    s.add_argument("--compactness", choices=("idle", "breaks"),
+                   help="what compact days minimise: idle slots and sessions attended, or breaks "
+                        "(interruptions between two meetings of a session); default: the event's "
+                        "'compactness' field, else idle")
+    s.add_argument("--break-spread", metavar="N|none",
+                   help="with breaks: most minus fewest breaks between participants (default: the event's "
+                        "'break_spread', else 2; 'none' for no bound)")
     s.add_argument("--locked", help="schedule document whose meetings marked locked stay in place")
     s.add_argument("--apply", action="store_true",
                    help="published event: store the previewed re-optimisation (else only show it)")

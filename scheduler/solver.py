@@ -6,7 +6,8 @@ at-most-one per (participant, slot), a room capacity per slot and the caps.
 Its objective is the weighted value of the meetings plus a leximin fairness
 term over traditional SMEs' served counts (:mod:`scheduler.solving.fairness`). Phase 2 (*compact*) keeps the
 chosen pairs and only moves them between slots to cut idle slots and the
-number of sessions each participant must attend. Rooms are numbered last
+number of sessions each participant must attend, or, as the organiser chooses,
+the number of breaks (with a bound on their spread). Rooms are numbered last
 (:func:`scheduler.solving.problem.assign_rooms`). See ``docs/solver.md`` for the
 reasoning and measurements.
 
@@ -24,16 +25,28 @@ from dataclasses import dataclass, field, replace
 
 from scheduler.domain.model import EventData, Meeting, Schedule, Stats, Unscheduled
 from scheduler.domain.sessions import describe
-from scheduler.solving.compaction import Weights, lower_bound
-from scheduler.solving.config import Method, Progress, ProgressFn, SolverConfig, relative_gap
+from scheduler.solving.breaks import breaks_by_participant, spread_of
+from scheduler.solving.compaction import lower_bound
+from scheduler.solving.config import (
+    NO_SPREAD,
+    Compactness,
+    Method,
+    Progress,
+    ProgressFn,
+    SolverConfig,
+    relative_gap,
+    resolve_compactness,
+)
 from scheduler.solving.cpsat import fair_targets, objective_value, trivial_bound
 from scheduler.solving.greedy import greedy
 from scheduler.solving.problem import Assignment, SchedProblem, build_problem
-from scheduler.solving.search import Clock, choose, compact_phase, penalty, upper_bound
+from scheduler.solving.search import Clock, choose, compact_phase, penalty, upper_bound, weights
 from scheduler.solving.validate import check_assignment, idle_slots, sessions_attended
 
 #: The public face: what other code imports from here.
 __all__ = [
+    "NO_SPREAD",
+    "Compactness",
     "Method",
     "Progress",
     "ProgressFn",
@@ -73,6 +86,13 @@ class Report:
     phases: dict[str, float] = field(default_factory=dict)
     work: float = 0.0  # deterministic work used (CP-SAT deterministic time + counted work)
     wall_limit_hit: bool = False  # the wall-clock safety net stopped a phase: may not repeat
+    compactness: str = "idle"  # what compact_penalty counts: "idle" (idle slots, sessions) or "breaks"
+    breaks: int = 0  # breaks of all participants (runs of empty slots between two meetings of a session)
+    break_spread: int = 0  # most minus fewest breaks, over participants with a meeting
+    break_spread_limit: int | None = None  # breaks mode: the spread bound the schedule honours (None: none)
+    #: the compaction reached its proven bound: no placement of these meetings has a lower penalty
+    #: (in breaks mode: fewer breaks, among those within break_spread_limit); the search stopped there
+    proven_optimal: bool = False
 
     @property
     def gap(self) -> float:
@@ -95,27 +115,33 @@ class Result:
 def solve(data: EventData, locked: tuple[Meeting, ...] = (), config: SolverConfig | None = None,
           progress: ProgressFn | None = None) -> Result:
     """Schedule the event's wanted meetings; return the schedule and a quality report."""
-    cfg = config or SolverConfig()
+    cfg = resolve_compactness(config or SolverConfig(), data.event.extra)
     clock = Clock(cfg.time_limit, cfg.wall_factor if cfg.deterministic else 1.0)
     prob = build_problem(data, locked)
     clock.lap("build")
     asg = greedy(prob)
     bound = trivial_bound(prob, cfg)
     status = "greedy"
-    w = Weights(cfg.idle_weight, cfg.session_weight)
+    w = weights(cfg)
     pen = (penalty(prob, w, asg), lower_bound(prob, w, asg))
+    spread_limit = None
     if cfg.method == "cpsat":
-        asg, bound, status = choose(prob, cfg, asg, clock, progress)
+        asg, bound, status, pending = choose(prob, cfg, asg, clock, progress)
         pen = (penalty(prob, w, asg), lower_bound(prob, w, asg))
         if cfg.compact:
-            done = compact_phase(prob, cfg, asg, clock, progress, objective_value(prob, asg, cfg))
-            asg, pen = done.assignment, (done.penalty, done.bound)
+            done = compact_phase(prob, cfg, asg, clock, progress, objective_value(prob, asg, cfg), pending)
+            asg, pen, spread_limit = done.assignment, (done.penalty, done.bound), done.spread
             clock.lap("compact")
+            if pending and objective_value(prob, asg, cfg) >= bound:
+                status = "optimal"
     schedule = check_assignment(prob, asg)
     upper = upper_bound(prob, clock)
     report = _report(prob, cfg, asg, schedule, bound, upper, clock.elapsed(), status, clock.laps)
+    per = breaks_by_participant(prob, asg)
     report = replace(report, compact_penalty=pen[0], compact_bound=pen[1], work=round(clock.spent, 6),
-                     wall_limit_hit=clock.wall_hit)
+                     wall_limit_hit=clock.wall_hit, compactness=cfg.compactness or "idle",
+                     breaks=sum(per.values()), break_spread=spread_of(per), break_spread_limit=spread_limit,
+                     proven_optimal=pen[0] <= pen[1])  # fmt: skip
     stats = Stats(
         meetings=report.meetings, requests=len(data.requests), objective=report.objective,
         bound=report.bound, solve_seconds=report.solve_seconds,
@@ -123,7 +149,9 @@ def solve(data: EventData, locked: tuple[Meeting, ...] = (), config: SolverConfi
                "workers": cfg.workers, "method": cfg.method, "idle_slots": report.idle_slots,
                "status": status, "compact_penalty": report.compact_penalty,
                "compact_bound": report.compact_bound, "work": report.work,
-               "wall_limit_hit": report.wall_limit_hit},
+               "wall_limit_hit": report.wall_limit_hit, "compactness": report.compactness,
+               "breaks": report.breaks, "break_spread": report.break_spread,
+               "proven_optimal": report.proven_optimal},
     )  # fmt: skip
     schedule = replace(schedule, unscheduled=explain(prob, asg), stats=stats)
     return Result(schedule, report, prob)
@@ -221,7 +249,8 @@ def schedule_detail(result: Result) -> dict[str, object]:
     return {
         "objective": r.objective, "bound": r.bound, "gap": round(r.gap, 6), "meetings": r.meetings,
         "meetings_upper_bound": r.meetings_upper_bound, "idle_slots": r.idle_slots, "seed": r.seed,
-        "work": r.work, "wall_limit_hit": r.wall_limit_hit,
+        "work": r.work, "wall_limit_hit": r.wall_limit_hit, "compactness": r.compactness, "breaks": r.breaks,
+        "break_spread": r.break_spread, "proven_optimal": r.proven_optimal,
         "unscheduled": [{"from": u.sender, "to": u.receiver, "reason": u.reason}
                         for u in result.schedule.unscheduled],
     }  # fmt: skip

@@ -1,18 +1,24 @@
-"""Compact days: move the chosen meetings between slots to cut idle slots and sessions.
+"""Compact days: move the chosen meetings between slots to cut idle slots, sessions or breaks.
 
-The meetings are fixed; only their slots change. The engine is a large
-neighbourhood search of our own: pick a participant with a fragmented day and
-a few of their partners, free every meeting among them, and let a small CP-SAT
-model (one worker) re-place those meetings optimally around everything else.
-Small models solve to optimality in milliseconds, every step is seeded, and the
-budget is counted in CP-SAT's deterministic time plus model size, so the same
-input and seed give the same schedule on any machine that is not overloaded
-past the wall-clock safety cap.
+The meetings are fixed; only their slots change. Two objectives, as the organiser
+chooses (``SolverConfig.compactness``): weighted idle slots and sessions attended
+(``idle``), or breaks, the interruptions of a day (``breaks``, Bofill et al., JAIR 2022;
+:mod:`.breaks`), optionally with a bound on their spread between participants.
+
+Small events (at most :data:`PROVE_LIMIT` (meeting, slot) variables) in breaks mode go
+straight to the whole-event lower-bound-first search (:mod:`.breaks_search`), which
+places and proves. Otherwise the engine is a large neighbourhood search of our own
+(:mod:`.lns`): pick a participant with a fragmented day and a few of their partners,
+free every meeting among them, and let a small CP-SAT model (one worker) re-place
+those meetings optimally around everything else; small events then try to prove the
+result optimal with a whole-event model. Every step is seeded and the budget is
+counted in CP-SAT's deterministic time plus model size, so the same input and seed
+give the same schedule on any machine that is not overloaded past the wall-clock
+safety cap.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,290 +26,79 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from scheduler.solving.breaks import breaks_by_participant, min_breaks, spread_of
+from scheduler.solving.breaks_search import BreaksFound, search_breaks
+from scheduler.solving.lns import CompactModel, Compactor, Weights, person_penalty
 from scheduler.solving.problem import Assignment, SchedProblem
+from scheduler.solving.work import WORK_PER_VAR, dtime_used, stopped_by_wall
 
-#: Counted work per LNS step, besides CP-SAT's deterministic time: per variable
-#: built and per step, calibrated so a unit of work takes about a second here.
-WORK_PER_VAR = 3e-5
-WORK_PER_STEP = 2e-3
-WORK_PER_PERSON_STEP = 5e-7  # choosing a neighbourhood scans every participant
-
-
-def stopped_by_wall(solver: cp_model.CpSolver, status: int) -> bool:
-    """True when the wall-clock safety net, not the deterministic budget, ended this CP-SAT call."""
-    if status in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
-        return False
-    return solver.wall_time >= 0.98 * solver.parameters.max_time_in_seconds
-
-
-def dtime_used(solver: cp_model.CpSolver) -> float:
-    """CP-SAT's deterministic time of the last call, to the microsecond: its last bits vary
-    between identical runs, and a budget decision must not hang on them."""
-    return round(solver.deterministic_time, 6)
-
-
-@dataclass(frozen=True)
-class Weights:
-    idle: int
-    session: int
-
-
-class CompactModel:
-    """Owns the variables that re-place ``free`` meetings: x[pair, slot], busy, span indicators."""
-
-    def __init__(self, prob: SchedProblem, w: Weights, free: list[int],
-                 cands: dict[int, tuple[int, ...]], fixed: dict[str, set[int]],
-                 room_left: dict[int, int]):
-        self.prob, self.w = prob, w
-        self.m = cp_model.CpModel()
-        self.x: dict[tuple[int, int], cp_model.IntVar] = {}
-        per: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
-        per_slot: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        count: dict[str, int] = defaultdict(int)
-        for k in free:
-            pr = prob.pairs[k]
-            vs = []
-            for t in cands[k]:
-                v = self.m.new_bool_var(f"x[{pr.a},{pr.b}@{t}]")
-                self.x[k, t] = v
-                vs.append(v)
-                per[pr.a, t].append(v)
-                per[pr.b, t].append(v)
-                per_slot[t].append(v)
-            self.m.add_exactly_one(vs).with_name(f"placed[{pr.a},{pr.b}]")
-            count[pr.a] += 1
-            count[pr.b] += 1
-        for t, vs in per_slot.items():
-            if len(vs) > room_left.get(t, prob.event.rooms):
-                self.m.add(sum(vs) <= room_left.get(t, prob.event.rooms)).with_name(f"rooms[{t}]")
-        self.penalty: list[cp_model.LinearExprT] = []
-        people = sorted({p for p, _ in per})
-        sessions = prob.session_slots()
-        for p in people:
-            ts = {t for (q, t) in per if q == p}
-            fx = fixed.get(p, set())
-            total = count[p] + len(fx)
-            busy: dict[int, cp_model.LinearExprT] = {}
-            for t in ts:
-                vs = per[p, t]
-                if len(vs) == 1 and total < 2:
-                    busy[t] = vs[0]
-                else:
-                    b = self.m.new_bool_var(f"busy[{p}@{t}]")
-                    self.m.add(b == sum(vs)).with_name(f"one_meeting[{p}@{t}]")
-                    busy[t] = b
-            if total < 2:
-                continue
-            one = self.m.new_constant(1)
-            for t in fx:
-                busy[t] = one
-            self.m.add(sum(busy.values()) == total)  # implied: every meeting somewhere
-            self._add_compactness(p, busy, sessions)
-        self.m.minimize(sum(self.penalty))
-
-    def _add_compactness(self, p: str, busy: dict[int, cp_model.LinearExprT],
-                         sessions: list[list[int]]) -> None:
-        """Span indicators: before/after are prefix/suffix ORs of busy; inner slots not busy are idle."""
-        for si, sess in enumerate(sessions):
-            cand = [t for t in sess if t in busy]
-            if not cand:
-                continue
-            att = self.m.new_bool_var(f"attends[{p}@s{si}]")
-            for t in cand:
-                self.m.add_implication(busy[t], att)
-            self.penalty.append(self.w.session * att)
-            if len(cand) < 2:
-                continue
-            span = list(range(cand[0], cand[-1] + 1))
-            before = {t: self.m.new_bool_var(f"before[{p}@{t}]") for t in span}
-            after = {t: self.m.new_bool_var(f"after[{p}@{t}]") for t in span}
-            for i, t in enumerate(span):
-                if t in busy:
-                    self.m.add_implication(busy[t], before[t])
-                    self.m.add_implication(busy[t], after[t])
-                if i:
-                    self.m.add_implication(before[span[i - 1]], before[t])
-                    self.m.add_implication(after[t], after[span[i - 1]])
-            for t in span[1:-1]:
-                idle = self.m.new_bool_var(f"idle[{p}@{t}]")
-                clause = [before[t].Not(), after[t].Not(), idle]
-                if t in busy:
-                    clause.append(busy[t])
-                self.m.add_bool_or(clause)
-                self.penalty.append(self.w.idle * idle)
-
-    def hint(self, slot_of: dict[int, int]) -> None:
-        for (k, t), v in self.x.items():
-            self.m.add_hint(v, slot_of.get(k) == t)
-
-    def read(self, solver: cp_model.CpSolver) -> dict[int, int]:
-        return {k: t for (k, t), v in self.x.items() if solver.boolean_value(v)}
-
-    @property
-    def size(self) -> int:
-        return len(self.m.proto.variables)
-
-
-def person_penalty(prob: SchedProblem, w: Weights, slots: set[int] | dict[int, int]) -> int:
-    """Idle slots and sessions of one participant's day, weighted."""
-    by_session: dict[int, list[int]] = defaultdict(list)
-    for t in slots:
-        by_session[prob.slots[t].session].append(t)
-    idle = sum(max(ts) - min(ts) + 1 - len(ts) for ts in by_session.values())
-    return w.idle * idle + w.session * len(by_session)
-
-
-class Compactor:
-    """The LNS state: where each meeting is, who is busy when, rooms used per slot."""
-
-    def __init__(self, prob: SchedProblem, w: Weights, asg: Assignment, seed: int):
-        self.prob, self.w = prob, w
-        self.slot_of = dict(asg.slot_of)
-        self.busy: dict[str, dict[int, int]] = defaultdict(dict)
-        self.used: dict[int, int] = defaultdict(int)
-        for k, t in self.slot_of.items():
-            pr = prob.pairs[k]
-            self.busy[pr.a][t] = k
-            self.busy[pr.b][t] = k
-            self.used[t] += 1
-        self.locked = set(prob.locked_slot())
-        self.rng = random.Random(seed)
-        self.work = 0.0
-        self.deadline = float("inf")  # the wall-clock safety net (time.monotonic)
-        self.wall_hit = False  # the safety net stopped a step: the run may not repeat
-        self.people = sorted(self.busy)
-        self.excess = {p: self._excess(p) for p in self.people}
-        # the whole event's penalty, kept up to date by _apply: a step costs the same on any event size
-        self.total = sum(self.excess.values()) + self.w.session * len(self.people)
-
-    def penalty(self, people: list[str] | None = None) -> int:
-        if people is None:
-            return self.total
-        return sum(person_penalty(self.prob, self.w, self.busy[p]) for p in people)
-
-    def _excess(self, p: str) -> int:
-        """How far p's day is from the best it could be (one session, no idle)."""
-        return person_penalty(self.prob, self.w, self.busy[p]) - self.w.session
-
-    def neighbourhood(self, people: int) -> list[str]:
-        bad = [p for p in self.people if self.excess[p] > 0 and len(self.busy[p]) >= 2]
-        if not bad:
-            return []
-        weights = [self.excess[p] for p in bad]
-        seed = self.rng.choices(bad, weights=weights)[0]
-        chosen = [seed]
-        frontier = [seed]
-        while frontier and len(chosen) < people:
-            p = frontier.pop(0)
-            partners = sorted({self._partner(k, p) for k in self.busy[p].values()} - set(chosen))
-            self.rng.shuffle(partners)
-            partners.sort(key=lambda q: -self.excess[q])
-            for q in partners[: max(1, people // 3)]:
-                if len(chosen) < people:
-                    chosen.append(q)
-                    frontier.append(q)
-        return chosen
-
-    def _partner(self, k: int, p: str) -> str:
-        pr = self.prob.pairs[k]
-        return pr.b if pr.a == p else pr.a
-
-    def step(self, people: list[str], dtime: float) -> bool:
-        """Re-place the meetings among ``people`` optimally; return True when the days improved."""
-        group = set(people)
-        free = sorted({k for p in people for k in self.busy[p].values()
-                       if k not in self.locked and self._partner(k, p) in group})  # fmt: skip
-        if len(free) < 2:
-            return False
-        fixed = {p: {t for t, k in self.busy[p].items() if k not in free} for p in group}
-        cands: dict[int, tuple[int, ...]] = {}
-        for k in free:
-            pr = self.prob.pairs[k]
-            blocked = fixed[pr.a] | fixed[pr.b]
-            cands[k] = tuple(t for t in self.prob.common[k] if t not in blocked)
-        room_left = {t: self.prob.event.rooms - self.used[t] for t in range(len(self.prob.slots))}
-        for k in free:
-            room_left[self.slot_of[k]] += 1
-        model = CompactModel(self.prob, self.w, free, cands, fixed, room_left)
-        model.hint(self.slot_of)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = self.rng.randrange(1 << 30)
-        solver.parameters.max_deterministic_time = dtime
-        solver.parameters.max_time_in_seconds = self.safety_left()
-        status = solver.solve(model.m)
-        self.wall_hit |= stopped_by_wall(solver, status)
-        self.work += (dtime_used(solver) + WORK_PER_VAR * model.size + WORK_PER_STEP
-                      + WORK_PER_PERSON_STEP * len(self.people))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return False
-        new = model.read(solver)
-        before = self.penalty(sorted(group))
-        self._apply(free, new)
-        if self.penalty(sorted(group)) > before:  # never accept a worse day
-            self._apply(free, {k: t for k, t in self._saved.items()})
-            return False
-        return self.penalty(sorted(group)) < before
-
-    def safety_left(self) -> float:
-        """Real seconds before the safety net; past it, ``wall_hit`` is set."""
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            self.wall_hit = True
-        return max(0.05, min(left, 1e6))
-
-    def _apply(self, free: list[int], new: dict[int, int]) -> None:
-        self._saved = {k: self.slot_of[k] for k in free}
-        for k in free:
-            pr, t = self.prob.pairs[k], self.slot_of[k]
-            del self.busy[pr.a][t], self.busy[pr.b][t]
-            self.used[t] -= 1
-        for k in free:
-            pr, t = self.prob.pairs[k], new[k]
-            self.slot_of[k] = t
-            self.busy[pr.a][t] = k
-            self.busy[pr.b][t] = k
-            self.used[t] += 1
-        for p in {q for k in free for q in (self.prob.pairs[k].a, self.prob.pairs[k].b)}:
-            old, self.excess[p] = self.excess[p], self._excess(p)
-            self.total += self.excess[p] - old
+#: What other modules import from here (the LNS pieces live in :mod:`.lns`, the work counters in :mod:`.work`).
+__all__ = ["Compacted", "Weights", "compact", "dtime_used", "lower_bound", "person_penalty", "stopped_by_wall"]
 
 
 @dataclass(frozen=True)
 class Compacted:
+    """A compaction's result: the placement, its penalty and a proven bound on it."""
+
     assignment: Assignment
     work: float  # deterministic work used
-    penalty: int  # weighted idle slots + sessions attended
+    penalty: int  # weighted idle slots + sessions attended + breaks (Weights)
     bound: int  # no placement of these meetings does better (lower bound on the penalty)
     wall_hit: bool = False  # the wall-clock safety net, not the work budget, stopped the search
+    #: breaks mode: the spread bound the result honours (JAIR's d, raised when d cannot hold), None when
+    #: none was asked or it could not be met; the bound is then over the schedules that honour it
+    spread: int | None = None
 
 
 #: LNS steps in a row without improvement after which the search stops (a local optimum):
 #: small events then hand over to the whole-event proof, large ones keep trying longer.
 STALL_SMALL, STALL_LARGE = 60, 400
-#: Up to this many (meeting, slot) variables, a whole-event model then tries to prove the LNS optimal.
+#: Up to this many (meeting, slot) variables, a whole-event model then tries to prove the LNS optimal
+#: (in breaks mode: searches first, then the LNS goes on from its result when it is not proven).
 PROVE_LIMIT = 30_000
+#: Breaks mode, small events: the share of the budget the whole-event search may use before the LNS.
+WHOLE_SHARE = 2 / 3
 
 
 def lower_bound(prob: SchedProblem, w: Weights, asg: Assignment) -> int:
-    """Trivial bound: each participant with a meeting attends at least one session, idle >= 0."""
-    return w.session * len(asg.busy(prob))
+    """A bound no placement of these meetings beats: each participant with a meeting attends a
+    session, idle >= 0, and has at least the breaks their own slots force (``breaks.min_breaks``)."""
+    busy = asg.busy(prob)
+    bound = w.session * len(busy)
+    if w.breaks:
+        session_of = [s.session for s in prob.slots]
+        for ts in busy.values():
+            mine = {t for k in set(ts.values()) for t in prob.common[k]}
+            bound += w.breaks * min_breaks(session_of, mine, len(ts))
+    return bound
 
 
 def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: float, seed: int,
-            report: Callable[[int], None] | None = None) -> Compacted:
+            report: Callable[[int], None] | None = None, spread: int | None = None,
+            pending: tuple[int, ...] = ()) -> Compacted:
     """Return the same meetings in slots that make days more compact, with the work used.
 
     ``work`` is the deterministic budget (about seconds on an idle machine): every
     decision counts work, never real time, so a run repeats itself on any load.
     ``wall`` (real seconds) is only a safety net; ``Compacted.wall_hit`` says it fired.
+    Breaks mode (``w.breaks``) only: ``spread`` is JAIR's fairness bound d (or None),
+    and ``pending`` pairs not placed yet that the whole-event search places with the
+    others; when it cannot, the result leaves them out.
     """
-    c = Compactor(prob, w, asg, seed)
+    c = Compactor(prob, w, asg, seed, spread)
     c.deadline = time.monotonic() + wall
     bound = lower_bound(prob, w, asg)
-    if work <= 0 or len(asg.slot_of) < 2:
-        return Compacted(asg, 0.0, c.penalty(), bound)
-    small = sum(len(prob.common[k]) for k in asg.slot_of) <= PROVE_LIMIT
+    small = sum(len(prob.common[k]) for k in (*asg.slot_of, *pending)) <= PROVE_LIMIT
+    if w.breaks and small and work > 0 and (pending or len(asg.slot_of) >= 2):
+        got = _fewest_breaks(c, asg, pending, work * WHOLE_SHARE, spread, seed)
+        if got is not None and (got.penalty <= got.bound or c.work >= work or c.wall_hit):
+            return got
+        if got is not None:  # unproven: the LNS goes on from it, within the spread it honours
+            spread = got.spread if got.spread is not None else spread
+            c = _resume(c, got.assignment, spread)
+            asg, bound = got.assignment, max(bound, got.bound)
+    if work <= 0 or len(asg.slot_of) < 2 or pending:  # pending meetings: the caller places them first
+        return Compacted(asg, c.work, c.penalty(), bound, c.wall_hit, _honoured(c, spread))
     people, stale = 8, 0
     stall = STALL_SMALL if small else STALL_LARGE
     while c.work < work and not c.wall_hit and c.penalty() > bound and stale < stall:
@@ -317,10 +112,50 @@ def compact(prob: SchedProblem, w: Weights, asg: Assignment, work: float, wall: 
         if improved and report is not None:
             report(c.penalty())
     best = Assignment(dict(c.slot_of))
-    if small and c.penalty() > bound and not c.wall_hit:
+    if small and c.penalty() > bound and not c.wall_hit and not w.breaks:
         best, bound = _prove(c, best, work - c.work, bound)
     final = Compactor(prob, w, best, seed).penalty()
-    return Compacted(best, c.work, final, bound if final > bound else final, c.wall_hit)
+    return Compacted(best, c.work, final, bound if final > bound else final, c.wall_hit, _honoured(c, spread))
+
+
+def _resume(c: Compactor, asg: Assignment, spread: int | None) -> Compactor:
+    """A fresh LNS state at ``asg`` that keeps the work, the safety net and the seed's stream of ``c``."""
+    nxt = Compactor(c.prob, c.w, asg, 0, spread)
+    nxt.rng, nxt.work, nxt.deadline, nxt.wall_hit = c.rng, c.work, c.deadline, c.wall_hit
+    return nxt
+
+
+def _honoured(c: Compactor, spread: int | None) -> int | None:
+    return spread if spread is not None and c.spread() <= spread else None
+
+
+def _fewest_breaks(c: Compactor, asg: Assignment, pending: tuple[int, ...], work: float,
+                   spread: int | None, seed: int) -> Compacted | None:
+    """The whole-event breaks search (:func:`.breaks_search.search_breaks`) from ``asg``.
+
+    When the search proves that no placement honours the spread bound d, d is raised
+    by one (the fairest spread that can hold) and the search goes on with the budget
+    left. None when it placed nothing (its work is counted in ``c``); the LNS then
+    works from the start, refusing any step that widens the spread past d.
+    """
+    locked = {k: t for k, t in asg.slot_of.items() if k in c.locked}
+    meetings = sorted({*asg.slot_of, *pending} - set(locked))
+    start = None if pending else asg
+    asked, used, found = spread, 0.0, BreaksFound(None, 0, 0, 0.0)
+    while work - used > 0 and not c.wall_hit:
+        found = search_breaks(c.prob, meetings, start, locked, spread, work - used, seed, c.deadline)
+        used += found.work
+        c.wall_hit |= found.wall_hit
+        if found.assignment is not None or not found.infeasible or spread is None:
+            break
+        spread = spread + 1 if spread < len(c.prob.slots) else None  # JAIR's d cannot hold: the fairest that can
+    c.work += used
+    if found.assignment is None:
+        return None
+    if spread is None and asked is not None and spread_of(breaks_by_participant(c.prob, found.assignment)) <= asked:
+        spread = asked  # found without the bound, but within it all the same
+    return Compacted(found.assignment, c.work, c.w.breaks * found.breaks, c.w.breaks * found.bound,
+                     c.wall_hit, spread)
 
 
 def _prove(c: Compactor, asg: Assignment, dtime: float, bound: int) -> tuple[Assignment, int]:

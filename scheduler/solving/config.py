@@ -7,11 +7,20 @@ CP-SAT models (:mod:`.cpsat`) read them here so that they never import the entry
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from scheduler.domain.errors import InvalidInput, Problem
 
 Method = Literal["cpsat", "greedy"]
+#: What compact days minimise: idle slots and sessions attended, or breaks (docs/solver.md).
+Compactness = Literal["idle", "breaks"]
+COMPACTNESS: tuple[Compactness, ...] = ("idle", "breaks")
+#: JAIR's fairness bound d (most minus fewest breaks) when breaks are chosen and nobody says otherwise.
+DEFAULT_BREAK_SPREAD = 2
+#: ``break_spread`` value for "no bound on the spread".
+NO_SPREAD = -1
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,47 @@ class SolverConfig:
     #: (reported as ``wall_limit_hit``; only then may the same input give another schedule)
     wall_factor: float = 10.0
     log: bool = False
+    #: None: the event's choice (its optional ``compactness`` field, docs/format.md), else "idle"
+    compactness: Compactness | None = None
+    #: breaks mode: bound on the most minus the fewest breaks of participants with a meeting (JAIR's d);
+    #: None: the event's ``break_spread``, else DEFAULT_BREAK_SPREAD; NO_SPREAD: no bound
+    break_spread: int | None = None
+
+    @property
+    def spread_limit(self) -> int | None:
+        """The spread bound in force once resolved (:func:`resolve_compactness`); None: no bound."""
+        if self.compactness != "breaks" or self.break_spread == NO_SPREAD:
+            return None
+        return DEFAULT_BREAK_SPREAD if self.break_spread is None else self.break_spread
+
+
+def resolve_compactness(cfg: SolverConfig, event_extra: Mapping[str, Any]) -> SolverConfig:
+    """Return ``cfg`` with ``compactness`` and ``break_spread`` decided: the config's own, else the event's.
+
+    ``event_extra`` is the event's extra fields (``Event.extra``): an event document may
+    set ``"compactness": "idle" | "breaks"`` and ``"break_spread": <whole number >= 0 | null>``
+    (null: no bound). Raise InvalidInput naming the field when a value is not one of these.
+    """
+    problems = []
+    mode = cfg.compactness
+    if mode is None:
+        mode = event_extra.get("compactness", "idle")
+        if mode not in COMPACTNESS:
+            problems.append(Problem("event.compactness", f"must be 'idle' or 'breaks', not {mode!r}"))
+    spread = cfg.break_spread
+    if spread is None and "break_spread" in event_extra:
+        value = event_extra["break_spread"]
+        if value is None:
+            spread = NO_SPREAD
+        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(Problem("event.break_spread", f"must be a whole number, 0 or more, or null; not {value!r}"))
+        else:
+            spread = value
+    elif spread is not None and spread < 0:
+        spread = NO_SPREAD
+    if problems:
+        raise InvalidInput(problems, "solver settings")
+    return replace(cfg, compactness=mode, break_spread=spread)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from scheduler.solving.compaction import (
+    PROVE_LIMIT,
     Compacted,
     Weights,
     compact,
@@ -132,8 +133,13 @@ FULL_MODEL_LIMIT = 60_000
 
 
 def choose(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: Clock,
-           progress: ProgressFn | None) -> tuple[Assignment, float, str]:
-    """Pick the pairs that meet and a first slot for each; return (assignment, bound, status)."""
+           progress: ProgressFn | None) -> tuple[Assignment, float, str, tuple[int, ...]]:
+    """Pick the pairs that meet and a first slot for each; return (assignment, bound, status, pending).
+
+    ``pending``: chosen pairs left for the compaction phase to place, in breaks mode on a
+    small event, where the whole-event breaks search places them together with the
+    others (placing first and compacting after was slower on fixed meeting lists).
+    """
     share = cfg.select_share if cfg.compact else 1.0
     chosen, bound = _aggregate(prob, cfg, base, clock, min(clock.work_left() * share * 0.4, 30.0))
     clock.lap("aggregate")
@@ -143,6 +149,9 @@ def choose(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: Clock
         filled = greedy(prob, start=placed)
         if objective_value(prob, filled, cfg) > objective_value(prob, best, cfg):
             best, status = filled, "aggregate"
+        if len(placed.slot_of) < len(chosen) and _breaks_places(prob, cfg, chosen):
+            clock.lap("select")
+            return placed, bound, "aggregate", tuple(k for k in chosen if k not in placed.slot_of)
         if len(placed.slot_of) < len(chosen):
             got = _place_all(prob, cfg, chosen, placed, clock, clock.work_left() * share * 0.5)
             if got is not None and objective_value(prob, got, cfg) > objective_value(prob, best, cfg):
@@ -168,7 +177,13 @@ def choose(prob: SchedProblem, cfg: SolverConfig, base: Assignment, clock: Clock
     if value >= bound:
         status = "optimal"
     clock.lap("select")
-    return best, max(bound, value), status
+    return best, max(bound, value), status, ()
+
+
+def _breaks_places(prob: SchedProblem, cfg: SolverConfig, chosen: list[int]) -> bool:
+    """Whether the compaction phase places the chosen pairs itself (breaks mode, whole-event model)."""
+    return (cfg.compact and cfg.compactness == "breaks"
+            and sum(len(prob.common[k]) for k in chosen) <= PROVE_LIMIT)  # fmt: skip
 
 
 def _place_all(prob: SchedProblem, cfg: SolverConfig, chosen: list[int], hint: Assignment,
@@ -283,23 +298,41 @@ def _emit(progress: ProgressFn | None, phase: str, clock: Clock, meetings: int, 
 
 
 def compact_phase(prob: SchedProblem, cfg: SolverConfig, asg: Assignment, clock: Clock,
-                  progress: ProgressFn | None, objective: float) -> Compacted:
-    """Re-place the chosen meetings for compact days (see scheduler/solving/compaction.py)."""
-    w = Weights(cfg.idle_weight, cfg.session_weight)
-    chosen = sorted(asg.slot_of)
+                  progress: ProgressFn | None, objective: float, pending: tuple[int, ...] = ()) -> Compacted:
+    """Re-place the chosen meetings for compact days (see scheduler/solving/compaction.py).
+
+    ``pending``: chosen pairs not placed yet (breaks mode, see :func:`choose`); when the
+    breaks search cannot place them, the phase-1 placement model does, then compaction runs.
+    """
+    w = weights(cfg)
+    chosen = sorted({*asg.slot_of, *pending})
     start = asg
     hint = greedy(prob, chosen, compact=True)
-    if len(hint.slot_of) == len(chosen) and penalty(prob, w, hint) < penalty(prob, w, asg):
-        start = hint
+    if len(hint.slot_of) == len(chosen) and (pending or penalty(prob, w, hint) < penalty(prob, w, asg)):
+        start, pending = hint, ()
     n = len(chosen)
 
     def report(_pen: int) -> None:
         _emit(progress, "compact", clock, n, objective, objective)
 
-    done = compact(prob, w, start, clock.work_left(), clock.safety_left(), cfg.seed, report)
+    done = compact(prob, w, start, clock.work_left(), clock.safety_left(), cfg.seed, report,
+                   cfg.spread_limit, pending)  # fmt: skip
     clock.spent += done.work
     clock.wall_hit |= done.wall_hit
+    if pending and len(done.assignment.slot_of) < n:
+        got = _place_all(prob, cfg, chosen, asg, clock, clock.work_left() / 2)
+        start = got if got is not None else asg
+        done = compact(prob, w, start, clock.work_left(), clock.safety_left(), cfg.seed, report, cfg.spread_limit)
+        clock.spent += done.work
+        clock.wall_hit |= done.wall_hit
     return done
+
+
+def weights(cfg: SolverConfig) -> Weights:
+    """What compact days cost under ``cfg``: breaks alone in breaks mode, else idle slots and sessions."""
+    if cfg.compactness == "breaks":
+        return Weights(0, 0, 1)
+    return Weights(cfg.idle_weight, cfg.session_weight)
 
 
 def penalty(prob: SchedProblem, w: Weights, asg: Assignment) -> int:
