@@ -2,12 +2,12 @@
 
 A **break** is a maximal run of slots in which a participant has no meeting, lying
 between two of their meetings *in one session*. This follows Bofill et al., JAIR 74
-(2022), where the day is one sequence of slots with a lunch pause and the lunch pause
-is not a break: our sessions are their morning and afternoon, so the time between two
-sessions (lunch, the night, another day) never counts. Slots a participant cannot take
-(outside their hours or availability) count like any other empty slot: a forbidden
-slot between two meetings is a break, as in the paper. A participant with at most one
-meeting has no break. The **spread** of a schedule is the most breaks of any
+(2022), where the day is one sequence of slots, possibly with a lunch pause between
+morning and afternoon, which we read as no break: our sessions are their morning and
+afternoon, so the time between two sessions (lunch, the night, another day) never
+counts. Slots a participant cannot take (outside their hours or availability) count
+like any other empty slot: a forbidden slot between two meetings is a break. A
+participant with at most one meeting has no break. The **spread** of a schedule is the most breaks of any
 participant minus the fewest, over participants with at least one meeting (JAIR's
 fairness bound ``d``).
 
