@@ -12,11 +12,11 @@ meeting can be placed (the planted timetable is one placement) and the rooms
 suffice. Each meeting is an ``imposed`` request: the organiser's decision, always
 scheduled. :data:`INSTANCES` is the benchmark's set, spanning the published ranges.
 
-Morning-only or afternoon-only meetings are modelled per company (a company present
-only in one session, through its availability windows), since a request cannot yet
-say "mornings only". HOOK (session-restricted requests, issue 14 point 1): once a
-request can name its sessions, restrict a share of the meetings of companies present
-all day to the session their planted slot lies in (see ``_restrict`` below).
+Morning-only or afternoon-only meetings come two ways, as in the published instances:
+companies present in one session only (their availability windows), and one meeting in
+ten restricted by its request to the session its planted slot lies in
+(``"sessions": "morning"`` or ``"afternoon"``, docs/format.md), so the planted schedule
+stays feasible.
 """
 
 from __future__ import annotations
@@ -150,11 +150,16 @@ def jair_like(spec: Spec) -> dict[str, Any]:
 
 def _restrict(requests: list[dict[str, Any]], planted: dict[frozenset[str], int],
               morning: int) -> list[dict[str, Any]]:
-    """HOOK: restrict some meetings to the session of their planted slot (morning or afternoon).
+    """Restrict one meeting in ten to the session of its planted slot (morning or afternoon).
 
-    Left as is until requests can carry sessions (issue 14 point 1); the planted slot
-    keeps such a restriction feasible. Today companies present in one session only
-    stand for the restricted meetings.
+    ``morning`` is the number of morning slots (slot indices below it are in the morning);
+    the draw is seeded by the forum's own sizes, so the same spec gives the same forum.
     """
-    del planted, morning
-    return requests
+    rng = random.Random(len(requests) * 7919 + morning)
+    out = []
+    for r in requests:
+        if rng.random() < 0.1:
+            t = planted[frozenset((r["from"], r["to"]))]
+            r = {**r, "sessions": "morning" if t < morning else "afternoon"}
+        out.append(r)
+    return out
