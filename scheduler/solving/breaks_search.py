@@ -6,8 +6,9 @@ turn, two questions under one deterministic budget:
 - *is there a schedule with at most k breaks?* for k = the lower bound (first the
   sum of what each participant's own slots force, then every refuted k + 1). Presolve
   refutes a too-small k in a fraction of a second, and the first feasible k is optimal
-  (SOLVER-NOTES). These probes run without the LP relaxation and without a hint:
-  on the forums of ``bench/breaks_bench.py`` both found schedules many times faster.
+  (SOLVER-NOTES). These probes run without the LP relaxation (on the forums of
+  ``bench/breaks_bench.py`` it made finding schedules many times slower) and without
+  a hint (a first placement as hint did not help; docs/solver.md has the figures).
 - *minimise breaks below the best so far* (with the LP, hinted with the best), which
   improves the schedule when a probe is stuck and may raise the bound.
 
@@ -15,10 +16,10 @@ A probe gets half the budget left and a fresh seed; when it ends undecided, a
 minimisation gets half of what is then left, and so on. Without a schedule to start
 from (meetings still to place, or a start that breaks the spread bound), a plain
 placement search takes the minimisation's turn, and proves when no placement
-honours the spread at all. The search stops as soon as
-the best schedule meets the bound (a 0-break schedule stops it at once). Every call
-runs one worker on CP-SAT's deterministic clock, so the same input and seed give the
-same schedule (docs/solver.md, "Determinism").
+honours the spread at all. The search stops as soon as the best schedule meets the
+bound (a 0-break schedule stops it at once). Every call runs one worker on CP-SAT's
+deterministic clock, so the same input and seed give the same schedule
+(docs/solver.md, "Determinism").
 """
 
 from __future__ import annotations
