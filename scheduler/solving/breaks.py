@@ -156,7 +156,31 @@ def add_break_starts(m: cp_model.CpModel, p: str, busy: dict[int, Lit], sessions
 # ---------------------------------------------------------------- the whole-event model
 
 
-class BreaksModel:
+class PlacementModel:
+    """A CP-SAT model ``m`` that places meetings: ``x[k, t]`` is meeting k in slot t.
+
+    The breaks model and the LNS's compaction model both read and hint it the same way.
+    """
+
+    m: cp_model.CpModel
+    x: dict[tuple[int, int], cp_model.IntVar]
+
+    def hint(self, slot_of: dict[int, int]) -> None:
+        """Hint a placement (meeting -> slot) for every x."""
+        for (k, t), v in self.x.items():
+            self.m.add_hint(v, slot_of.get(k) == t)
+
+    def read(self, solver: cp_model.CpSolver) -> dict[int, int]:
+        """Return meeting -> slot from a solved model."""
+        return {k: t for (k, t), v in self.x.items() if solver.boolean_value(v)}
+
+    @property
+    def size(self) -> int:
+        """The number of CP-SAT variables (the model's size for budgets and caps)."""
+        return len(self.m.proto.variables)
+
+
+class BreaksModel(PlacementModel):
     """Owns x[meeting, slot] for a fixed list of meetings, every one placed, and the breaks they cause.
 
     ``meetings``: pair indices to place; ``cands[k]``: the slots meeting k may take;
@@ -265,15 +289,3 @@ class BreaksModel:
             self.m.add(low <= b).with_name(f"spread_low[{p}]")
             self.m.add(b <= low + spread).with_name(f"spread_high[{p}]")
 
-    def hint(self, slot_of: dict[int, int]) -> None:
-        """Hint a placement (meeting -> slot) for every x."""
-        for (k, t), v in self.x.items():
-            self.m.add_hint(v, slot_of.get(k) == t)
-
-    def read(self, solver: cp_model.CpSolver) -> dict[int, int]:
-        """Return meeting -> slot from a solved model."""
-        return {k: t for (k, t), v in self.x.items() if solver.boolean_value(v)}
-
-    @property
-    def size(self) -> int:
-        return len(self.m.proto.variables)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.solving.breaks import Lit, add_break_starts, count_breaks
+from scheduler.solving.breaks import Lit, PlacementModel, add_break_starts, count_breaks
 from scheduler.solving.problem import Assignment, SchedProblem
 from scheduler.solving.work import WORK_PER_STEP, WORK_PER_VAR, dtime_used, stopped_by_wall
 
@@ -33,7 +33,7 @@ class Weights:
     breaks: int = 0
 
 
-class CompactModel:
+class CompactModel(PlacementModel):
     """Owns the variables that re-place ``free`` meetings: x[pair, slot], busy, span indicators."""
 
     def __init__(self, prob: SchedProblem, w: Weights, free: list[int],
@@ -120,17 +120,6 @@ class CompactModel:
                     clause.append(busy[t])
                 self.m.add_bool_or(clause)
                 self.penalty.append(self.w.idle * idle)
-
-    def hint(self, slot_of: dict[int, int]) -> None:
-        for (k, t), v in self.x.items():
-            self.m.add_hint(v, slot_of.get(k) == t)
-
-    def read(self, solver: cp_model.CpSolver) -> dict[int, int]:
-        return {k: t for (k, t), v in self.x.items() if solver.boolean_value(v)}
-
-    @property
-    def size(self) -> int:
-        return len(self.m.proto.variables)
 
 
 def person_penalty(prob: SchedProblem, w: Weights, slots: set[int] | dict[int, int]) -> int:
