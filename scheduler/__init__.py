@@ -4,7 +4,8 @@ Packages, lowest first (a package may import only those listed before it; the co
 ``[tool.importlinter]`` in ``pyproject.toml`` and ``docs/architecture.md`` draws it):
 
 - :mod:`scheduler.domain`: model, errors, slot grid and zones, input limits;
-- :mod:`scheduler.matching`: recommendation scores and the request cycle;
+- :mod:`scheduler.matching` and :mod:`scheduler.surveys`: recommendation scores and the request
+  cycle; surveys as data (questions, built-in pilot surveys, checked answers);
 - :mod:`scheduler.files` and :mod:`scheduler.solving`: the interchange format, and the
   problem, validator and heuristics the solver uses;
 - :mod:`scheduler.solver`: the CP-SAT entry point, ``solve(data, locked, config, progress) -> Result``;

@@ -31,17 +31,18 @@ class Outbox(Connection):
 
     def published(self, event_id: str) -> bool:
         """Whether any invite of the event was ever queued (the organiser published it)."""
-        return self.db.execute("SELECT 1 FROM outbox WHERE event_id = ? LIMIT 1", [event_id]).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM outbox WHERE event_id = ? AND kind = 'invite' LIMIT 1", [event_id]).fetchone() is not None
 
     def announced(self, event_id: str) -> set[str]:
         """Ids of the meetings any invite was ever queued for (they are never deleted again)."""
-        rows = self.db.execute("SELECT DISTINCT meeting_id FROM outbox WHERE event_id = ?", [event_id])
+        rows = self.db.execute("SELECT DISTINCT meeting_id FROM outbox WHERE event_id = ? AND kind = 'invite'", [event_id])
         return {r[0] for r in rows.fetchall()}
 
     def notified(self, event_id: str) -> set[tuple[str, str, int, str]]:
         """Return (meeting, participant, sequence, method) of every message ever queued."""
         rows = self.db.execute(
-            "SELECT meeting_id, participant_id, sequence, method FROM outbox WHERE event_id = ?", [event_id])
+            "SELECT meeting_id, participant_id, sequence, method FROM outbox WHERE event_id = ? AND kind = 'invite'",
+            [event_id])
         return {(a, b, int(c), d) for a, b, c, d in rows.fetchall()}
 
     def due(self, now: datetime, stale_after: timedelta, limit: int = 200) -> list[dict[str, Any]]:

@@ -162,8 +162,39 @@ def _v10(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN sessions TEXT NOT NULL DEFAULT ''")
 
 
+def _v11(db: sqlite_utils.Database) -> None:
+    """Pilot surveys (:mod:`scheduler.surveys`): each version of each event's surveys, the answers,
+    the rounds the organiser schedules; the outbox learns that not every message is an invite.
+
+    ``surveys.doc`` is :func:`scheduler.surveys.model.survey_to_dict` as JSON; a version is never
+    changed once stored (an edit adds the next). ``survey_answers`` holds one row per participant,
+    survey, meeting (``''`` for a survey not per meeting) and wave (``''``, ``m3``, ``m6``), with the
+    version answered. ``survey_rounds`` says when invitations and reminders go out. ``outbox.kind``
+    is ``invite`` (iMIP, the only kind before) or ``survey``; only invites announce meetings."""
+    db.execute(
+        "CREATE TABLE surveys (event_id TEXT NOT NULL REFERENCES events(id), id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, kind TEXT NOT NULL, doc TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " created_by TEXT NOT NULL DEFAULT '', PRIMARY KEY (event_id, id, version))"
+    )
+    db.execute(
+        "CREATE TABLE survey_answers (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events(id),"
+        " survey_id TEXT NOT NULL, version INTEGER NOT NULL, participant_id TEXT NOT NULL,"
+        " meeting_id TEXT NOT NULL DEFAULT '', wave TEXT NOT NULL DEFAULT '', answers TEXT NOT NULL,"
+        " answered_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+        " UNIQUE (event_id, survey_id, participant_id, meeting_id, wave))"
+    )
+    db["survey_answers"].create_index(["event_id", "survey_id"])
+    db.execute(
+        "CREATE TABLE survey_rounds (event_id TEXT NOT NULL REFERENCES events(id), survey_id TEXT NOT NULL,"
+        " wave TEXT NOT NULL DEFAULT '', send_at TEXT NOT NULL, reminders TEXT NOT NULL DEFAULT '[]',"
+        " created_at TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '',"
+        " PRIMARY KEY (event_id, survey_id, wave))"
+    )
+    db.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'invite'")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
