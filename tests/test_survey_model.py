@@ -53,3 +53,33 @@ def test_a_broken_copy_is_refused_with_every_problem():
     with pytest.raises(InvalidInput) as err:
         survey_from_dict(doc)
     assert {p.path for p in err.value.problems} == {"survey.id", "survey.questions[1].options", "survey.questions[3].id"}
+
+
+def test_the_store_keeps_versions_and_answers(tmp_path):
+    from datetime import UTC, datetime
+
+    from scheduler.files.formats import parse_event_document
+    from scheduler.files.generator import generate_event
+    from scheduler.store import Store
+    from scheduler.surveys.model import Answer
+
+    now = datetime(2027, 3, 26, 18, tzinfo=UTC)
+    with Store(tmp_path / "s.db") as store:
+        data = parse_event_document(generate_event(10, seed=1))
+        store.save_event(data)
+        ev = data.event.id
+        assert store.surveys(ev)["feedback"] == BUILTIN["feedback"]
+        doc = survey_to_dict(BUILTIN["feedback"])
+        doc["title"] = "Votre rendez-vous ?"
+        mine = store.save_survey(ev, survey_from_dict(doc), actor="org", now=now)
+        assert mine.version == 2 and store.survey(ev, "feedback").title == "Votre rendez-vous ?"
+        assert store.survey(ev, "feedback", version=1) == BUILTIN["feedback"]
+        pid = data.participants[0].id
+        values = check_answers(mine, {"took_place": "yes", "useful": "4"})
+        store.save_answer(Answer(ev, "feedback", 2, pid, values, now, meeting_id="m1"), actor=pid)
+        store.save_answer(Answer(ev, "feedback", 2, pid, {**values, "useful": 5}, now, meeting_id="m1"), actor=pid)
+        [got] = store.answers(ev, "feedback")
+        assert got.values == {"took_place": "yes", "useful": 5} and got.meeting_id == "m1"
+        assert store.answered(ev, "feedback") == {(pid, "m1")}
+        with pytest.raises(InvalidInput, match="reminder"):
+            store.set_round(ev, "feedback", now, [now], actor="org")

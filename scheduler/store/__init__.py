@@ -18,14 +18,15 @@ methods per aggregate, each module owning its tables:
 - :mod:`.schedules`: ``meetings``, ``snapshots`` (undo), ``audit`` and the schedule version;
 - :mod:`.live`: ``checkins``, ``offers``, the solve lock and the live-day settings;
 - :mod:`.outbox`: ``outbox`` (calendar messages);
-- :mod:`.users`: ``users`` (organiser and host accounts).
+- :mod:`.users`: ``users`` (organiser and host accounts);
+- :mod:`.surveys`: ``surveys``, ``survey_answers``, ``survey_rounds`` (pilot surveys).
 
 :mod:`.rows` holds the conversions they share. An aggregate module imports only
 :mod:`.connection`, :mod:`.rows` and (for the event and participant rows)
 :mod:`.events`, never :class:`Store`: a method reaches another aggregate through ``self``.
 
-May import: :mod:`scheduler.domain`, :mod:`scheduler.matching`, :mod:`scheduler.files`,
-:mod:`scheduler.changes`.
+May import: :mod:`scheduler.domain`, :mod:`scheduler.matching`, :mod:`scheduler.surveys`,
+:mod:`scheduler.files`, :mod:`scheduler.changes`.
 """
 
 from scheduler.store.connection import DEFAULT_DB, ENV_VAR, default_path

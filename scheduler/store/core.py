@@ -12,10 +12,11 @@ from scheduler.store.outbox import Outbox
 from scheduler.store.requests import Requests
 from scheduler.store.schedules import Schedules
 from scheduler.store.schema import Schema
+from scheduler.store.surveys import Surveys
 from scheduler.store.users import Users
 
 
-class Store(Schema, Events, Imports, Requests, Schedules, LiveState, Outbox, Users):
+class Store(Schema, Events, Imports, Requests, Schedules, LiveState, Outbox, Users, Surveys):
     """A handle on one SQLite file; belongs to the thread that opened it."""
 
     def __init__(self, path: str | Path | None = None, *, memory: bool = False):
