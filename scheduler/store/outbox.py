@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scheduler.store.connection import Connection
-from scheduler.store.rows import to_iso
+from scheduler.store.rows import from_iso, to_iso
 
 
 class Outbox(Connection):
@@ -44,6 +44,16 @@ class Outbox(Connection):
             "SELECT meeting_id, participant_id, sequence, method FROM outbox WHERE event_id = ? AND kind = 'invite'",
             [event_id])
         return {(a, b, int(c), d) for a, b, c, d in rows.fetchall()}
+
+    def survey_mail(self, event_id: str) -> dict[tuple[str, str], dict[int, datetime]]:
+        """(round key ``survey:<survey>:<wave>``, participant) -> sequence -> when it was queued,
+        for every survey message ever queued (0 the invitation, n reminder n)."""
+        out: dict[tuple[str, str], dict[int, datetime]] = {}
+        rows = self.db.execute("SELECT meeting_id, participant_id, sequence, created_at FROM outbox"
+                               " WHERE event_id = ? AND kind = 'survey'", [event_id])  # fmt: skip
+        for key, pid, seq, at in rows.fetchall():
+            out.setdefault((key, pid), {})[int(seq)] = from_iso(at)
+        return out
 
     def due(self, now: datetime, stale_after: timedelta, limit: int = 200) -> list[dict[str, Any]]:
         """Messages to try now: queued and due, or stuck in 'sending' (a crash mid-send) for a while."""

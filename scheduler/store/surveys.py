@@ -92,6 +92,16 @@ class Surveys(Connection):
     def save_answer(self, answer: Answer, *, actor: str) -> None:
         """Store one participant's (checked) answers, replacing their earlier ones for the same
         survey, meeting and wave; one transaction with an audit record (ids only, no answers)."""
+        self.save_answers([answer], actor=actor)
+
+    def save_answers(self, answers: list[Answer], *, actor: str) -> None:
+        """Store several answers (e.g. one page rating several meetings) in one transaction, each
+        as :meth:`save_answer` does."""
+        with self.write():
+            for answer in answers:
+                self._save_answer(answer, actor)
+
+    def _save_answer(self, answer: Answer, actor: str) -> None:
         values = {k: list(v) if isinstance(v, tuple) else v for k, v in answer.values.items()}
         at = to_iso(answer.answered_at)
         with self.write() as db:
