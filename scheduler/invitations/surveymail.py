@@ -132,13 +132,14 @@ def _about(m: Meeting, me: Participant, people: Mapping[str, Participant]) -> st
 
 
 def queue_survey_mail(store: Any, event_id: str, base_url: str, now: datetime, sender: str,
-                      queued_at: datetime | None = None) -> tuple[int, list[Skipped]]:
+                      send_from: datetime | None = None) -> tuple[int, list[Skipped]]:
     """Queue every survey invitation and reminder due at ``now`` for the event's planned rounds;
     return how many new messages were queued and who was skipped. Safe to call again: a
     message already queued is never queued twice.
 
-    ``now`` is the event clock (what is due); ``queued_at`` (default ``now``) the outbox's time,
-    the real clock of the delivery loop when a server rehearses with a fixed event clock."""
+    ``now`` is the event clock: what is due, and the queue time the reminders are compared with;
+    ``send_from`` (default ``now``) is when the delivery loop, on its own clock, may send them
+    (the real time, when a server rehearses with a fixed event clock)."""
     rounds = [round_of(r) for r in store.rounds(event_id)]
     if not rounds or all(now < r.send_at for r in rounds):
         return 0, []
@@ -147,4 +148,4 @@ def queue_survey_mail(store: Any, event_id: str, base_url: str, now: datetime, s
     answered = {(r.survey_id, r.wave): store.answered(event_id, r.survey_id, r.wave) for r in rounds}
     rows, skipped = plan_survey_mail(data, store.meetings(event_id), surveys, rounds, answered,
                                      store.survey_mail(event_id), store.tokens(event_id), base_url, now, sender)  # fmt: skip
-    return store.queue(rows, queued_at or now), skipped
+    return store.queue(rows, now, send_from=send_from), skipped

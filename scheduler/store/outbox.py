@@ -17,13 +17,18 @@ from scheduler.store.rows import from_iso, to_iso
 class Outbox(Connection):
     """Calendar messages, stored before they are sent."""
 
-    def queue(self, messages: list[dict[str, Any]], now: datetime | None = None) -> int:
-        """Store messages before anything is sent; one already queued (same key) is kept as it was."""
+    def queue(self, messages: list[dict[str, Any]], now: datetime | None = None,
+              send_from: datetime | None = None) -> int:
+        """Store messages before anything is sent; one already queued (same key) is kept as it was.
+
+        ``now`` is recorded as ``created_at``; ``send_from`` (default ``now``) is when the delivery
+        loop may first send them (its own clock, when ``now`` is a rehearsal's event clock)."""
         now = now or datetime.now(UTC)
+        first = to_iso(send_from or now)
         with self.write() as db:
             before = db["outbox"].count
             db["outbox"].insert_all(
-                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": to_iso(now), "created_at": to_iso(now)}
+                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": first, "created_at": to_iso(now)}
                  for m in messages),
                 ignore=True,
             )  # fmt: skip

@@ -127,8 +127,9 @@ def counts(asked: Mapping[str, tuple[str, ...]], answered: set[tuple[str, str]])
 
 
 def event_end(data: EventData) -> datetime:
-    """The end of the event's last slot (UTC)."""
-    return max(s.end for s in build_slots(data.event))
+    """The end of the event's last session (UTC)."""
+    ev = data.event
+    return max(local_instant(s.date, s.end, ev.timezone) for s in ev.sessions)
 
 
 def add_months(instant: datetime, months: int, tz: str) -> datetime:
