@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 
 from scheduler.domain.errors import InvalidInput, NotFound
 from scheduler.domain.timegrid import local_label
@@ -144,7 +144,6 @@ def survey_answer(survey_id: str, wave: str, **_):
     if errors:
         return _render(store, survey, wave, values, errors, status=400)
     store.save_answers(checked, actor=g.pid)
-    flash("Thank you: your answers are saved. You can change them here at any time.")
     return redirect(url_for("portal.survey_page", survey_id=survey.id, wave=wave or None, thanks=1))
 
 
