@@ -9,6 +9,7 @@ module owns its subcommands' options and handlers:
 - ``capacity``: capacity (what-if planning of rooms and slot length, with a plot)
 - ``matching``: recommend, autofill, requests, request
 - ``invites``: invites
+- ``surveys``: survey (list, show, copy, save, rounds, plan-defaults, send, answers)
 - ``live``: simulate
 - ``users``: user
 - ``serve``: serve, demo
