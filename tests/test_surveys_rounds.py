@@ -169,3 +169,7 @@ def test_round_times_are_checked(world):
         parse_when("1 April", BRU, "feedback, reminder 1")
     with pytest.raises(InvalidInput, match="each reminder must come after the invitation"):
         store.set_round(EV, "feedback", at(13), [at(12)], actor="t")
+    with pytest.raises(InvalidInput, match=r"followup \(followup\) is sent in 'm3' or 'm6', not ''"):
+        store.set_round(EV, "followup", at(13), [], actor="t")
+    with pytest.raises(InvalidInput, match="feedback .feedback. is sent in no wave"):
+        store.set_round(EV, "feedback", at(13), [], wave="m3", actor="t")

@@ -70,13 +70,23 @@ def survey_calls() -> list[dict[str, Any]]:
     return out
 
 
-def _describe(store, mid: str) -> str:
+def _described(store, survey: Survey) -> list[tuple[str, str]]:
+    """(meeting id, "Your meeting with X on Fri 26 Mar 10:00") of each meeting I am asked about
+    (``[('', '')]`` for a survey not per meeting)."""
     data = store.load(g.event_id)
     people = data.by_id()
-    m = next(x for x in store.meetings(g.event_id) if x.id == mid)
+    meetings = store.meetings(g.event_id)
+    byid = {m.id: m for m in meetings}
     me = people[g.pid]
-    other = people[m.b if m.a == g.pid else m.a]
-    return f"Your meeting with {other.name} on {local_label(m.start, me.timezone, '%a %d %b %H:%M')}"
+    out = []
+    for mid in audience(survey, data, meetings, clock()).get(g.pid, ()):
+        m = byid.get(mid)
+        if m is None:
+            out.append((mid, ""))
+            continue
+        other = people[m.b if m.a == g.pid else m.a]
+        out.append((mid, f"Your meeting with {other.name} on {local_label(m.start, me.timezone, '%a %d %b %H:%M')}"))
+    return out
 
 
 def _load(survey_id: str, wave: str):
@@ -102,7 +112,7 @@ def survey_page(survey_id: str, wave: str, **_):
 def _render(store, survey: Survey, wave: str, values: dict, errors: dict, thanks: bool = False, status: int = 200):
     me = store.load(g.event_id).by_id()[g.pid]
     is_open = (survey.id, wave) in _open_rounds(store)
-    items = [(m, _describe(store, m) if m else "") for m in _items(store, survey)] if is_open else []
+    items = _described(store, survey) if is_open else []
     return render_template("survey.html", ev=store.event(g.event_id), me=me, survey=survey, wave=wave,
                            questions=survey.for_kind(me.kind), items=items, values=values, errors=errors,
                            thanks=thanks, is_open=is_open, sep=SEP), status  # fmt: skip
