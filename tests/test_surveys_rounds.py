@@ -173,3 +173,24 @@ def test_round_times_are_checked(world):
         store.set_round(EV, "followup", at(13), [], actor="t")
     with pytest.raises(InvalidInput, match="feedback .feedback. is sent in no wave"):
         store.set_round(EV, "feedback", at(13), [], wave="m3", actor="t")
+
+
+def test_a_non_ascii_name_reads_back_exactly():
+    import email
+    from email import policy
+
+    from scheduler.domain.model import Participant
+    from scheduler.invitations.surveymail import survey_message
+
+    data = build(PEOPLE)
+    me = Participant("t-9", "Indústria Açoriana de Conservas, Lda", "traditional", BRU, email="geral@açores.example",
+                     contact="João Gonçalves")  # fmt: skip
+    msg = survey_message(data.event, BUILTIN["adoption"], me, f"{BASE}/p/tok/surveys/adoption", 1, [], at(9),
+                         "Cluster Açores <events@cluster.example>")  # fmt: skip
+    parsed = email.message_from_string(msg.as_string(), policy=policy.default)
+    assert parsed["To"].addresses[0].display_name == "Indústria Açoriana de Conservas, Lda"
+    assert parsed["To"].addresses[0].addr_spec == "geral@" + "açores.example".encode("idna").decode()  # the xn-- form
+    assert parsed["From"].addresses[0].display_name == "Cluster Açores"
+    assert str(parsed["Subject"]) == "Reminder: Technology adoption: opportunities and threats (Test event)"
+    text = parsed.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith("Dear João Gonçalves,\n\nA short reminder")

@@ -17,7 +17,7 @@ methods per aggregate, each module owning its tables:
 - :mod:`.requests`: ``requests`` and ``request_history``;
 - :mod:`.schedules`: ``meetings``, ``snapshots`` (undo), ``audit`` and the schedule version;
 - :mod:`.live`: ``checkins``, ``offers``, the solve lock and the live-day settings;
-- :mod:`.outbox`: ``outbox`` (calendar messages);
+- :mod:`.outbox`: ``outbox`` (calendar messages and survey mail);
 - :mod:`.users`: ``users`` (organiser and host accounts);
 - :mod:`.surveys`: ``surveys``, ``survey_answers``, ``survey_rounds`` (pilot surveys).
 
