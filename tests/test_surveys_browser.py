@@ -42,7 +42,7 @@ def test_a_participant_rates_their_meetings_on_a_phone(phone_world):
     server, tokens, browser, db = phone_world
     page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
     page.goto(server.url + f"/p/{tokens['s-2']}")
-    page.get_by_role("link", name="How was your meeting with t-2 SME, t-1 SME?").click()
+    page.get_by_role("link", name="How were your meetings with t-2 SME, t-1 SME?").click()
     items = page.locator("fieldset.item")
     expect(items).to_have_count(2)
     first, second = items.nth(0), items.nth(1)

@@ -113,7 +113,7 @@ def test_answering_feedback_through_the_personal_link(world):
     with Store(db) as s:
         s.set_round(EV, "feedback", at(13), [], actor="t")
     s, home = page(server, tokens["t-1"])
-    assert "How was your meeting with s-1 SME, s-2 SME, s-mute SME?" in home.text
+    assert "How were your meetings with s-1 SME, s-2 SME, s-mute SME?" in home.text
     s, r = page(server, tokens["t-1"], "/surveys/feedback")
     items = re.findall(r'data-meeting="([^"]+)"', r.text)
     assert items == ["m-1", "m-4", "m-5"]
@@ -147,6 +147,7 @@ def test_nobody_answers_for_somebody_elses_meeting(world):
     server, tokens = world["server"], world["tokens"]
     with Store(world["db"]) as s:
         s.set_round(EV, "feedback", at(13), [], actor="t")
+    assert "How was your meeting with t-1 SME?" in page(server, tokens["s-1"])[1].text
     s, r = page(server, tokens["s-1"], "/surveys/feedback")
     assert re.findall(r'data-meeting="([^"]+)"', r.text) == ["m-1"]
     r = s.post(server.url + f"/p/{tokens['s-1']}/surveys/feedback",

@@ -59,10 +59,11 @@ def survey_calls() -> list[dict[str, Any]]:
         left = owing({g.pid: asked}, store.answered(g.event_id, sid, wave)).get(g.pid, ())
         others = [people[meetings[m].b if meetings[m].a == g.pid else meetings[m].a].name for m in (left or asked) if m]
         who = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        several = len(others) > 1
         if survey.kind == "feedback":
-            text = f"How was your meeting with {who}?"
+            text = f"How {'were your meetings' if several else 'was your meeting'} with {who}?"
         elif survey.kind == "followup":
-            text = f"What came of your meeting with {who}?"
+            text = f"What came of your meeting{'s' if several else ''} with {who}?"
         else:
             text = "Answer the survey: " + survey.title
         out.append({"url": url_for("portal.survey_page", survey_id=sid, wave=wave or None), "text": text,
