@@ -56,11 +56,15 @@ def world(store):
 def test_the_audience_of_each_survey(world):
     store, data = world
     meetings = store.meetings(EV)
-    assert audience(BUILTIN["adoption"], data, meetings, AFTER) == {p: ("",) for p in ("t-1", "t-2", "s-1", "s-2")}
-    assert audience(BUILTIN["feedback"], data, meetings, AFTER) == {
+    assert audience(BUILTIN["adoption"], data, meetings, AFTER, by_mail=True) == {
+        p: ("",) for p in ("t-1", "t-2", "s-1", "s-2")}  # fmt: skip
+    assert set(audience(BUILTIN["adoption"], data, meetings, AFTER)) == {"t-1", "t-2", "s-1", "s-2", "s-mute"}
+    assert audience(BUILTIN["feedback"], data, meetings, AFTER, by_mail=True) == {
         "t-1": ("m-1", "m-4", "m-5"), "s-1": ("m-1",), "t-2": ("m-3",), "s-2": ("m-3", "m-4")}  # fmt: skip
-    assert audience(BUILTIN["followup"], data, meetings, AFTER) == {"t-1": ("m-1", "m-4", "m-5"), "s-1": ("m-1",),
-                                                                    "s-2": ("m-4",)}  # fmt: skip
+    assert audience(BUILTIN["followup"], data, meetings, AFTER, by_mail=True) == {
+        "t-1": ("m-1", "m-4", "m-5"), "s-1": ("m-1",), "s-2": ("m-4",)}  # fmt: skip
+    # s-mute has no address: no mail, but asked on its page all the same
+    assert audience(BUILTIN["followup"], data, meetings, AFTER)["s-mute"] == ("m-5",)
     # before m-4 ended it is asked about by nobody
     assert audience(BUILTIN["feedback"], data, meetings, at(10, 40)) == {
         "t-1": ("m-1",), "s-1": ("m-1",), "t-2": ("m-3",), "s-2": ("m-3",)}  # fmt: skip
@@ -111,7 +115,7 @@ def test_invitations_then_reminders_only_to_who_owes_answers_and_never_twice(wor
     # survey mail announces no meeting: the invite code still sees an unpublished event
     assert not store.published(EV) and store.announced(EV) == set() and store.notified(EV) == set()
     c = counts(audience(BUILTIN["feedback"], data, store.meetings(EV), AFTER), store.answered(EV, "feedback"))
-    assert (c.asked, c.answered, c.partly, c.answers) == (4, 3, 1, 5)
+    assert (c.asked, c.answered, c.partly, c.answers) == (5, 3, 1, 5)  # s-mute, asked on its page, has not answered
 
 
 def test_the_message_names_the_meetings_and_carries_the_personal_link(world):

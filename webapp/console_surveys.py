@@ -23,7 +23,7 @@ from .console import bp
 from .extensions import get_store
 from .live import clock, send_surveys
 
-AUDIENCE = {"adoption": "every participant with an e-mail address, once",
+AUDIENCE = {"adoption": "every participant, once",
             "feedback": "both sides of every meeting that ended and was not cancelled, per meeting",
             "followup": "both sides of every meeting held (not cancelled, not a no-show), per meeting and wave"}  # fmt: skip
 

@@ -103,7 +103,7 @@ def plan_survey_mail(data: EventData, meetings: list[Meeting], surveys: Mapping[
         survey = surveys.get(rnd.survey_id)
         if survey is None or now < rnd.send_at:
             continue
-        left = owing(audience(survey, data, meetings, now), answered.get((rnd.survey_id, rnd.wave), set()))
+        left = owing(audience(survey, data, meetings, now, by_mail=True), answered.get((rnd.survey_id, rnd.wave), set()))
         for pid, ms in sorted(left.items()):
             step = due_message(rnd, now, sent.get((rnd.key, pid), {}))
             if step is None or pid not in tokens:

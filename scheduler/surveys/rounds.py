@@ -3,13 +3,15 @@ default dates. Pure: the store reads and writes the rounds, the outbox sends the
 
 Who a survey concerns (its *audience*), at instant ``now``:
 
-- ``adoption``: every participant with an e-mail address; answered once (meeting ``''``).
+- ``adoption``: every participant; answered once (meeting ``''``).
 - ``feedback``: every participant with a meeting that ended before ``now`` and was not
   cancelled (a no-show counts: "did it take place?" is the first question); one answer per
   such meeting.
 - ``followup`` (per wave, ``m3`` / ``m6``): every participant with a meeting *held*, i.e. ended
   before ``now`` with a status other than ``cancelled`` or ``no_show`` (a meeting the hosts did
   not mark stays ``scheduled`` / ``moved`` and counts as held); one answer per such meeting.
+
+Mail goes only to those of them with an e-mail address; the others answer on their page.
 
 A participant *owes* answers while some meeting of theirs (or, for ``adoption``, the survey
 itself) has no answer in the round's wave. The invitation goes at ``send_at`` to everyone who
@@ -66,17 +68,20 @@ def concerned(survey: Survey, m: Meeting, now: datetime) -> bool:
     return survey.kind != "followup" or m.status != "no_show"
 
 
-def audience(survey: Survey, data: EventData, meetings: Iterable[Meeting], now: datetime) -> dict[str, tuple[str, ...]]:
+def audience(survey: Survey, data: EventData, meetings: Iterable[Meeting], now: datetime,
+             by_mail: bool = False) -> dict[str, tuple[str, ...]]:
     """Participant id -> the meeting ids they are asked about (``('',)`` for a survey not per
-    meeting), for everyone the survey concerns at ``now`` (see the module text)."""
+    meeting), for everyone the survey concerns at ``now`` (see the module text); ``by_mail``:
+    only those with an e-mail address (whom the invitations reach; the others can still answer
+    on their page)."""
     people = data.by_id()
     if not survey.per_meeting:
-        return {p.id: ("",) for p in data.participants if p.email}
+        return {p.id: ("",) for p in data.participants if p.email or not by_mail}
     out: dict[str, list[str]] = {}
     for m in sorted(meetings, key=lambda m: (m.start, m.id)):
         if concerned(survey, m, now):
             for pid in (m.a, m.b):
-                if pid in people and people[pid].email:
+                if pid in people and (people[pid].email or not by_mail):
                     out.setdefault(pid, []).append(m.id)
     return {pid: tuple(ms) for pid, ms in out.items()}
 
