@@ -10,10 +10,11 @@ module owns its subcommands' options and handlers:
 - ``matching``: recommend, autofill, requests, request
 - ``invites``: invites
 - ``live``: simulate
+- ``report``: report (the pilot report: PDF, HTML, xlsx)
 - ``users``: user
 - ``serve``: serve, demo
 
 Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported
 lazily), never the reverse. Inside ``cli`` every module may import ``common``;
-``serve`` (demo) also uses ``events``, ``solving`` and ``matching``.
+``serve`` (demo) also uses ``events``, ``solving``, ``matching`` and ``report``.
 """
