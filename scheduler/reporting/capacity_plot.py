@@ -146,6 +146,9 @@ def inline_svg(svg: str, title: str, label_id: str = "capacity-plot-title") -> s
     label = ET.Element(q + "title", {"id": label_id})
     label.text = title
     root.insert(0, label)
+    # the prefixes are process-wide: another library may have taken "" since this module registered it
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
 
 

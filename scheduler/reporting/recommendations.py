@@ -66,24 +66,24 @@ def pct(x: float) -> str:
     return f"{round(100 * x)}%"
 
 
-def _main_barrier(groups: tuple[Group, ...], where: str, rule: str) -> Iterator[Recommendation]:
+def _main_barrier(groups: tuple[Group, ...], rule: str) -> Iterator[Recommendation]:
     for g in groups:
         if g.name == OTHER or not g.main_threat:
             continue
         top = g.main_threat[0]
         if top.n >= MIN_GROUP and top.share >= MAIN_BARRIER_SHARE and top.option in RESPONSES:
-            yield Recommendation(rule, f"{pct(top.share)} of traditional SMEs in {where} {g.name} (n={top.n}) name "
+            yield Recommendation(rule, f"{pct(top.share)} of traditional SMEs in {g.name} (n={top.n}) name "
                                        f"{top.label.lower()} as the main barrier", RESPONSES[top.option], top.n)  # fmt: skip
 
 
 def main_barrier_sector(f: PilotFigures) -> Iterator[Recommendation]:
     """A sector where at least MAIN_BARRIER_SHARE name the same main barrier."""
-    yield from _main_barrier(f.adoption.by_sector, "the sector", "main-barrier-sector")
+    yield from _main_barrier(f.adoption.by_sector, "main-barrier-sector")
 
 
 def main_barrier_country(f: PilotFigures) -> Iterator[Recommendation]:
     """A country where at least MAIN_BARRIER_SHARE name the same main barrier."""
-    yield from _main_barrier(f.adoption.by_country, "country", "main-barrier-country")
+    yield from _main_barrier(f.adoption.by_country, "main-barrier-country")
 
 
 def _top(shares: tuple[Share, ...]) -> Share | None:
