@@ -296,3 +296,44 @@ def test_results_are_refused_to_anonymous_and_participants(app, stored):
     assert participant.get(f"/p/{tokens['t1']}").status_code == 200
     assert participant.get("/events/ev-test/results").status_code == 403
     assert participant.get("/events/ev-test/results.xlsx").status_code == 403
+
+
+# ------------------------------------------------------------------ the demo's simulated outcomes
+
+
+def test_demo_outcomes_are_seeded_checked_and_follow_the_meetings():
+    from scheduler.files.demo_outcomes import demo_outcomes
+    from scheduler.surveys.builtin import BUILTIN
+    from scheduler.surveys.model import check_answers
+    from tests.test_pilot_kpis import event
+
+    data = event()
+    one, two = demo_outcomes(data, MEETINGS, seed=3), demo_outcomes(data, MEETINGS, seed=3)
+    assert one == two and one != demo_outcomes(data, MEETINGS, seed=4)
+    status = {m.id: m.status for m in one.meetings}
+    assert status["m5"] == "cancelled" and all(status[m] in ("held", "no_show") for m in ("m1", "m2", "m3", "m4", "m6"))
+    people = data.by_id()
+    for a in one.answers:
+        assert check_answers(BUILTIN[a.survey_id], dict(a.values), people[a.participant_id].kind) == dict(a.values)
+        if a.meeting_id:
+            m = next(m for m in one.meetings if m.id == a.meeting_id)
+            assert a.participant_id in m.participants and m.status in ("held", "no_show")
+            assert a.survey_id == "feedback" or (m.status == "held" and a.wave in ("m3", "m6"))
+
+
+def test_a_fresh_demo_has_results_marked_as_demo_data(tmp_path):
+    (tmp_path / "data").mkdir()
+    db = tmp_path / "demo.db"
+    cmd = [sys.executable, str(ROOT / "run.py"), "--db", str(db), "demo", "--no-serve", "-n", "30", "--time-limit", "2"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "demo outcomes (simulated):" in proc.stdout
+    proc = subprocess.run([*cmd[:4], "report", "--event", "demo", "-o", str(tmp_path / "r.xlsx")], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=300)  # fmt: skip
+    assert proc.returncode == 0 and "from demo data" in proc.stdout, proc.stderr
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    about = {r[0]: r[1] for r in wb["about"].iter_rows(values_only=True) if r and r[0]}
+    assert about["demo data"].startswith("simulated")
+    kpis = {r[0]: r[1] for r in wb["kpis"].iter_rows(values_only=True)}
+    assert kpis["meetings held"] > 0 and kpis["meetings not yet marked held or no-show"] == 0
+    assert wb["feedback"].max_row > 1 and wb["outcomes"].max_row > 1  # shown: at least 5 respondents each
