@@ -225,7 +225,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_report_command_writes_each_format(stored, tmp_path):
     db, _ = stored
-    for name in ("r.html", "r.xlsx", "r.pdf"):
+    for name in ("r.xlsx", "r.pdf"):  # .html is the PDF's source (render() in-process above)
         proc = run("--db", str(db), "report", "--event", "ev-test", "-o", str(tmp_path / name))
         assert proc.returncode == 0, proc.stderr
         assert f"wrote {tmp_path / name}" in proc.stdout
@@ -233,7 +233,7 @@ def test_report_command_writes_each_format(stored, tmp_path):
     assert len(pypdf.PdfReader(tmp_path / "r.pdf").pages) >= 2
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     held = {r[0]: r[1] for r in wb["kpis"].iter_rows(values_only=True)}["meetings held"]
-    assert held == 3 and "Demo data" not in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert held == 3 and "demo data" not in {r[0] for r in wb["about"].iter_rows(values_only=True)}
 
 
 def test_report_command_mistakes_exit_2_naming_the_field(stored, tmp_path):
@@ -337,3 +337,42 @@ def test_a_fresh_demo_has_results_marked_as_demo_data(tmp_path):
     kpis = {r[0]: r[1] for r in wb["kpis"].iter_rows(values_only=True)}
     assert kpis["meetings held"] > 0 and kpis["meetings not yet marked held or no-show"] == 0
     assert wb["feedback"].max_row > 1 and wb["outcomes"].max_row > 1  # shown: at least 5 respondents each
+
+
+def test_a_browser_sees_the_charts_and_downloads_a_workbook_with_the_pages_numbers(stored, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_browser import ARGS, CHROMIUM, staff_page
+    from tests.webtools import Server
+
+    db, _ = stored
+    server = Server(db)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            ctx, page = staff_page(browser, server, "olga")
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(server.url + "/events/ev-test")
+            page.click("text=Results")
+            page.wait_for_url("**/events/ev-test/results")
+            for cid in ("funnel", "per-participant", "outcomes", "technology-gap"):
+                box = page.locator(f"#chart-{cid} svg").bounding_box()
+                assert box and box["width"] > 300 and box["height"] > 100, cid
+            shown = {}
+            for row in page.locator("#table-kpis tbody tr").all():
+                cells = [c.inner_text() for c in row.locator("th, td").all()]
+                shown[cells[0]] = cells[1]
+            with page.expect_download() as dl:
+                page.click("#download-xlsx")
+            path = tmp_path / "results.xlsx"
+            dl.value.save_as(path)
+            assert not errors, errors  # no resource or policy refused
+            browser.close()
+    finally:
+        server.stop()
+    wb = openpyxl.load_workbook(path)
+    book = {r[0]: r[1] for r in wb["kpis"].iter_rows(min_row=2, values_only=True)}
+    assert shown.keys() == book.keys()
+    for name, value in book.items():
+        assert shown[name] == (f"{value:.2f}" if isinstance(value, float) else str(value)), name
