@@ -376,3 +376,16 @@ def test_a_browser_sees_the_charts_and_downloads_a_workbook_with_the_pages_numbe
     assert shown.keys() == book.keys()
     for name, value in book.items():
         assert shown[name] == (f"{value:.2f}" if isinstance(value, float) else str(value)), name
+
+
+def test_the_breakdown_tables_back_the_main_barrier_findings():
+    tables = {t.id: t for t in report_tables(adopters(), recommend(adopters()))}
+    rows = tables["threats_by_sector"].rows
+    assert [r for r in rows if r[2] == "main barrier"] == [
+        ("agrifood", 6, "main barrier", "Lack of skills in the company", 4, 4 / 6),
+        ("agrifood", 6, "main barrier", "Cost of investment", 2, 2 / 6),
+        ("other", 6, "main barrier", "Cost of investment", 6, 1.0),
+    ]
+    assert ("BE", 5, "main barrier", "Lack of skills in the company", 4, 4 / 5) in tables["threats_by_country"].rows
+    assert [r[0] for r in tables["recommendations"].rows] == ["main-barrier-sector", "main-barrier-country",
+                                                               "threat-overall", "support-wanted", "low-reach"]

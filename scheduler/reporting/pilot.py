@@ -251,7 +251,7 @@ def clusters(data: EventData, meetings: tuple[Meeting, ...]) -> tuple[ClusterRow
         ids = {p.id for p in members}
         rows.append(ClusterRow(
             name, len(members), sum(1 for p in members if p.kind == "traditional"), len(ids & busy),
-            sum(1 for m in live if {(people[m.a].cluster or NO_CLUSTER), (people[m.b].cluster or NO_CLUSTER)} & {name}),
+            sum(1 for m in live if name in (people[m.a].cluster or NO_CLUSTER, people[m.b].cluster or NO_CLUSTER)),
         ))  # fmt: skip
     return tuple(sorted(rows, key=lambda r: (-r.meetings, r.cluster)))
 
