@@ -389,3 +389,14 @@ def test_the_breakdown_tables_back_the_main_barrier_findings():
     assert ("BE", 5, "main barrier", "Lack of skills in the company", 4, 4 / 5) in tables["threats_by_country"].rows
     assert [r[0] for r in tables["recommendations"].rows] == ["main-barrier-sector", "main-barrier-country",
                                                                "threat-overall", "support-wanted", "low-reach"]
+
+
+def test_replacing_an_event_starts_its_surveys_again(store):
+    """``make demo`` twice: a replaced (unpublished) event drops its answers instead of failing on them."""
+    data = parse_event_document(document(PEOPLE, list(STATUSES)))
+    store.save_event(data)
+    for a in FEEDBACK:
+        store.save_answer(a, actor="test")
+    assert len(store.answers("ev-test")) == len(FEEDBACK)
+    store.save_event(data, replace=True)
+    assert store.answers("ev-test") == [] and store.load("ev-test").participants == data.participants
