@@ -387,6 +387,8 @@ def test_the_breakdown_tables_back_the_main_barrier_findings():
         ("other", 6, "main barrier", "Cost of investment", 6, 1.0),
     ]
     assert ("BE", 5, "main barrier", "Lack of skills in the company", 4, 4 / 5) in tables["threats_by_country"].rows
+    assert [r[3:] for r in rows if r[0] == "agrifood" and r[2] == "opportunities named"] == [
+        ("Higher productivity, lower costs", 6, 1.0), ("Better quality, fewer defects", 3, 0.5)]
     assert [r[0] for r in tables["recommendations"].rows] == ["main-barrier-sector", "main-barrier-country",
                                                                "threat-overall", "support-wanted", "low-reach"]
 

@@ -113,8 +113,8 @@ def report_tables(f: PilotFigures, recs: tuple[Recommendation, ...] = ()) -> tup
         _ranked("opportunities", "Opportunities traditional SMEs expect", ad.overall, "opportunities", ad.respondents),
         _ranked("threats", "Threats and barriers traditional SMEs see", ad.overall, "threats", ad.respondents),
         _ranked("main_barrier", "The main barrier", ad.overall, "main_threat", ad.respondents),
-        _by("threats_by_sector", "Main barrier and threats by sector", ad.by_sector, ad.suppressed_sectors, "sector"),
-        _by("threats_by_country", "Main barrier and threats by country", ad.by_country, ad.suppressed_countries, "country"),
+        _by("threats_by_sector", "Opportunities and threats by sector", ad.by_sector, ad.suppressed_sectors, "sector"),
+        _by("threats_by_country", "Opportunities and threats by country", ad.by_country, ad.suppressed_countries, "country"),
         Table("support", "Support traditional SMEs want", (T("support", "text"), T("SMEs", INT), T("share", P)),
               _shares(ad.support), _suppressed(ad.respondents)),
         Table("client_blockers", "What blocks adoption by their clients (tech SMEs)",
@@ -134,7 +134,8 @@ def _ranked(tid: str, title: str, g: Group | None, field: str, n: int) -> Table:
 
 def _by(tid: str, title: str, groups: tuple[Group, ...], lost: int, what: str) -> Table:
     rows = tuple((g.name, g.n, question, s.label, s.count, s.share) for g in groups
-                 for question, shares in (("main barrier", g.main_threat), ("threats named", g.threats)) for s in shares)
+                 for question, shares in (("main barrier", g.main_threat), ("threats named", g.threats),
+                                          ("opportunities named", g.opportunities)) for s in shares)
     note = f"Groups of fewer than {MIN_GROUP} respondents are pooled into 'other'"
     note += f"; {lost} small groups are not shown (their pool is under {MIN_GROUP})." if lost else "."
     return Table(tid, title, (T(what, "text"), T("n", INT), T("question", "text"), T("answer", "text"), T("SMEs", INT),
