@@ -23,7 +23,7 @@ from scheduler.reporting.recommendations import RULES, recommend
 from scheduler.reporting.report import build_report, report_html, report_pdf, report_xlsx
 from scheduler.reporting.tables import report_tables
 from scheduler.store import Store
-from tests.builders import build, document
+from tests.builders import build, document, person
 from tests.conftest import ROOT
 from tests.test_pilot_kpis import (
     ADOPTERS,
@@ -402,3 +402,13 @@ def test_replacing_an_event_starts_its_surveys_again(store):
     assert len(store.answers("ev-test")) == len(FEEDBACK)
     store.save_event(data, replace=True)
     assert store.answers("ev-test") == [] and store.load("ev-test").participants == data.participants
+
+
+def test_an_event_without_meetings_or_answers_reports_without_errors():
+    f = pilot_figures(build([person("t1"), person("s1")], [("t1", "s1")]), (), (), None, ())
+    report = build_report(f, "1 April 2027")
+    assert [c.id for c in report.charts] == ["funnel", "per-participant"] and recommend(f) == ()
+    html = report_html(report)
+    assert "No rule fires on these figures yet" in html and "not shown: 0 respondents" in html
+    wb = openpyxl.load_workbook(io.BytesIO(report_xlsx(report)))
+    assert wb["country_pairs"].max_row == 1 and wb["kpis"]["B2"].value == 1  # one request

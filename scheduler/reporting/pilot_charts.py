@@ -102,9 +102,10 @@ CHARTS: dict[str, tuple[str, str, Callable[[PilotFigures], bool], Callable, floa
     "per-participant": ("Meetings per participant", "meetings_per_participant",
                         lambda f: f.reach.participants > 0, _per_participant, 2.6),
     "outcomes": ("Outcomes over time", "outcomes", lambda f: any(w.shown for w in f.waves), _outcomes, 2.6),
-    "threats": ("Threats and barriers", "threats", lambda f: f.adoption.overall is not None, _threats, 3.0),
-    "opportunities": ("Expected opportunities", "opportunities", lambda f: f.adoption.overall is not None,
-                      _opportunities, 3.0),
+    "threats": ("Threats and barriers", "threats", lambda f: bool(f.adoption.overall and f.adoption.overall.threats),
+                _threats, 3.0),
+    "opportunities": ("Expected opportunities", "opportunities",
+                      lambda f: bool(f.adoption.overall and f.adoption.overall.opportunities), _opportunities, 3.0),
     "technology-gap": ("Technologies demanded vs offered", "technology_gap", lambda f: bool(f.technologies), _gap, 3.4),
 }  # fmt: skip
 
