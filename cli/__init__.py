@@ -11,10 +11,11 @@ module owns its subcommands' options and handlers:
 - ``invites``: invites
 - ``surveys``: survey (list, show, copy, save, rounds, plan-defaults, send, answers)
 - ``live``: simulate
+- ``report``: report (the pilot report: PDF, HTML, xlsx)
 - ``users``: user
 - ``serve``: serve, demo
 
 Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported
 lazily), never the reverse. Inside ``cli`` every module may import ``common``;
-``serve`` (demo) also uses ``events``, ``solving`` and ``matching``.
+``serve`` (demo) also uses ``events``, ``solving``, ``matching`` and ``report``.
 """
