@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import subprocess
 import sys
 from dataclasses import replace
@@ -36,6 +37,8 @@ from tests.test_pilot_kpis import (
     figures,
 )
 from tests.webtools import PASSWORD, csrf_of
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 def adopters():
@@ -192,6 +195,19 @@ def test_html_escapes_names_and_the_pdf_parses():
     assert len(reader.pages) >= 2
     first = reader.pages[0].extract_text()
     assert "Pilot results" in first and "Demo data" in first and "Pilot & Co" in first
+
+
+def test_the_pdf_renders_page_one_as_an_image(tmp_path):
+    """Poppler (another PDF engine than the one that wrote it) draws page 1 as a PNG."""
+    (tmp_path / "r.pdf").write_bytes(report_pdf(build_report(figures(), "1 April 2027", demo=True)))
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile",
+                    str(tmp_path / "r.pdf"), str(tmp_path / "page1")], check=True, capture_output=True)  # fmt: skip
+    png = (tmp_path / "page1.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert 380 <= width <= 460 and 540 <= height <= 620  # an A4 page at 50 dpi: 413 x 585
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "report-page1.png").write_bytes(png)
 
 
 # ------------------------------------------------------------------ a stored event: command and console
