@@ -9,7 +9,7 @@ The only ``cli`` module that imports ``webapp`` (lazily, when a server starts).
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cli.common import Subcommands, event_clock, out, subcommand
@@ -25,6 +25,7 @@ from scheduler.files.generator import generate_event
 from scheduler.matching import scores as matching
 from scheduler.solver import SolverConfig, schedule_detail
 from scheduler.store import Store, default_path
+from scheduler.surveys.rounds import default_rounds
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -71,6 +72,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         store.save_schedule(result.schedule, actor="demo", detail=schedule_detail(result))
         if not args.no_outcomes:
             simulated_outcomes(store, data, args.seed)
+        planned = default_rounds(store.surveys("demo"), data, datetime.now(UTC))
+        for rnd in planned:  # the adoption survey opens now: participants' pages invite them to answer
+            store.set_round("demo", rnd.survey_id, rnd.send_at, list(rnd.reminders), wave=rnd.wave, actor="demo")
+        out.print(f"survey rounds planned: {len(planned)} (the console's Surveys page; mail goes out as each comes due)")
         password = _demo_organiser(store)
         tokens = store.tokens("demo")
     print_report(result)
