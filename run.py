@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli import capacity, events, invites, live, matching, serve, solving, users
+from cli import capacity, events, invites, live, matching, privacy, serve, solving, users
 from cli.common import Subcommands
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.store import ENV_VAR
@@ -33,6 +33,8 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     serve.add_demo,
     live.add_simulate,
     users.add_user,
+    privacy.add_participant,
+    privacy.add_retention,
     serve.add_serve,
 )
 

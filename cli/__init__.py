@@ -11,6 +11,7 @@ module owns its subcommands' options and handlers:
 - ``invites``: invites
 - ``live``: simulate
 - ``users``: user
+- ``privacy``: participant (export, erase), retention
 - ``serve``: serve, demo
 
 Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported

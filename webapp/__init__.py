@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         console_requests,  # noqa: F401  (adds the request routes to console.bp before it is registered)
         events,
         portal,
+        privacy,  # noqa: F401  (adds the data-protection routes to console.bp and portal.bp before they are registered)
     )
 
     app.register_blueprint(auth.bp)

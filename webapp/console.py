@@ -66,7 +66,7 @@ def event(event_id):
         meetings=meetings, states=store.request_states(event_id), tokens=tokens, counts=page.counts,
         slots=page.grid.slots, solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:],
         stage=_phase(store, data), phase_text=PHASE_TEXT,
-        version=store.schedule_version(event_id), unscheduled=page.not_placed,
+        version=store.schedule_version(event_id), unscheduled=page.not_placed, retention=store.retention(event_id)[0],
     )  # fmt: skip
 
 
