@@ -16,6 +16,7 @@ from pathlib import Path
 from cli.common import Subcommands, event_now, open_store, out, subcommand
 from scheduler.domain.errors import Conflict, InvalidInput
 from scheduler.store import Store
+from scheduler.store.privacy import Erasure
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -78,10 +79,18 @@ def cmd_participant(args: argparse.Namespace) -> int:
                                       base_url=args.base_url, outbox_dir=args.outbox_dir)  # fmt: skip
         done = store.erase_participants(args.event, [args.participant], actor="cli", now=now)
         clean = store.compact()
+    files = _forget(done, args.outbox_dir)
     out.print(f"erased {args.participant}: {len(ids)} meetings to come cancelled ({mailed}); "
-              f"{sum(done.rewritten.values())} rows rewritten"
+              f"{sum(done.rewritten.values())} rows rewritten, {files} .eml copies deleted"
               + ("" if clean else "; another process holds the file open: run `retention --compact` later"))
     return 0
+
+
+def _forget(done: Erasure, outbox_dir: str | None) -> int:
+    """Delete the .eml copies (folder transport) of the messages whose text the erasure took out."""
+    from scheduler.invitations.delivery import Transport
+
+    return Transport(None, Path(outbox_dir or f"data/outbox/{done.event_id}")).forget(done.messages)
 
 
 def cmd_retention(args: argparse.Namespace) -> int:
@@ -93,7 +102,9 @@ def cmd_retention(args: argparse.Namespace) -> int:
             store.set_retention(args.event, args.days, actor="cli", now=now)
         if args.apply:
             for done in store.apply_retention(now, actor="cli"):
-                out.print(f"event {done.event_id}: personal data of {len(done.participants)} participants erased")
+                files = _forget(done, args.outbox_dir)
+                out.print(f"event {done.event_id}: personal data of {len(done.participants)} participants erased"
+                          f" ({files} .eml copies deleted)")
         if args.compact:
             store.compact()
         for r in store.retention(args.event):
@@ -127,3 +138,4 @@ def add_retention(sub: Subcommands) -> None:
     r.add_argument("--apply", action="store_true", help="erase the personal data of every event past its retention")
     r.add_argument("--compact", action="store_true", help="VACUUM the file (after an erasure another process blocked)")
     r.add_argument("--now", help="the clock (ISO time with offset; default: now)")
+    r.add_argument("--outbox-dir", help="--apply: the folder of .eml copies (default: data/outbox/EVENT)")

@@ -43,7 +43,7 @@ def world_doc(event_id: str, day: str = "2027-03-26") -> dict:
     people = [person("t1", name=NAME, contact=CONTACT, email=EMAIL, country="PL", cluster="Baltic",
                      description=f"{CONTACT} runs the bakery"),
               person("t2", country="DE"), person("s1", country="FR"), person("s2", country="PL")]
-    return document(people, [("t1", "s1"), ("s1", "t1"), ("t1", "s2"), ("t2", "s1")], id=event_id,
+    return document(people, [("t1", "s1"), ("s1", "t1"), ("t1", "s2"), ("t2", "s1"), ("s2", "t2")], id=event_id,
                     sessions=[{"date": day, "start": "09:00", "end": "13:00"}])
 
 
@@ -59,7 +59,7 @@ def populate(store: Store, event_id: str, folder: Path) -> None:
     offer, invites in the outbox (delivered to ``folder``), survey answers with free text."""
     store.save_schedule(Schedule(event_id, meetings_of(store, event_id)), actor="olga")
     store.transition_request(event_id, "s1", "t1", "accept", actor="t1")
-    store.transition_request(event_id, "t2", "s1", "decline", actor="s1")
+    store.transition_request(event_id, "s2", "t2", "decline", actor="t2")
     first = meetings_of(store, event_id)[0]
     store.check_in(event_id, "t1", by="t1", now=first.start)
     store.check_in(event_id, "t2", by="hans", now=first.start)
@@ -147,10 +147,18 @@ def test_cli_erase_leaves_no_byte_of_the_person_and_keeps_the_aggregates(world, 
         ends = max(x.end for x in s.meetings("ev-p"))
     assert mentions(raw_bytes(world)) == list(SECRETS)  # the probe finds them before
     after_event = (ends + timedelta(days=1)).isoformat()
-    r = run(world, "participant", "erase", "t1", "--event", "ev-p", "--yes", "--now", after_event)
+    mails = tmp_path / "outbox"
+    assert sorted(f.name.split("-", 1)[1] for f in mails.iterdir()) == [
+        "m-0-s1-request-0.eml", "m-0-t1-request-0.eml", "m-1-s1-request-0.eml", "m-1-t2-request-0.eml",
+        "m-2-s2-request-0.eml", "m-2-t1-request-0.eml"]
+    r = run(world, "participant", "erase", "t1", "--event", "ev-p", "--yes", "--now", after_event,
+            "--outbox-dir", str(mails))
     assert r.returncode == 0, r.stderr
-    assert "erased t1: 0 meetings to come cancelled" in r.stdout
+    assert "erased t1: 0 meetings to come cancelled" in r.stdout and "4 .eml copies deleted" in r.stdout
     assert mentions(raw_bytes(world)) == []
+    # the mails about meetings t1 was in are gone, with their text in the outbox; the others stay
+    assert sorted(f.name.split("-", 1)[1] for f in mails.iterdir()) == ["m-1-s1-request-0.eml", "m-1-t2-request-0.eml"]
+    assert mentions(b"".join(f.read_bytes() for f in mails.iterdir())) == []
     with Store(world) as s:
         assert aggregates(s, "ev-p") == before
         rec = s.participant_record("ev-p", "t1")
@@ -223,9 +231,13 @@ def test_retention_erases_an_old_event_and_leaves_a_current_one(tmp_path):
     assert r.returncode == 2  # argparse: not a number
     r = run(db, "retention", "--event", "new", "--days", "4000")
     assert r.returncode == 2 and "retention_days" in r.stderr
-    r = run(db, "retention", "--apply", "--now", "2026-11-30T10:00:00Z")
+    with Store(db) as s:
+        kept = {f"{o['id']:06d}" for o in s.outbox("new")}
+    assert len(list((tmp_path / "outbox").iterdir())) == 2 * len(kept) == 12
+    r = run(db, "retention", "--apply", "--now", "2026-11-30T10:00:00Z", "--outbox-dir", str(tmp_path / "outbox"))
     assert r.returncode == 0, r.stderr
-    assert "event old: personal data of 4 participants erased" in r.stdout
+    assert "event old: personal data of 4 participants erased (6 .eml copies deleted)" in r.stdout
+    assert {f.name[:6] for f in (tmp_path / "outbox").iterdir()} == kept
     assert "new: keeps personal data 180 days after its last session: erase on 2027-05-19" in r.stdout
     with Store(db) as s:
         assert {p.email for p in s.participants("new")} == {EMAIL, "t2@example.org", "s1@example.org",

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 
 from scheduler.domain.errors import Conflict, InvalidInput
+from scheduler.invitations.delivery import Transport
 
 from .auth import current_user, staff_required
 from .console import bp as console
@@ -82,6 +84,7 @@ def erase_participant(event_id, pid):
         flash(f"Not erased: {exc}", "error")
         return redirect(url_for("console.participant", event_id=event_id, pid=pid))
     clean = store.compact()
+    Transport(None, outbox_folder()).forget(done.messages)
     flash(f"The personal data of {pid} was erased ({len(future)} meetings to come cancelled, their partners "
           f"told; {sum(done.rewritten.values())} records rewritten)."
           + ("" if clean else " The file is still in use: it is compacted at the next retention run."))
@@ -100,12 +103,18 @@ def set_retention(event_id):
     return redirect(url_for("console.event", event_id=event_id))
 
 
+def outbox_folder() -> Path:
+    """Where the server writes .eml files when no SMTP server is configured (as :mod:`.live` does)."""
+    return Path(current_app.config["OUTBOX_DIR"] or Path(current_app.instance_path) / "outbox")
+
+
 def start_retention(app) -> None:
     """Every RETENTION_TICK seconds (an hour by default), erase the events past their retention."""
     from .live import every
 
     def run(store) -> None:
         for done in store.apply_retention(datetime.now(UTC)):
+            Transport(None, outbox_folder()).forget(done.messages)
             app.logger.info("retention: erased the personal data of event %s (%d participants)",
                             done.event_id, len(done.participants))
 

@@ -126,10 +126,12 @@ class Events(Connection):
         return EventData(self.event(event_id), people, reqs, self.participants(event_id, removed=True))
 
     def tokens(self, event_id: str) -> dict[str, str]:
-        """Return participant id -> personal access token."""
+        """Return participant id -> personal access token (erased participants have none: their
+        link only says that it expired)."""
         return {
             r["id"]: r["token"]
-            for r in self.db["participants"].rows_where("event_id = ?", [event_id], select="id, token")
+            for r in self.db["participants"].rows_where("event_id = ? AND erased_at IS NULL", [event_id],
+                                                        select="id, token")
         }
 
     def by_token(self, token: str) -> tuple[str, str] | None:

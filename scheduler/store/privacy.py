@@ -41,11 +41,13 @@ LIVE = ("scheduled", "moved")
 
 @dataclass(frozen=True)
 class Erasure:
-    """What one erasure did: who (``participants``), and how many rows it rewrote per table."""
+    """What one erasure did: who (``participants``), how many rows it rewrote per table, and the
+    outbox rows whose text it erased (``messages``: a folder transport's .eml copies of them go too)."""
 
     event_id: str
     participants: tuple[str, ...]
     rewritten: dict[str, int]
+    messages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,7 @@ class Privacy(Connection):
                 f" extra = '{{}}', available = NULL, erased_at = ?, removed_at = coalesce(removed_at, ?)"
                 f" WHERE event_id = ? AND id IN ({marks})", [ERASED_NAME, to_iso(now), to_iso(now), event_id, *ids])
             # the mails about their meetings (theirs and their partners'): metadata stays, the text goes
+            messages = tuple(r[0] for r in db.execute(f"SELECT id FROM outbox WHERE {about} ORDER BY id", args))
             counts["outbox"] = db.execute(
                 f"UPDATE outbox SET message = '', subject = ?, last_error = CASE WHEN status IN ('queued', 'sending')"
                 f" THEN 'not sent: the participant was erased' ELSE last_error END,"
@@ -255,7 +258,7 @@ class Privacy(Connection):
             db.execute("DELETE FROM erasure_in_progress")
             self.audit(event_id, "erased", actor=actor, now=now,
                        detail={"participants": ids, "rewritten": {k: v for k, v in counts.items() if v}})
-            return Erasure(event_id, tuple(ids), counts)
+            return Erasure(event_id, tuple(ids), counts, messages)
 
     def _erase_free_text(self, event_id: str, ids: list[str]) -> int:
         """Drop the text answers of ``ids``' survey answers; choices and scales stay (aggregates)."""
