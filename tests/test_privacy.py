@@ -7,11 +7,14 @@ behind CSRF and a confirmation naming the person; an erased person's link shows 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import pty
 import subprocess
 import sys
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +38,7 @@ NAME = "Zoë Ångström Bäckerei"
 CONTACT = "Łukasz Żółtowski-Ñúñez"
 EMAIL = "zoe.privacy-probe@bäckerei-ångström.example"
 DELIVERY = check_email(EMAIL).delivery  # the address as mailed: its domain in IDNA (xn--...)
+PUBLIC = "https://entente.example"  # the configured public address, for links in mails
 SECRETS = (NAME, CONTACT, EMAIL, DELIVERY, "zoe.privacy-probe", "Żółtowski", "Ångström")
 
 
@@ -264,9 +268,44 @@ def served(tmp_path_factory):
     with Store(db) as s:
         populate(s, "web", folder / "mail")
     first = meetings_of(Store(db), "web")[0]
-    server = Server(db, now=(first.end + timedelta(minutes=1)).isoformat())
+    server = Server(db, now=(first.end + timedelta(minutes=1)).isoformat(),
+                    extra_env={"MATCHMAKING_BASE_URL": PUBLIC, "MATCHMAKING_STANDBY_TICK": "0"})
     yield {"server": server, "db": db, "tokens": tokens["web"]}
     server.stop()
+
+
+def test_renewing_a_link_asks_first_and_mails_the_new_link_on_the_public_address(served):
+    url, db = served["server"].url, served["db"]
+    old = served["tokens"]["t2"]
+    path = f"{url}/events/web/participants/t2/renew-link"
+    host, host_csrf = login(url, "hans")
+    assert host.get(path).status_code == 403
+    assert host.post(path, data={"csrf_token": host_csrf, "confirm": "t2"}).status_code == 403
+    olga, _ = login(url, "olga")
+    ask = olga.get(path)
+    assert "Give t2 SME (t2) a new personal link?" in ask.text and "mailed to <b>t2@example.org</b>" in ask.text
+    unconfirmed = olga.post(path, data={"csrf_token": csrf_of(ask.text)})
+    assert unconfirmed.status_code == 200 and "Give t2 SME (t2)" in unconfirmed.text
+    assert olga.post(path, data={"confirm": "t2"}).status_code == 400  # no CSRF token
+    with Store(db) as s:
+        assert s.tokens("web")["t2"] == old
+    done = olga.post(path, data={"csrf_token": csrf_of(ask.text), "confirm": "t2"})
+    assert "mailed to t2@example.org" in done.text
+    with Store(db) as s:
+        new = s.tokens("web")["t2"]
+    assert new != old
+    mail = db.parent / "outbox"
+    deadline = time.monotonic() + 15
+    while not list(mail.glob("*-t2-link-1.eml")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [eml] = mail.glob("*-t2-link-1.eml")
+    body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert body["To"].endswith("<t2@example.org>") and body["Subject"] == "Your new personal link for Test event"
+    assert f"    {PUBLIC}/p/{new}" in body.get_content().splitlines() and old not in body.get_content()
+    assert requests.get(f"{url}/p/{old}").status_code == 404
+    assert requests.get(f"{url}/p/{new}").status_code == 200
+    with Store(db) as s:
+        assert s.published("web") and "" not in s.announced("web")  # a link mail announces no meeting
 
 
 def test_participant_downloads_their_data_and_reads_the_privacy_notice(served):

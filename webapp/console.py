@@ -32,7 +32,6 @@ from .auth import current_user, staff_required
 from .extensions import get_store
 from .live import clock, notify, send_invites
 from .moves import move_by_hand
-from .sockets import recheck
 
 bp = Blueprint("console", __name__)
 
@@ -276,14 +275,3 @@ def organiser_feed(event_id):
                datetime.now(UTC).replace(microsecond=0))  # fmt: skip
     return Response(to_bytes(cal), mimetype="text/calendar")
 
-
-@bp.post("/events/<event_id>/participants/<pid>/renew-link")
-@staff_required("organiser")
-def renew_link(event_id, pid):
-    store = get_store()
-    store.renew_token(event_id, pid, current_user()["username"])
-    recheck(store)  # pages open on the old link lose their live connection now, and are told why
-    name = store.load(event_id).by_id()[pid].name
-    flash(f"{name} has a new personal link; the old link no longer works and its open pages were closed. "
-          "Send them the new link (participants table, “open”).")  # fmt: skip
-    return redirect(url_for("console.event", event_id=event_id) + "#participants")

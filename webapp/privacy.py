@@ -1,6 +1,7 @@
 """Data protection pages (docs/privacy.md): the privacy notice; a participant's export from their
 own page; the organiser's export and erasure of one participant (with a confirmation step naming
-the person) and each event's retention setting; the periodic retention run of the server.
+the person), renewing a personal link (confirmed, the new link mailed) and each event's retention
+setting; the periodic retention run of the server.
 
 Routes are added to the console and portal blueprints before they are registered."""
 
@@ -12,14 +13,17 @@ from pathlib import Path
 
 from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 
-from scheduler.domain.errors import Conflict, InvalidInput
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound
 from scheduler.invitations.delivery import Transport
+from scheduler.invitations.ical import organiser_of
+from scheduler.invitations.notices import link_message
 
 from .auth import current_user, staff_required
 from .console import bp as console
 from .extensions import get_store
-from .live import clock, push_changes, send_invites
+from .live import clock, deliver_soon, push_changes, send_invites
 from .portal import bp as portal
+from .sockets import recheck
 
 
 def _download(doc: dict, name: str) -> Response:
@@ -88,6 +92,37 @@ def erase_participant(event_id, pid):
     flash(f"The personal data of {pid} was erased ({len(future)} meetings to come cancelled, their partners "
           f"told; {sum(done.rewritten.values())} records rewritten)."
           + ("" if clean else " The file is still in use: it is compacted at the next retention run."))
+    return redirect(url_for("console.event", event_id=event_id) + "#participants")
+
+
+@console.route("/events/<event_id>/participants/<pid>/renew-link", methods=["GET", "POST"])
+@staff_required("organiser")
+def renew_link(event_id, pid):
+    """GET: the confirmation step naming the person; POST with ``confirm`` equal to their id:
+    revoke the old link (its open pages are closed at once) and mail the new one to them."""
+    store = get_store()
+    data = store.load(event_id)
+    me = data.by_id().get(pid)
+    if me is None or pid not in store.tokens(event_id):
+        raise NotFound(f"no participant {pid!r} with a personal link in event {event_id!r}")
+    if request.method == "GET" or request.form.get("confirm") != pid:
+        return render_template("renew.html", ev=data.event, p=me)
+    token = store.renew_token(event_id, pid, current_user()["username"])
+    recheck(store)  # pages open on the old link lose their live connection now, and are told why
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("portal.home", token=token)
+    sequence = 1 + sum(1 for o in store.outbox(event_id) if o["kind"] == "link" and o["participant_id"] == pid)
+    sender = str(current_app.config.get("SMTP_FROM") or "entente@localhost")
+    organiser, name = organiser_of(data.event, sender)
+    try:
+        row = link_message(data.event, me, link, sequence, datetime.now(UTC), organiser, name)
+    except ValueError as exc:
+        flash(f"{me.name} has a new personal link, but it could not be mailed ({exc}): send it yourself "
+              "(participants table, “open”).", "error")  # fmt: skip
+    else:
+        store.queue([row], datetime.now(UTC))  # mail goes by the real clock, as the invites
+        deliver_soon()
+        flash(f"{me.name} has a new personal link, mailed to {row['recipient']}; the old link no longer works "
+              "and its open pages were closed.")  # fmt: skip
     return redirect(url_for("console.event", event_id=event_id) + "#participants")
 
 
