@@ -87,6 +87,7 @@ def erase_participant(event_id, pid):
     except Conflict as exc:
         flash(f"Not erased: {exc}", "error")
         return redirect(url_for("console.participant", event_id=event_id, pid=pid))
+    recheck(store)  # pages open on their link lose the live connection now
     clean = store.compact()
     Transport(None, outbox_folder()).forget(done.messages)
     flash(f"The personal data of {pid} was erased ({len(future)} meetings to come cancelled, their partners "
