@@ -222,6 +222,21 @@ def test_erase_cancels_meetings_to_come_by_mail_first(world, tmp_path):
     assert mentions(raw_bytes(world)) == []
 
 
+def test_erase_waits_while_the_cancellation_cannot_be_mailed(world):
+    with Store(world) as s:
+        first = s.meetings("ev-p")[0]
+    now = (first.end + timedelta(minutes=1)).isoformat()
+    down = {"MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(free_port())}  # nobody listens
+    r = run(world, "participant", "erase", "t1", "--event", "ev-p", "--yes", "--now", now, env=down)
+    assert r.returncode == 2
+    assert "2 messages about t1 still wait to be sent: deliver them first" in r.stderr
+    with Store(world) as s:
+        assert s.participant_record("ev-p", "t1")["email"] == EMAIL  # nothing erased
+        cancels = [o for o in s.outbox("ev-p") if o["method"] == "CANCEL"]
+        assert [(o["meeting_id"], o["status"]) for o in cancels] == [("m-2", "queued"), ("m-2", "queued")]
+        assert {m.id: m.status for m in s.meetings("ev-p")}["m-2"] == "cancelled"  # the cancellation stands
+
+
 def test_retention_erases_an_old_event_and_leaves_a_current_one(tmp_path):
     db = tmp_path / "ret.db"
     with Store(db) as s:
@@ -308,6 +323,23 @@ def test_renewing_a_link_asks_first_and_mails_the_new_link_on_the_public_address
         assert s.published("web") and "" not in s.announced("web")  # a link mail announces no meeting
 
 
+def test_the_server_applies_retention_by_itself(tmp_path):
+    db = tmp_path / "loop.db"
+    tokens = seed_db(db, [world_doc("past", day="2025-06-02"), world_doc("soon", day="2027-06-02")])
+    server = Server(db, extra_env={"MATCHMAKING_RETENTION_TICK": "0.5", "MATCHMAKING_STANDBY_TICK": "0"})
+    try:
+        deadline = time.monotonic() + 20
+        while requests.get(f"{server.url}/p/{tokens['past']['t1']}").status_code != 410:
+            assert time.monotonic() < deadline, "the retention run did not erase the past event"
+            time.sleep(0.3)
+        assert requests.get(f"{server.url}/p/{tokens['soon']['t1']}").status_code == 200
+    finally:
+        server.stop()
+    with Store(db) as s:
+        assert [r.erased_at is not None for r in s.retention()] == [True, False]  # past, soon
+        assert s.audit_log("past")[-1]["actor"] == "retention"
+
+
 def test_participant_downloads_their_data_and_reads_the_privacy_notice(served):
     url, token = served["server"].url, served["tokens"]["t1"]
     page = requests.get(f"{url}/p/{token}")
@@ -331,7 +363,16 @@ def test_console_erase_is_organiser_only_behind_csrf_and_a_confirmation(served):
     assert host.get(path + "/export").status_code == 403
     assert host.post(path + "/erase", data={"csrf_token": host_csrf, "confirm": "t1"}).status_code == 403
     olga, csrf = login(url, "olga")
-    assert "Erase…" in olga.get(path).text
+    assert "Erase…" in olga.get(path).text and "Erase…" not in host.get(path).text
+    # the event's retention: organisers only, CSRF, a clear message for a wrong number
+    setting = f"{url}/events/web/retention"
+    assert host.post(setting, data={"csrf_token": host_csrf, "days": "30"}).status_code == 403
+    assert olga.post(setting, data={"days": "30"}).status_code == 400
+    wrong = olga.post(setting, data={"csrf_token": csrf, "days": "a year"})
+    assert wrong.status_code == 400 and "retention_days: &#39;a year&#39; is not a whole number of days" in wrong.text
+    saved = olga.post(setting, data={"csrf_token": csrf, "days": "30"})
+    assert "kept 30 days after its last session" in saved.text and 'value="30"' in saved.text
+    assert "30 days" in requests.get(f"{url}/p/{tokens['s1']}/privacy").text
     export = olga.get(path + "/export")
     assert export.status_code == 200 and export.json()["profile"]["contact"] == CONTACT
     confirm = olga.get(path + "/erase")
