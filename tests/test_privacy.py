@@ -46,7 +46,7 @@ def world_doc(event_id: str, day: str = "2027-03-26") -> dict:
     """Four companies; t1 is the person who asks for erasure, with accented name and contact."""
     people = [person("t1", name=NAME, contact=CONTACT, email=EMAIL, country="PL", cluster="Baltic",
                      description=f"{CONTACT} runs the bakery"),
-              person("t2", country="DE"), person("s1", country="FR"), person("s2", country="PL")]
+              person("t2", country="DE", description=f"Partner of {NAME} since 2020"), person("s1", country="FR"), person("s2", country="PL")]
     return document(people, [("t1", "s1"), ("s1", "t1"), ("t1", "s2"), ("t2", "s1"), ("s2", "t2")], id=event_id,
                     sessions=[{"date": day, "start": "09:00", "end": "13:00"}])
 
@@ -171,6 +171,7 @@ def test_cli_erase_leaves_no_byte_of_the_person_and_keeps_the_aggregates(world, 
         answers = {a.participant_id: dict(a.values) for a in s.answers("ev-p", "feedback")}
         assert answers["t1"] == {"took_place": "yes", "useful": 4}  # choices and scales kept, words gone
         assert answers["s1"]["comments"] == "[erased] was great" and answers["s1"]["useful"] == 5
+        assert s.participant_record("ev-p", "t2")["description"] == "Partner of [erased] since 2020"
         assert s.audit_log("ev-p")[-1]["action"] == "erased"
         with pytest.raises(Exception, match="append-only"):  # the logs are append-only again afterwards
             s.db.execute("UPDATE audit SET actor = 'x'")

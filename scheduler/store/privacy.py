@@ -255,6 +255,8 @@ class Privacy(Connection):
             for table in ("audit", "request_history", "requests", "outbox", "snapshots", "checkins", "offers",
                           "survey_answers", "survey_rounds", "surveys"):
                 counts[table] = counts.get(table, 0) + self._scrub_table(table, event_id, scrub)
+            # others' free text that quotes them (a description naming a former employee, say)
+            counts["participants"] += self._scrub_table("participants", event_id, scrub, ("description", "extra"))
             db.execute("DELETE FROM erasure_in_progress")
             self.audit(event_id, "erased", actor=actor, now=now,
                        detail={"participants": ids, "rewritten": {k: v for k, v in counts.items() if v}})
@@ -280,9 +282,10 @@ class Privacy(Connection):
                 changed += 1
         return changed
 
-    def _scrub_table(self, table: str, event_id: str, scrub: _Scrubber) -> int:
-        """Rewrite the text columns of ``table``'s rows of the event that mention a secret."""
-        cols = [c.name for c in self.db[table].columns if c.type.upper() == "TEXT" and c.name != "event_id"]
+    def _scrub_table(self, table: str, event_id: str, scrub: _Scrubber, only: tuple[str, ...] = ()) -> int:
+        """Rewrite the text columns (``only``: these) of ``table``'s rows of the event that mention a secret."""
+        cols = [c.name for c in self.db[table].columns
+                if c.type.upper() == "TEXT" and c.name not in ("event_id", "token") and (not only or c.name in only)]
         changed = 0
         for row in self.db.execute(f"SELECT rowid, {', '.join(cols)} FROM {table} WHERE event_id = ?",
                                    [event_id]).fetchall():  # fmt: skip
