@@ -393,3 +393,17 @@ def test_console_erase_is_organiser_only_behind_csrf_and_a_confirmation(served):
     assert requests.get(f"{url}/p/{tokens['t1']}/my-data.json").status_code == 410
     assert requests.get(f"{url}/p/not-a-token").status_code == 404
     assert mentions(raw_bytes(db)) == []
+
+
+def test_an_erased_person_imported_again_is_back_with_a_new_link(tmp_path):
+    db = tmp_path / "again.db"
+    doc = world_doc("again")
+    with Store(db) as s:
+        s.save_event(formats.parse_event_document(doc))
+        old = s.tokens("again")["t1"]
+        s.erase_participants("again", ["t1"], actor="olga")
+        assert "t1" not in s.tokens("again") and "t1" not in {p.id for p in s.participants("again")}
+        s.merge(formats.parse_event_document(doc), actor="olga")  # the organiser's file still lists them
+        back = s.participant_record("again", "t1")
+        assert (back["email"], back["erased_at"], back["removed_at"]) == (EMAIL, None, None)
+        assert s.tokens("again")["t1"] != old and s.erased_link(old) is False
