@@ -145,13 +145,20 @@ def outbox_folder() -> Path:
 
 
 def start_retention(app) -> None:
-    """Every RETENTION_TICK seconds (an hour by default), erase the events past their retention."""
+    """Every RETENTION_TICK seconds (an hour by default), erase the events past their retention
+    and compact the file after any erasure not yet compacted cleanly (VACUUM, WAL truncated)."""
     from .live import every
 
+    compacted = [0]  # the newest erasure whose bytes this loop saw leave the file
+
     def run(store) -> None:
-        for done in store.apply_retention(datetime.now(UTC)):
+        for done in store.apply_retention(datetime.now(UTC), compact=False):
             Transport(None, outbox_folder()).forget(done.messages)
             app.logger.info("retention: erased the personal data of event %s (%d participants)",
                             done.event_id, len(done.participants))
+        # after any erasure (this run's, or one whose compaction an open read blocked), until it is clean
+        latest = store.last_erasure()
+        if latest > compacted[0] and store.compact():
+            compacted[0] = latest
 
     every(app, "RETENTION_TICK", 3600, run, "retention")

@@ -346,10 +346,17 @@ class Privacy(Connection):
             db.execute("UPDATE events SET erased_at = ? WHERE id = ?", [to_iso(now), event_id])
             return done
 
-    def apply_retention(self, now: datetime | None = None, *, actor: str = "retention") -> list[Erasure]:
-        """Erase every event whose retention ended by ``now``; compact the file when any was."""
+    def apply_retention(self, now: datetime | None = None, *, actor: str = "retention",
+                        compact: bool = True) -> list[Erasure]:
+        """Erase every event whose retention ended by ``now``; compact the file when any was
+        (unless ``compact`` is False: the caller does it, see :meth:`last_erasure`)."""
         now = now or datetime.now(UTC)
         done = [self.erase_event(r.event_id, actor=actor, now=now) for r in self.retention() if r.due(now)]
-        if done:
+        if done and compact:
             self.compact()
         return done
+
+    def last_erasure(self) -> int:
+        """The audit id of the newest ``erased`` record (0: none), so that a periodic job can
+        compact the file again after an erasure whose compaction another connection blocked."""
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM audit WHERE action = 'erased'").fetchone()[0])
