@@ -28,6 +28,7 @@ from scheduler.domain.timegrid import build_slots
 from scheduler.files import formats
 from scheduler.invitations import delivery
 from scheduler.invitations.ical import contexts
+from scheduler.reporting.kpis import kpis
 from scheduler.store import Store
 from scheduler.surveys.model import Answer
 from tests.builders import document, person
@@ -98,7 +99,7 @@ def aggregates(store: Store, event_id: str) -> dict:
     people = {**{p.id: p for p in store.participants(event_id, removed=True)},
               **{p.id: p for p in store.participants(event_id)}}
     ms = store.meetings(event_id)
-    return {"status": Counter(m.status for m in ms),
+    return {"kpis": kpis(store.load(event_id), ms), "status": Counter(m.status for m in ms),
             "kinds": Counter(tuple(sorted((people[m.a].kind, people[m.b].kind))) for m in ms),
             "countries": Counter(tuple(sorted((people[m.a].country, people[m.b].country))) for m in ms),
             "people": Counter((p.kind, p.country, p.cluster) for p in people.values())}
@@ -245,7 +246,7 @@ def test_retention_erases_an_old_event_and_leaves_a_current_one(tmp_path):
         s.save_event(formats.parse_event_document(world_doc("new", day="2026-11-20")))
         populate(s, "old", tmp_path / "outbox")
         populate(s, "new", tmp_path / "outbox")
-        current = aggregates(s, "new")
+        current, past = aggregates(s, "new"), aggregates(s, "old")
         old_tokens = s.tokens("old")
     r = run(db, "retention", "--event", "new", "--days", "x")
     assert r.returncode == 2  # argparse: not a number
@@ -263,9 +264,9 @@ def test_retention_erases_an_old_event_and_leaves_a_current_one(tmp_path):
         assert {p.email for p in s.participants("new")} == {EMAIL, "t2@example.org", "s1@example.org",
                                                            "s2@example.org"}
         assert aggregates(s, "new") == current
-        assert s.participants("old") == ()  # everyone erased, kept as pseudonymised records
-        assert {p.name for p in s.participants("old", removed=True)} == {f"Erased participant {i}"
-                                                                         for i in ("t1", "t2", "s1", "s2")}
+        assert aggregates(s, "old") == past  # the funders' figures of the erased event are as they were
+        assert {p.name for p in s.participants("old")} == {f"Erased participant {i}" for i in ("t1", "t2", "s1", "s2")}
+        assert {p.email for p in s.participants("old")} == {""}
         assert all(s.erased_link(t) for t in old_tokens.values())
         [old] = s.retention("old")
         assert old.erased_at is not None
@@ -326,7 +327,11 @@ def test_renewing_a_link_asks_first_and_mails_the_new_link_on_the_public_address
 
 def test_the_server_applies_retention_by_itself(tmp_path):
     db = tmp_path / "loop.db"
-    tokens = seed_db(db, [world_doc("past", day="2025-06-02"), world_doc("soon", day="2027-06-02")])
+    tokens = seed_db(db, [world_doc("past", day="2025-06-02"), world_doc("soon", day="2027-06-02"),
+                          world_doc("kept", day="2025-06-02")])
+    with Store(db) as s:  # an event over long ago but kept ten years, and one person erased on request
+        s.set_retention("kept", 3650, actor="olga")
+        s.erase_participants("kept", ["t1"], actor="olga")
     server = Server(db, extra_env={"MATCHMAKING_RETENTION_TICK": "0.5", "MATCHMAKING_STANDBY_TICK": "0"})
     try:
         deadline = time.monotonic() + 20
@@ -334,10 +339,15 @@ def test_the_server_applies_retention_by_itself(tmp_path):
             assert time.monotonic() < deadline, "the retention run did not erase the past event"
             time.sleep(0.3)
         assert requests.get(f"{server.url}/p/{tokens['soon']['t1']}").status_code == 200
+        olga, _ = login(server.url, "olga")
+        page = olga.get(f"{server.url}/events/kept")
+        assert page.status_code == 200 and page.text.count('<span class="muted">erased</span>') == 1
+        assert "Erased participant t1" in page.text and EMAIL not in page.text and "t2 SME" in page.text
+        assert requests.get(f"{server.url}/p/{tokens['kept']['t2']}").status_code == 200
     finally:
         server.stop()
     with Store(db) as s:
-        assert [r.erased_at is not None for r in s.retention()] == [True, False]  # past, soon
+        assert [r.erased_at is not None for r in s.retention()] == [False, True, False]  # kept, past, soon
         assert s.audit_log("past")[-1]["actor"] == "retention"
 
 

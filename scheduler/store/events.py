@@ -138,8 +138,8 @@ class Events(Connection):
         """Return (event id, participant id) for a personal link token, or None."""
         if not token:
             return None
-        row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ? AND removed_at IS NULL",
-                              [token]).fetchone()  # fmt: skip
+        row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ? AND removed_at IS NULL"
+                              " AND erased_at IS NULL", [token]).fetchone()  # fmt: skip
         return (row[0], row[1]) if row else None
 
     def renew_token(self, event_id: str, pid: str, actor: str) -> str:

@@ -238,10 +238,16 @@ class Privacy(Connection):
                                "first (the mail server may be down), then erase")
             db.execute("INSERT INTO erasure_in_progress (event_id, started_at) VALUES (?, ?)", [event_id, to_iso(now)])
             counts = {"participants": len(ids)}
+            # before the event is over they also leave it (no longer scheduled, like a participant a
+            # re-import removed); after it, they stay counted as they were, so the figures do not change
+            [kept] = self.retention(event_id)
+            leaves = kept.ends_at is None or now < kept.ends_at
             db.execute(
                 f"UPDATE participants SET name = ? || ' ' || id, email = '', contact = '', description = '',"
-                f" extra = '{{}}', available = NULL, erased_at = ?, removed_at = coalesce(removed_at, ?)"
-                f" WHERE event_id = ? AND id IN ({marks})", [ERASED_NAME, to_iso(now), to_iso(now), event_id, *ids])
+                f" extra = '{{}}', available = NULL, erased_at = ?,"
+                f" removed_at = CASE WHEN ? THEN coalesce(removed_at, ?) ELSE removed_at END"
+                f" WHERE event_id = ? AND id IN ({marks})",
+                [ERASED_NAME, to_iso(now), int(leaves), to_iso(now), event_id, *ids])  # fmt: skip
             # the mails about their meetings (theirs and their partners'): metadata stays, the text goes
             messages = tuple(r[0] for r in db.execute(f"SELECT id FROM outbox WHERE {about} ORDER BY id", args))
             counts["outbox"] = db.execute(
