@@ -68,7 +68,10 @@ def cmd_participant(args: argparse.Namespace) -> int:
             if args.output in (None, "-"):
                 print(doc)
             else:
-                Path(args.output).write_text(doc + "\n", encoding="utf-8")
+                path = Path(args.output)
+                path.touch(mode=0o600)
+                path.chmod(0o600)  # personal data: readable by its owner only, before anything is written
+                path.write_text(doc + "\n", encoding="utf-8")
                 out.print(f"wrote everything held about {args.participant} to {args.output}")
             return 0
         if record["erased_at"]:

@@ -124,6 +124,7 @@ def test_export_holds_every_table_about_the_person_and_nothing_about_others(worl
     out = tmp_path / "t1.json"
     r = run(world, "participant", "export", "t1", "--event", "ev-p", "-o", str(out))
     assert r.returncode == 0, r.stderr
+    assert out.stat().st_mode & 0o077 == 0  # personal data: readable by its owner only
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert (doc["profile"]["name"], doc["profile"]["email"], doc["profile"]["contact"]) == (NAME, EMAIL, CONTACT)
     assert "token" not in doc["profile"]
@@ -184,7 +185,9 @@ def test_cli_erase_asks_on_a_terminal_and_refuses_without_one(world):
     r = run(world, "participant", "erase", "t1", "--event", "ev-p")
     assert r.returncode == 2 and "--yes" in r.stderr
     unknown = run(world, "participant", "erase", "t9", "--event", "ev-p", "--yes")
-    assert unknown.returncode == 2 and "no participant 't9'" in unknown.stderr
+    assert unknown.returncode == 2 and "no participant 't9' in event 'ev-p'" in unknown.stderr
+    nowhere = run(world, "participant", "export", "t1", "--event", "ev-x")
+    assert nowhere.returncode == 2 and "no participant 't1' in event 'ev-x'" in nowhere.stderr
     for answer, code in (("s1\n", 2), ("t1\n", 0)):
         master, slave = pty.openpty()
         os.write(master, answer.encode())
