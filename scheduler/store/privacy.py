@@ -240,8 +240,8 @@ class Privacy(Connection):
             counts = {"participants": len(ids)}
             # before the event is over they also leave it (no longer scheduled, like a participant a
             # re-import removed); after it, they stay counted as they were, so the figures do not change
-            [kept] = self.retention(event_id)
-            leaves = kept.ends_at is None or now < kept.ends_at
+            [span] = self.retention(event_id)
+            leaves = span.ends_at is None or now < span.ends_at
             db.execute(
                 f"UPDATE participants SET name = ? || ' ' || id, email = '', contact = '', description = '',"
                 f" extra = '{{}}', available = NULL, erased_at = ?,"
