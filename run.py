@@ -12,7 +12,19 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli import capacity, events, invites, live, matching, report, serve, solving, surveys, users
+from cli import (
+    capacity,
+    events,
+    invites,
+    live,
+    matching,
+    privacy,
+    report,
+    serve,
+    solving,
+    surveys,
+    users,
+)
 from cli.common import Subcommands
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.store import ENV_VAR
@@ -35,6 +47,8 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     live.add_simulate,
     report.add_report,
     users.add_user,
+    privacy.add_participant,
+    privacy.add_retention,
     serve.add_serve,
 )
 

@@ -13,6 +13,7 @@ module owns its subcommands' options and handlers:
 - ``live``: simulate
 - ``report``: report (the pilot report: PDF, HTML, xlsx)
 - ``users``: user
+- ``privacy``: participant (export, erase), retention
 - ``serve``: serve, demo
 
 Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported

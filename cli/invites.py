@@ -53,7 +53,8 @@ def add_invites(sub: Subcommands) -> None:
     iv = subcommand(sub, "invites", cmd_invites, "build (and with --send, queue and deliver) calendar invites")
     iv.add_argument("--event", required=True)
     iv.add_argument("--send", action="store_true", help="queue new invites in the outbox and deliver them")
-    iv.add_argument("--base-url", default="http://127.0.0.1:5000", help="where participants' agenda links point")
+    iv.add_argument("--base-url", default=os.environ.get("MATCHMAKING_BASE_URL") or "http://127.0.0.1:5000",
+                    help="where participants' agenda links point (default: $MATCHMAKING_BASE_URL)")
     iv.add_argument("--organiser-email", help="ORGANIZER address (default: the event's, or the SMTP sender)")
     iv.add_argument("--outbox-dir", help="folder for .eml files when no SMTP server is configured "
                     "(MATCHMAKING_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD, _FROM)")

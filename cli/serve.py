@@ -9,6 +9,7 @@ The only ``cli`` module that imports ``webapp`` (lazily, when a server starts).
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,13 +38,16 @@ def serve(db: str, host: str, port: int, now: str | None = None) -> None:
     from webapp import create_app
     from webapp.extensions import socketio
 
-    config = {"DATABASE": db, "BASE_URL": f"http://{host}:{port}"}
+    # links in mails and pages use the configured public address; the listening one only without it
+    config = {"DATABASE": db, "BASE_URL": os.environ.get("MATCHMAKING_BASE_URL") or f"http://{host}:{port}"}
     if now:
         config["NOW"] = now  # a rehearsal: the event clock stands at this instant
     app = create_app(config)
     from webapp.live import start_ticker
+    from webapp.privacy import start_retention
     from webapp.sockets import start_recheck
 
+    start_retention(app)  # personal data of events past their retention is erased (docs/privacy.md)
     start_ticker(app)  # standby "meet now" offers as slots run
     start_recheck(app)  # live connections whose link or account was revoked elsewhere end
     out.print(f"serving on http://{host}:{port}  (Ctrl-C to stop)")

@@ -83,9 +83,10 @@ def until(condition, timeout: float = 5.0) -> bool:
 
 
 def renew(org: requests.Session, url: str, db, pid: str) -> str:
-    """The organiser presses "renew link"; return the new token."""
-    page = org.get(url + f"/events/{EVENT}")
-    r = org.post(url + f"/events/{EVENT}/participants/{pid}/renew-link", data={"csrf_token": csrf_of(page.text)})
+    """The organiser presses "renew link" and confirms; return the new token."""
+    page = org.get(url + f"/events/{EVENT}/participants/{pid}/renew-link")
+    r = org.post(url + f"/events/{EVENT}/participants/{pid}/renew-link",
+                 data={"csrf_token": csrf_of(page.text), "confirm": pid})
     assert r.status_code == 200 and "old link no longer works" in r.text
     return Store(db).tokens(EVENT)[pid]
 

@@ -96,7 +96,10 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
         conn.execute("ALTER TABLE events DROP COLUMN uid_domain")
         conn.execute("ALTER TABLE requests DROP COLUMN sessions")  # and the one v10 adds
         conn.execute("ALTER TABLE outbox DROP COLUMN kind")  # and what v11 adds
-        for table in ("surveys", "survey_answers", "survey_rounds"):
+        conn.execute("ALTER TABLE events DROP COLUMN retention_days")  # and what v12 adds
+        conn.execute("ALTER TABLE events DROP COLUMN erased_at")
+        conn.execute("ALTER TABLE participants DROP COLUMN erased_at")
+        for table in ("surveys", "survey_answers", "survey_rounds", "erasure_in_progress"):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("PRAGMA user_version=8")
     old = sqlite_utils.Database(sqlite3.connect(path))

@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         events,
         portal,
         portal_surveys,  # noqa: F401  (adds the survey pages to portal.bp before it is registered)
+        privacy,  # noqa: F401  (adds the data-protection routes to console.bp and portal.bp before they are registered)
     )
 
     app.register_blueprint(auth.bp)

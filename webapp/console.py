@@ -32,7 +32,6 @@ from .auth import current_user, staff_required
 from .extensions import get_store
 from .live import clock, notify, send_invites
 from .moves import move_by_hand
-from .sockets import recheck
 
 bp = Blueprint("console", __name__)
 
@@ -66,7 +65,7 @@ def event(event_id):
         meetings=meetings, states=store.request_states(event_id), tokens=tokens, counts=page.counts,
         slots=page.grid.slots, solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:],
         stage=_phase(store, data), phase_text=PHASE_TEXT,
-        version=store.schedule_version(event_id), unscheduled=page.not_placed,
+        version=store.schedule_version(event_id), unscheduled=page.not_placed, retention=store.retention(event_id)[0],
     )  # fmt: skip
 
 
@@ -276,14 +275,3 @@ def organiser_feed(event_id):
                datetime.now(UTC).replace(microsecond=0))  # fmt: skip
     return Response(to_bytes(cal), mimetype="text/calendar")
 
-
-@bp.post("/events/<event_id>/participants/<pid>/renew-link")
-@staff_required("organiser")
-def renew_link(event_id, pid):
-    store = get_store()
-    store.renew_token(event_id, pid, current_user()["username"])
-    recheck(store)  # pages open on the old link lose their live connection now, and are told why
-    name = store.load(event_id).by_id()[pid].name
-    flash(f"{name} has a new personal link; the old link no longer works and its open pages were closed. "
-          "Send them the new link (participants table, “open”).")  # fmt: skip
-    return redirect(url_for("console.event", event_id=event_id) + "#participants")

@@ -154,6 +154,12 @@ def send_surveys(store, event_ids: Iterable[str] | None = None, wait: bool = Tru
     return queued, skipped
 
 
+def deliver_soon() -> None:
+    """Deliver what the outbox has due in a background task (a notice just queued), so the
+    request that queued it never waits for a mail server."""
+    socketio.start_background_task(_deliver_due, current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:
     """After a committed change: push it live to exactly the affected participants (and the staff
     room), and, once the event's invites were published, mail those people the new invite version

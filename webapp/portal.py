@@ -13,6 +13,7 @@ from flask import (
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,  # fmt: skip
@@ -46,6 +47,8 @@ def who(_endpoint, values):
     token = (values or {}).pop("token", None)
     found = get_store().by_token(token or "")
     if found is None:
+        if get_store().erased_link(token or ""):  # the data was erased (on request, or the retention ended)
+            abort(make_response(render_template("expired.html"), 410))
         abort(404)  # unknown and revoked links look the same
     g.token = token
     g.event_id, g.pid = found

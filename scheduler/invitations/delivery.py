@@ -243,6 +243,16 @@ class Transport:
                 options.append("BODY=8BITMIME")
         conn.sendmail(self.smtp.sender, [row["recipient"]], message.encode("utf-8"), mail_options=options)
 
+    def forget(self, ids: Iterable[int]) -> int:
+        """Delete the folder's .eml copies of these outbox rows (their text was erased, see
+        docs/privacy.md); return how many files went. An SMTP transport keeps no copy: 0."""
+        if self.folder is None:
+            return 0
+        gone = [f for i in ids for f in self.folder.glob(f"{i:06d}-*.eml")]
+        for f in gone:
+            f.unlink()
+        return len(gone)
+
     def _connect(self) -> smtplib.SMTP:
         if self._conn is None:
             assert self.smtp is not None

@@ -19,7 +19,9 @@ methods per aggregate, each module owning its tables:
 - :mod:`.live`: ``checkins``, ``offers``, the solve lock and the live-day settings;
 - :mod:`.outbox`: ``outbox`` (calendar messages and survey mail);
 - :mod:`.users`: ``users`` (organiser and host accounts);
-- :mod:`.surveys`: ``surveys``, ``survey_answers``, ``survey_rounds`` (pilot surveys).
+- :mod:`.surveys`: ``surveys``, ``survey_answers``, ``survey_rounds`` (pilot surveys);
+- :mod:`.privacy`: erasure and retention of personal data (it rewrites the other tables' rows
+  about an erased person, see ``docs/privacy.md``); the export of one person's data.
 
 :mod:`.rows` holds the conversions they share. An aggregate module imports only
 :mod:`.connection`, :mod:`.rows` and (for the event and participant rows)

@@ -126,18 +126,20 @@ class Events(Connection):
         return EventData(self.event(event_id), people, reqs, self.participants(event_id, removed=True))
 
     def tokens(self, event_id: str) -> dict[str, str]:
-        """Return participant id -> personal access token."""
+        """Return participant id -> personal access token (erased participants have none: their
+        link only says that it expired)."""
         return {
             r["id"]: r["token"]
-            for r in self.db["participants"].rows_where("event_id = ?", [event_id], select="id, token")
+            for r in self.db["participants"].rows_where("event_id = ? AND erased_at IS NULL", [event_id],
+                                                        select="id, token")
         }
 
     def by_token(self, token: str) -> tuple[str, str] | None:
         """Return (event id, participant id) for a personal link token, or None."""
         if not token:
             return None
-        row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ? AND removed_at IS NULL",
-                              [token]).fetchone()  # fmt: skip
+        row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ? AND removed_at IS NULL"
+                              " AND erased_at IS NULL", [token]).fetchone()  # fmt: skip
         return (row[0], row[1]) if row else None
 
     def renew_token(self, event_id: str, pid: str, actor: str) -> str:

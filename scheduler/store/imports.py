@@ -116,7 +116,9 @@ class Imports(Connection):
         if self.db["participants"].count_where("event_id = ? AND id = ?", [event_id, p.id]):
             cols = ", ".join(f"{k} = ?" for k in row if k not in ("event_id", "id"))
             vals = [v for k, v in row.items() if k not in ("event_id", "id")]
-            self.db.execute(f"UPDATE participants SET {cols}, removed_at = NULL WHERE event_id = ? AND id = ?",
+            # an erased person the organiser imports again is back, with the data the file gives
+            self.db.execute(f"UPDATE participants SET {cols}, removed_at = NULL, erased_at = NULL"
+                            " WHERE event_id = ? AND id = ?",
                             [*vals, event_id, p.id])  # fmt: skip
         else:
             self.db["participants"].insert(row)

@@ -193,8 +193,32 @@ def _v11(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'invite'")
 
 
+def _v12(db: sqlite_utils.Database) -> None:
+    """Data protection (docs/privacy.md): ``events.retention_days`` (personal data of a finished
+    event is erased that many days after its last session; 180 by default) and ``erased_at``;
+    ``participants.erased_at`` (the person was erased: a pseudonymised record that aggregates
+    still count, their link shows that the data was erased).
+
+    The audit log and the request history stay append-only, with one exception: while the
+    erase path (:mod:`scheduler.store.privacy`) holds a row in ``erasure_in_progress``, inside
+    its own transaction, it may rewrite their rows to take personal data out. It deletes that
+    row before it commits and appends an ``erased`` audit record; no row is ever deleted."""
+    db.execute("ALTER TABLE events ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 180")
+    db.execute("ALTER TABLE events ADD COLUMN erased_at TEXT")
+    db.execute("ALTER TABLE participants ADD COLUMN erased_at TEXT")
+    db.execute("CREATE TABLE erasure_in_progress (event_id TEXT NOT NULL, started_at TEXT NOT NULL)")
+    for table, words in (("audit", "the audit log"), ("request_history", "the request history")):
+        db.execute(f"DROP TRIGGER {table}_append_only_u")
+        db.execute(
+            f"CREATE TRIGGER {table}_append_only_u BEFORE UPDATE ON {table}"
+            " WHEN NOT EXISTS (SELECT 1 FROM erasure_in_progress)"
+            f" BEGIN SELECT RAISE(ABORT, '{words} is append-only'); END"
+        )
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
+                                                             _v12]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
