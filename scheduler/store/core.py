@@ -8,6 +8,7 @@ from pathlib import Path
 from scheduler.store.events import Events
 from scheduler.store.imports import Imports
 from scheduler.store.live import LiveState
+from scheduler.store.locks import SolveLocks
 from scheduler.store.outbox import Outbox
 from scheduler.store.requests import Requests
 from scheduler.store.schedules import Schedules
@@ -16,7 +17,7 @@ from scheduler.store.surveys import Surveys
 from scheduler.store.users import Users
 
 
-class Store(Schema, Events, Imports, Requests, Schedules, LiveState, Outbox, Users, Surveys):
+class Store(Schema, Events, Imports, Requests, Schedules, LiveState, SolveLocks, Outbox, Users, Surveys):
     """A handle on one SQLite file; belongs to the thread that opened it."""
 
     def __init__(self, path: str | Path | None = None, *, memory: bool = False):
