@@ -28,15 +28,22 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
-test: $(STAMP) $(JS_STAMP) $(CHROMIUM)
+# Redis for the scale-out tests (the fixture starts its own on a free port; no system service is used)
+REDIS := /usr/bin/redis-server
+$(REDIS):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server
+
+test: $(STAMP) $(JS_STAMP) $(CHROMIUM) $(REDIS)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(REDIS)
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/solver_bench.py
 	$(PY) bench/live_bench.py
 	$(PY) bench/rooms_bench.py
 	$(PY) bench/breaks_bench.py
+	$(PY) bench/load_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -34,6 +34,7 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     live.add_simulate,
     users.add_user,
     serve.add_serve,
+    serve.add_worker,
 )
 
 

@@ -11,7 +11,7 @@ module owns its subcommands' options and handlers:
 - ``invites``: invites
 - ``live``: simulate
 - ``users``: user
-- ``serve``: serve, demo
+- ``serve``: serve, demo, worker
 
 Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported
 lazily), never the reverse. Inside ``cli`` every module may import ``common``;
