@@ -196,6 +196,8 @@ def test_a_worker_killed_mid_solve_leaves_a_failed_job_the_old_schedule_and_no_l
         assert (job["status"], job["error"]) == ("failed", failed["error"])
         assert not s.solving(KILLED)
         assert s.meetings(KILLED) == before and s.schedule_version(KILLED) == version
+    org, _ = login(b.url, "olga")
+    assert "failed: the worker stopped while solving" in org.get(b.url + f"/events/{KILLED}").text
     assert start_solve(b.url, KILLED) == 202  # a new solve can start at once (it waits for a worker)
     with Store(db) as s:
         assert s.solving(KILLED)
@@ -224,3 +226,35 @@ def test_links_in_mails_use_matchmaking_base_url_not_the_bind_address(cluster):
     token = cluster["tokens"][EVENT]["t-1"]
     assert any(f"{BASE}/p/{token}" in m for m in mails)
     assert not any("127.0.0.1" in m for m in mails)
+
+
+def test_werkzeugs_request_log_never_holds_a_personal_link_either(tmp_path):
+    import requests
+
+    db = tmp_path / "dev.db"
+    token = seed_db(db, [br19_doc()])[EVENT]["t-1"]
+    port = free_port()
+    log = tmp_path / "werkzeug.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--db", str(db), "serve", "--server", "werkzeug",
+                                 "--port", str(port)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "MATCHMAKING_SECRET_KEY": "test-secret-not-for-production"})  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            assert until(lambda: _answers(url + f"/p/{token}"), timeout=30)
+            requests.get(url + f"/p/{token}/agenda.json", timeout=10)
+            assert until(lambda: "/p/***/agenda.json" in log.read_text(), timeout=5)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    text = log.read_text()
+    assert token not in text and '"GET /p/*** HTTP/1.1" 200' in text
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False

@@ -65,6 +65,7 @@ def event(event_id):
         "event.html", data=data, ev=data.event, k=page.kpis, rows=page.grid.rows, people=data.by_id(),
         meetings=meetings, states=store.request_states(event_id), tokens=tokens, counts=page.counts,
         slots=page.grid.slots, solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:],
+        last_solve=store.last_solve(event_id),
         stage=_phase(store, data), phase_text=PHASE_TEXT,
         version=store.schedule_version(event_id), unscheduled=page.not_placed,
     )  # fmt: skip
