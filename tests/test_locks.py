@@ -83,3 +83,19 @@ def test_start_up_clears_the_locks_of_processes_that_are_gone(s):
 def test_an_unknown_event_has_no_lock_to_take(s):
     with pytest.raises(NotFound):
         s.start_solve("no-such-event", T0)
+
+
+def test_two_processes_delivering_one_outbox_send_each_message_once(s, db_path):
+    """Each web process retries due mail: a message is sent by whoever claims it first."""
+    from scheduler.store import Store
+
+    s.queue([{"event_id": EV, "meeting_id": "m-1", "participant_id": "t-1", "sequence": 0, "method": "REQUEST",
+              "recipient": "t-1@example.org", "subject": "Meeting", "message": "...", "message_id": "<1@x>"}], T0)  # fmt: skip
+    [row] = s.due(T0, timedelta(minutes=5))
+    with Store(db_path) as other:  # the second process's own connection
+        assert [r["id"] for r in other.due(T0, timedelta(minutes=5))] == [row["id"]]
+        assert s.claim(row["id"], T0, timedelta(minutes=5))
+        assert not other.claim(row["id"], T0, timedelta(minutes=5))
+    later = T0 + timedelta(minutes=6)  # stuck in 'sending' past the stale limit (the sender crashed)
+    assert s.claim(row["id"], later, timedelta(minutes=5))
+    assert s.outbox(EV)[0]["attempts"] == 2
