@@ -163,7 +163,7 @@ def test_a_solve_submitted_on_a_runs_on_the_worker_and_its_progress_reaches_b(cl
         [done] = events_of(tab, "solve_done")
         assert done["worker"] == worker.name  # solved by the worker process, not by A
         phases = [p["phase"] for p in events_of(tab, "solve_progress")]
-        assert phases[0] == "build" and len(phases) >= 2
+        assert phases[:2] == ["queued", "build"] and len(phases) >= 3  # queued on A, then the worker's
     finally:
         tab.close()
     with Store(db) as s:
@@ -182,7 +182,8 @@ def test_a_worker_killed_mid_solve_leaves_a_failed_job_the_old_schedule_and_no_l
     tab = staff_tab(b.url, KILLED)
     try:
         assert start_solve(a.url, KILLED) == 202
-        assert until(lambda: events_of(tab, "solve_progress"), timeout=30)  # the worker is solving
+        assert until(lambda: [p for p in events_of(tab, "solve_progress") if p["phase"] != "queued"],
+                     timeout=30)  # the worker took the job and is solving (not merely queued)
         os.kill(worker.proc.pid, signal.SIGKILL)
         worker.proc.wait()
         assert until(lambda: events_of(tab, "solve_failed"), timeout=20)

@@ -42,6 +42,7 @@ def start_solve(app: Flask, event_id: str, actor: str, seconds: float | None = N
         except Exception as exc:  # Redis down: say so, and free the lock at once
             fail(app, event_id, owner.job, f"the job queue could not be reached ({exc})")
             raise
+        socketio.emit("solve_progress", {**starting_payload(limit), "phase": "queued"}, to=room(event_id))
         socketio.start_background_task(
             jobqueue.follow, app, event_id, owner.job,
             lambda result, worker: finish(app, event_id, actor, owner.job, data, result, worker),
