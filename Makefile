@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint serve clean
+.PHONY: demo test bench lint serve clean pango
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) pango
 	$(PY) run.py demo
 
 # test-only JavaScript tools (Mozilla's ical.js), from the npm registry
@@ -34,7 +34,13 @@ $(REDIS):
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server
 
-test: $(STAMP) $(JS_STAMP) $(CHROMIUM) $(REDIS)
+# WeasyPrint (the PDF report) needs Debian's pango libraries and a font
+PANGO_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pango:
+	@dpkg -s $(PANGO_LIBS) >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PANGO_LIBS); }
+
+test: $(STAMP) $(JS_STAMP) $(CHROMIUM) pango $(REDIS)
 	$(PY) -m pytest
 
 bench: $(STAMP) $(REDIS)

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from cli import capacity, events, invites, live, matching, serve, solving, users
+from cli import capacity, events, invites, live, matching, report, serve, solving, surveys, users
 from cli.common import Subcommands
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, SchedulerError
 from scheduler.store import ENV_VAR
@@ -30,8 +30,10 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     matching.add_requests,
     matching.add_request,
     invites.add_invites,
+    surveys.add_survey,
     serve.add_demo,
     live.add_simulate,
+    report.add_report,
     users.add_user,
     serve.add_serve,
     serve.add_worker,

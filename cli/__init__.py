@@ -9,11 +9,13 @@ module owns its subcommands' options and handlers:
 - ``capacity``: capacity (what-if planning of rooms and slot length, with a plot)
 - ``matching``: recommend, autofill, requests, request
 - ``invites``: invites
+- ``surveys``: survey (list, show, copy, save, rounds, plan-defaults, send, answers)
 - ``live``: simulate
+- ``report``: report (the pilot report: PDF, HTML, xlsx)
 - ``users``: user
 - ``serve``: serve, demo, worker
 
 Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported
 lazily), never the reverse. Inside ``cli`` every module may import ``common``;
-``serve`` (demo) also uses ``events``, ``solving`` and ``matching``.
+``serve`` (demo) also uses ``events``, ``solving``, ``matching`` and ``report``.
 """

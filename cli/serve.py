@@ -1,7 +1,8 @@
 """The web app from the command line: ``serve`` runs it on a stored database
 (``--now`` rehearses the live day) on gunicorn, ``demo`` generates, stores, recommends,
-solves and then serves a demo event with a fresh organiser password, and ``worker``
-solves from the Redis job queue of ``MATCHMAKING_REDIS_URL``.
+solves, simulates the outcomes (meetings held, survey answers: marked as demo data) and then
+serves a demo event with a fresh organiser password, and ``worker`` solves from the Redis
+job queue of ``MATCHMAKING_REDIS_URL``.
 
 The only ``cli`` module that imports ``webapp`` (lazily, when a server or worker starts).
 """
@@ -11,19 +12,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cli.common import Subcommands, event_clock, out, subcommand
 from cli.events import print_summary
 from cli.matching import proposed
+from cli.report import DEMO_ACTION
 from cli.solving import print_report, run_with_progress
+from scheduler.domain.model import EventData, Schedule
 from scheduler.domain.timegrid import build_slots
 from scheduler.files import sheets, writer
+from scheduler.files.demo_outcomes import demo_outcomes
 from scheduler.files.generator import generate_event
 from scheduler.matching import scores as matching
 from scheduler.solver import SolverConfig, schedule_detail
 from scheduler.store import Store, default_path
+from scheduler.surveys.rounds import default_rounds
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -103,6 +108,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         data = store.load("demo")
         result = run_with_progress(data, (), SolverConfig(time_limit=args.time_limit, seed=args.seed))
         store.save_schedule(result.schedule, actor="demo", detail=schedule_detail(result))
+        if not args.no_outcomes:
+            simulated_outcomes(store, data, args.seed)
+        planned = default_rounds(store.surveys("demo"), data, datetime.now(UTC))
+        for rnd in planned:  # the adoption survey opens now: participants' pages invite them to answer
+            store.set_round("demo", rnd.survey_id, rnd.send_at, list(rnd.reminders), wave=rnd.wave, actor="demo")
+        out.print(f"survey rounds planned: {len(planned)} (the console's Surveys page; mail goes out as each comes due)")
         password = _demo_organiser(store)
         tokens = store.tokens("demo")
     print_report(result)
@@ -122,6 +133,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     serve(str(db_path), args.host, args.port, event_clock(args.now))
     return 0
+
+
+def simulated_outcomes(store: Store, data: EventData, seed: int) -> None:
+    """Mark the demo's meetings held or no-show and store simulated survey answers, in one
+    transaction audited as ``demo_outcomes`` (the Results page and the report say "demo data")."""
+    played = demo_outcomes(data, store.meetings(data.event.id), seed)
+    with store.write():
+        store.save_schedule(Schedule(data.event.id, played.meetings), actor="demo",
+                            detail={"action": DEMO_ACTION})  # fmt: skip
+        for answer in played.answers:
+            store.save_answer(answer, actor="demo")
+        store.audit(data.event.id, DEMO_ACTION, actor="demo", detail={"answers": len(played.answers), "seed": seed})
+    held = sum(1 for m in played.meetings if m.status == "held")
+    no_show = sum(1 for m in played.meetings if m.status == "no_show")
+    out.print(f"[bold]demo outcomes[/bold] (simulated): {held} meetings held, {no_show} no-shows, "
+              f"{len(played.answers)} survey answers; see the Results page or 'run.py report'")
 
 
 def _demo_organiser(store: Store) -> str:
@@ -148,6 +175,8 @@ def add_demo(sub: Subcommands) -> None:
     d.add_argument("--host", default="127.0.0.1")
     d.add_argument("--port", type=int, default=5000)
     d.add_argument("--no-serve", action="store_true", help="stop after solving; do not start the web app")
+    d.add_argument("--no-outcomes", action="store_true",
+                   help="leave the meetings as scheduled: no simulated held / no-show meetings and survey answers")
     d.add_argument("--now", help="serve with the event clock at this ISO instant (rehearse the host board)")
 
 

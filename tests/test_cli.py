@@ -22,7 +22,7 @@ def run(*args: str, env_db=None, check: bool = True) -> subprocess.CompletedProc
 
 def test_help_for_every_subcommand():
     for sub in ("generate", "import", "export", "events", "demo", "solve", "capacity", "recommend", "autofill",
-                "requests", "request", "invites", "user", "serve", "worker", "simulate"):
+                "requests", "request", "invites", "survey", "user", "serve", "worker", "simulate"):
         assert "usage:" in run(sub, "--help").stdout
 
 

@@ -68,8 +68,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         console_capacity,  # noqa: F401  (adds the capacity page to console.bp before it is registered)
         console_imports,  # noqa: F401  (adds the import routes to console.bp before it is registered)
         console_requests,  # noqa: F401  (adds the request routes to console.bp before it is registered)
+        console_results,  # noqa: F401  (adds the results page to console.bp before it is registered)
+        console_surveys,  # noqa: F401  (adds the survey pages to console.bp before it is registered)
         events,
         portal,
+        portal_surveys,  # noqa: F401  (adds the survey pages to portal.bp before it is registered)
     )
 
     app.register_blueprint(auth.bp)

@@ -138,6 +138,25 @@ def send_invites(store, data: EventData, only: Iterable[str] | None = None,
     return queued, skipped, None
 
 
+def send_surveys(store, event_ids: Iterable[str] | None = None, wait: bool = True) -> tuple[int, list[Skipped]]:
+    """Queue the survey invitations and reminders due on the event clock (every event, or
+    ``event_ids``) and deliver them (``wait=False``: in a background task when any was queued)."""
+    from scheduler.invitations.surveymail import queue_survey_mail
+
+    fallback = str(current_app.config.get("SMTP_FROM") or "entente@localhost")
+    queued, skipped = 0, []
+    for event_id in store.event_ids() if event_ids is None else event_ids:
+        sender = organiser_of(store.event(event_id), fallback)[0]
+        n, s = queue_survey_mail(store, event_id, current_app.config["BASE_URL"], clock(), sender, datetime.now(UTC))
+        queued, skipped = queued + n, skipped + s
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if wait:
+        _deliver_due(app)
+    elif queued:
+        socketio.start_background_task(_deliver_due, app)
+    return queued, skipped
+
+
 def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:
     """After a committed change: push it live to exactly the affected participants (and the staff
     room), and, once the event's invites were published, mail those people the new invite version
@@ -202,13 +221,13 @@ def every(app, setting: str, default: float, job, what: str) -> None:
 
 
 def start_ticker(app) -> None:
-    """Every STANDBY_TICK seconds, retry mail that came due and make the standby offers that
-    became due in running slots."""
+    """Every STANDBY_TICK seconds, queue the survey mail that came due, retry mail that came due
+    and make the standby offers that became due in running slots."""
     from scheduler.domain.timegrid import build_slots
 
     def tick(store) -> None:
         t = clock()
-        _deliver_due(app)  # retries that came due (a mail server that was down)
+        send_surveys(store)  # queue the survey mail that came due, then deliver all that is due (retries too)
         for event_id in store.event_ids():
             if any(s.start <= t < s.end for s in build_slots(store.event(event_id))):
                 offer_standby(store, event_id)

@@ -2,7 +2,8 @@
 
 Owns REQUEST / CANCEL / PUBLISH documents with stable UIDs and SEQUENCE (:mod:`.ical`),
 iMIP messages and SMTP delivery from the outbox (:mod:`.delivery`) and RFC 2047 header
-encoding (:mod:`.headers`).
+encoding (:mod:`.headers`), survey invitations and reminders through the same outbox
+(:mod:`.surveymail`).
 
-May import: :mod:`scheduler.domain`.
+May import: :mod:`scheduler.domain`, :mod:`scheduler.surveys`.
 """

@@ -121,7 +121,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     to = check_email(me.email).delivery
     from_name, from_addr = parseaddr(sender)
     from_name = from_name or ctx.organiser_name
-    from_addr = _wire(from_addr or sender)
+    from_addr = wire_address(from_addr or sender)
     text_subject = subject(m, me, other, update, method)
     utf8 = not (to.isascii() and from_addr.isascii())
     msg = EmailMessage(policy=UTF8_POLICY if utf8 else ASCII_POLICY)
@@ -141,7 +141,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     return msg
 
 
-def _wire(address: str) -> str:
+def wire_address(address: str) -> str:
     """The address as it travels (IDNA domain) when it is a valid one; else as given (e.g. a
     configured ``entente@localhost`` sender, which email-validator would refuse)."""
     try:
@@ -225,7 +225,7 @@ class Transport:
         if self.smtp is None:
             assert self.folder is not None
             self.folder.mkdir(parents=True, exist_ok=True)
-            name = f"{row['id']:06d}-{row['meeting_id']}-{row['participant_id']}-{row['method'].lower()}-{row['sequence']}.eml"
+            name = f"{row['id']:06d}-{row['meeting_id'].replace(':', '-')}-{row['participant_id']}-{row['method'].lower()}-{row['sequence']}.eml"
             (self.folder / name).write_text(row["message"], encoding="utf-8")
             return
         conn = self._connect()

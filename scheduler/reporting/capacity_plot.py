@@ -117,13 +117,14 @@ def _by_slots(ax, plan: CapacityPlan) -> None:
     ax.legend(loc="best", fontsize=7)
 
 
-def inline_svg(svg: str, title: str) -> str:
+def inline_svg(svg: str, title: str, label_id: str = "capacity-plot-title") -> str:
     """Return matplotlib's SVG document as one ``<svg>`` element that needs no inline CSS.
 
     Each ``style`` attribute becomes presentation attributes; the ``*{...}`` rule of the
     ``<style>`` element moves to the root (they inherit); ``<style>``, ``<metadata>`` and
     comments go; width and height go too (the viewBox stays, so CSS sizes it); a ``<title>``
-    (``title``, escaped) and ``role="img"`` name the picture for screen readers.
+    (``title``, escaped, with the id ``label_id``: unique in its page) and ``role="img"`` name the
+    picture for screen readers.
     """
     root = ET.fromstring(svg)
     q = f"{{{SVG_NS}}}"
@@ -141,10 +142,13 @@ def inline_svg(svg: str, title: str) -> str:
     for name in ("width", "height"):
         root.attrib.pop(name, None)
     root.set("role", "img")
-    root.set("aria-labelledby", "capacity-plot-title")
-    label = ET.Element(q + "title", {"id": "capacity-plot-title"})
+    root.set("aria-labelledby", label_id)
+    label = ET.Element(q + "title", {"id": label_id})
     label.text = title
     root.insert(0, label)
+    # the prefixes are process-wide: another library may have taken "" since this module registered it
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
 
 

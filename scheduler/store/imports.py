@@ -203,7 +203,9 @@ class Imports(Connection):
     def _delete_event_rows(self, event_id: str) -> None:
         # history and audit stay: they are append-only records of what happened
         # live-day state of the replaced event goes (an undo must not bring back its meetings)
-        for table in ("offers", "snapshots", "checkins", "meetings", "requests", "participants", "events"):
+        # so do its surveys and their answers (personal data of participants the file starts again)
+        for table in ("offers", "snapshots", "checkins", "survey_answers", "survey_rounds", "surveys", "meetings",
+                      "requests", "participants", "events"):
             key = "id" if table == "events" else "event_id"
             self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", [event_id])
 

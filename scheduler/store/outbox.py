@@ -11,19 +11,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scheduler.store.connection import Connection
-from scheduler.store.rows import to_iso
+from scheduler.store.rows import from_iso, to_iso
 
 
 class Outbox(Connection):
     """Calendar messages, stored before they are sent."""
 
-    def queue(self, messages: list[dict[str, Any]], now: datetime | None = None) -> int:
-        """Store messages before anything is sent; one already queued (same key) is kept as it was."""
+    def queue(self, messages: list[dict[str, Any]], now: datetime | None = None,
+              send_from: datetime | None = None) -> int:
+        """Store messages before anything is sent; one already queued (same key) is kept as it was.
+
+        ``now`` is recorded as ``created_at``; ``send_from`` (default ``now``) is when the delivery
+        loop may first send them (its own clock, when ``now`` is a rehearsal's event clock)."""
         now = now or datetime.now(UTC)
+        first = to_iso(send_from or now)
         with self.write() as db:
             before = db["outbox"].count
             db["outbox"].insert_all(
-                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": to_iso(now), "created_at": to_iso(now)}
+                ({**m, "status": "queued", "attempts": 0, "next_attempt_at": first, "created_at": to_iso(now)}
                  for m in messages),
                 ignore=True,
             )  # fmt: skip
@@ -44,6 +49,16 @@ class Outbox(Connection):
             "SELECT meeting_id, participant_id, sequence, method FROM outbox WHERE event_id = ? AND kind = 'invite'",
             [event_id])
         return {(a, b, int(c), d) for a, b, c, d in rows.fetchall()}
+
+    def survey_mail(self, event_id: str) -> dict[tuple[str, str], dict[int, datetime]]:
+        """(round key ``survey:<survey>:<wave>``, participant) -> sequence -> when it was queued,
+        for every survey message ever queued (0 the invitation, n reminder n)."""
+        out: dict[tuple[str, str], dict[int, datetime]] = {}
+        rows = self.db.execute("SELECT meeting_id, participant_id, sequence, created_at FROM outbox"
+                               " WHERE event_id = ? AND kind = 'survey'", [event_id])  # fmt: skip
+        for key, pid, seq, at in rows.fetchall():
+            out.setdefault((key, pid), {})[int(seq)] = from_iso(at)
+        return out
 
     def due(self, now: datetime, stale_after: timedelta, limit: int = 200) -> list[dict[str, Any]]:
         """Messages to try now: queued and due, or stuck in 'sending' (a crash mid-send) for a while."""

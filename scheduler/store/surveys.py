@@ -18,6 +18,7 @@ from scheduler.store.connection import Connection
 from scheduler.store.rows import from_iso, to_iso
 from scheduler.surveys.builtin import BUILTIN
 from scheduler.surveys.model import Answer, Survey, check_survey, survey_from_dict, survey_to_dict
+from scheduler.surveys.rounds import waves
 
 
 def _answer(r: Mapping[str, Any]) -> Answer:
@@ -92,6 +93,16 @@ class Surveys(Connection):
     def save_answer(self, answer: Answer, *, actor: str) -> None:
         """Store one participant's (checked) answers, replacing their earlier ones for the same
         survey, meeting and wave; one transaction with an audit record (ids only, no answers)."""
+        self.save_answers([answer], actor=actor)
+
+    def save_answers(self, answers: list[Answer], *, actor: str) -> None:
+        """Store several answers (e.g. one page rating several meetings) in one transaction, each
+        as :meth:`save_answer` does."""
+        with self.write():
+            for answer in answers:
+                self._save_answer(answer, actor)
+
+    def _save_answer(self, answer: Answer, actor: str) -> None:
         values = {k: list(v) if isinstance(v, tuple) else v for k, v in answer.values.items()}
         at = to_iso(answer.answered_at)
         with self.write() as db:
@@ -127,7 +138,8 @@ class Surveys(Connection):
         """Plan (or re-plan) when a survey's invitations (``send_at``) and reminders go out; aware UTC.
 
         Raises:
-            InvalidInput: a naive time, or a reminder not after ``send_at``; NotFound: unknown survey.
+            InvalidInput: a naive time, a reminder not after ``send_at``, or a wave the survey is not
+                sent in (``m3`` / ``m6`` for a follow-up, ``''`` otherwise); NotFound: unknown survey.
         """
         now = now or datetime.now(UTC)
         if send_at.tzinfo is None or any(r.tzinfo is None for r in reminders):
@@ -135,7 +147,10 @@ class Surveys(Connection):
         if any(r <= send_at for r in reminders):
             raise InvalidInput("survey round.reminders: each reminder must come after the invitation")
         with self.write() as db:
-            self.survey(event_id, survey_id)
+            survey = self.survey(event_id, survey_id)
+            if wave not in waves(survey):
+                named = " or ".join(repr(w) for w in waves(survey) if w) or "no wave (leave it empty)"
+                raise InvalidInput(f"survey round.wave: {survey_id} ({survey.kind}) is sent in {named}, not {wave!r}")
             db["survey_rounds"].upsert({"event_id": event_id, "survey_id": survey_id, "wave": wave,
                                         "send_at": to_iso(send_at),
                                         "reminders": json.dumps([to_iso(r) for r in sorted(reminders)]),

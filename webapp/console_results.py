@@ -1,0 +1,63 @@
+"""Organiser console, pilot results: the KPIs, charts, survey findings and policy recommendations
+of one event (:mod:`scheduler.reporting.report`), and the report to download as PDF, HTML or
+xlsx. Organisers and hosts may see it; it shows aggregates only (no names, no answers; survey
+figures under the minimum group size are not shown).
+
+The route belongs to the console's blueprint (:data:`.console.bp`, names ``console.results`` and
+``console.results_file``); :func:`webapp.create_app` imports this module before registering it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import Response, abort, render_template
+from markupsafe import Markup
+
+from scheduler.reporting.pilot import PilotFigures, pilot_figures
+from scheduler.reporting.report import FORMATS, build_report, render, report_body
+
+from .auth import staff_required
+from .console import bp
+from .extensions import get_store
+from .live import clock
+
+#: the audit action ``run.py demo`` records when it simulates outcomes (cli/report.py)
+DEMO_ACTION = "demo_outcomes"
+MIMETYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+
+
+def _figures(event_id: str) -> tuple[PilotFigures, bool]:
+    store = get_store()
+    data = store.load(event_id)
+    figures = pilot_figures(data, store.meetings(event_id), store.checked_in(event_id), store.surveys(event_id),
+                            store.answers(event_id))  # fmt: skip
+    return figures, any(a["action"] == DEMO_ACTION for a in store.audit_log(event_id))
+
+
+def _generated() -> str:
+    return clock().astimezone(UTC).strftime("%d %B %Y %H:%M UTC")
+
+
+@bp.get("/events/<event_id>/results")
+@staff_required("organiser", "host")
+def results(event_id):
+    """The Results page: the report's body (our own markup, escaped by its template) with downloads."""
+    figures, demo = _figures(event_id)
+    report = build_report(figures, _generated(), demo=demo)
+    return render_template("results.html", ev=get_store().event(event_id), report=report,
+                           body=Markup(report_body(report)), formats=FORMATS)  # fmt: skip
+
+
+@bp.get("/events/<event_id>/results.<fmt>")
+@staff_required("organiser", "host")
+def results_file(event_id, fmt):
+    """The report as a download: ``results.pdf``, ``results.html`` or ``results.xlsx``."""
+    if fmt not in FORMATS:
+        abort(404)
+    figures, demo = _figures(event_id)
+    report = build_report(figures, _generated(), demo=demo, with_charts=fmt != "xlsx")
+    stamp = clock().strftime("%Y%m%d")
+    return Response(render(report, fmt), mimetype=MIMETYPES[fmt],
+                    headers={"Content-Disposition": f"attachment; filename={event_id}-results-{stamp}.{fmt}"})
