@@ -259,3 +259,20 @@ def _answers(url: str) -> bool:
         return requests.get(url, timeout=2).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+def test_with_redis_down_a_solve_is_refused_in_words_and_leaves_no_lock(tmp_path):
+    """MATCHMAKING_REDIS_URL names a port where nothing listens: the organiser hears why."""
+    from webapp import create_app
+
+    db = tmp_path / "down.db"
+    seed_db(db, [br19_doc()])
+    app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+                      "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})  # fmt: skip
+    client = app.test_client()
+    client.post("/login", data={"username": "olga", "password": "correct horse battery"})
+    r = client.post(f"/events/{EVENT}/solve")
+    assert r.status_code == 503 and "solve queue (Redis) could not be reached" in r.get_json()["error"]
+    with Store(db) as s:
+        assert not s.solving(EVENT)
+        assert s.last_solve(EVENT)["status"] == "failed"

@@ -124,8 +124,11 @@ def solve(event_id):
         return jsonify({"error": "The event is over: its schedule is kept as the record of what happened."}), 409
     if stage != "draft":
         return jsonify({"preview": url_for("console.reoptimise", event_id=event_id)}), 200
-    if not jobs.start_solve(current_app._get_current_object(), event_id, current_user()["username"]):
-        return jsonify({"error": "A schedule is already being generated for this event."}), 409
+    try:
+        if not jobs.start_solve(current_app._get_current_object(), event_id, current_user()["username"]):
+            return jsonify({"error": "A schedule is already being generated for this event."}), 409
+    except jobs.QueueUnavailable as exc:
+        return jsonify({"error": f"The schedule could not be started: {exc}. Try again when it is back."}), 503
     return jsonify({"started": True}), 202
 
 

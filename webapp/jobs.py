@@ -25,8 +25,14 @@ from .live import notify
 from .progress import room, starting_payload, throttled
 
 
+class QueueUnavailable(RuntimeError):
+    """The job queue (Redis) did not take the solve; the lock was freed and the job marked failed."""
+
+
 def start_solve(app: Flask, event_id: str, actor: str, seconds: float | None = None) -> bool:
-    """Start a background solve; False when one is already running for this event."""
+    """Start a background solve; False when one is already running for this event.
+
+    Raises QueueUnavailable when MATCHMAKING_REDIS_URL is set and Redis does not answer."""
     owner = LockOwner.here()
     with Store(app.config["DATABASE"]) as store:
         if not store.start_solve(event_id, owner=owner):
@@ -40,8 +46,9 @@ def start_solve(app: Flask, event_id: str, actor: str, seconds: float | None = N
         try:
             jobqueue.submit(app, owner.job, data, locked, limit)
         except Exception as exc:  # Redis down: say so, and free the lock at once
-            fail(app, event_id, owner.job, f"the job queue could not be reached ({exc})")
-            raise
+            why = f"the solve queue (Redis) could not be reached, so nothing was started ({exc})"
+            fail(app, event_id, owner.job, why)
+            raise QueueUnavailable(why) from exc
         socketio.emit("solve_progress", {**starting_payload(limit), "phase": "queued"}, to=room(event_id))
         socketio.start_background_task(
             jobqueue.follow, app, event_id, owner.job,
