@@ -63,8 +63,9 @@ def follow(app: Flask, event_id: str, job_id: str, done: Callable[[Result, str],
         except NoSuchJobError:
             failed("the solve job disappeared from the queue; the schedule is unchanged")
             return
-        except Exception:  # Redis unreachable for a moment: look again
+        except Exception:  # Redis unreachable for a moment: look again, a little later
             app.logger.exception("following solve job %s", job_id)
+            socketio.sleep(2)
             continue
         if time.monotonic() - last_beat >= beat_every:
             last_beat = time.monotonic()

@@ -88,18 +88,17 @@ def _run_here(app: Flask, event_id: str, actor: str, job: str, data: EventData, 
 
 def finish(app: Flask, event_id: str, actor: str, job: str, data: EventData, result: Result,
            worker: str = "") -> None:
-    """Save a finished solve and end its lock in one transaction, then tell the pages and the people."""
-    with Store(app.config["DATABASE"]) as store:
-        with store.write():
-            held = store.solve_lock(event_id)
-            if held is None or held["id"] != job:  # taken over as abandoned meanwhile: keep what is there
-                socketio.emit("solve_failed", {"error": "the solve took too long to report and was given up; "
-                                                        "the schedule is unchanged", "job": job}, to=room(event_id))  # fmt: skip
-                return
-            old = store.meetings(event_id)
-            version = store.save_schedule(result.schedule, actor=actor, detail=schedule_detail(result))
-            store.end_solve(event_id, job, worker=worker)
-        new = store.meetings(event_id)
+    """Save a finished solve and end its lock in one transaction, then tell the pages and the people.
+
+    When the save fails the job is marked failed with the reason (the lock goes, nothing changed)."""
+    try:
+        saved = _save(app, event_id, actor, job, result, worker)
+    except Exception as exc:
+        fail(app, event_id, job, f"the schedule could not be saved ({exc}); nothing was changed")
+        raise
+    if saved is None:
+        return
+    old, new, version = saved
     r = result.report
     socketio.emit("solve_done", {
         "version": version, "meetings": r.meetings, "upper_bound": r.meetings_upper_bound,
@@ -109,6 +108,21 @@ def finish(app: Flask, event_id: str, actor: str, job: str, data: EventData, res
     }, to=room(event_id))  # fmt: skip
     with app.app_context(), Store(app.config["DATABASE"]) as store:
         notify(store, data, old, new, "The schedule was generated")
+
+
+def _save(app: Flask, event_id: str, actor: str, job: str, result: Result, worker: str):
+    """(old meetings, new meetings, version), or None when the job lost its lock meanwhile."""
+    with Store(app.config["DATABASE"]) as store:
+        with store.write():
+            held = store.solve_lock(event_id)
+            if held is None or held["id"] != job:  # taken over as abandoned meanwhile: keep what is there
+                socketio.emit("solve_failed", {"error": "the solve took too long to report and was given up; "
+                                                        "the schedule is unchanged", "job": job}, to=room(event_id))  # fmt: skip
+                return None
+            old = store.meetings(event_id)
+            version = store.save_schedule(result.schedule, actor=actor, detail=schedule_detail(result))
+            store.end_solve(event_id, job, worker=worker)
+        return old, store.meetings(event_id), version
 
 
 def fail(app: Flask, event_id: str, job: str, error: str) -> None:
