@@ -276,3 +276,31 @@ def test_with_redis_down_a_solve_is_refused_in_words_and_leaves_no_lock(tmp_path
     with Store(db) as s:
         assert not s.solving(EVENT)
         assert s.last_solve(EVENT)["status"] == "failed"
+
+
+def test_a_web_process_killed_mid_solve_has_its_lock_cleared_when_its_replacement_starts(tmp_path):
+    """One process, no Redis: gunicorn boots a new worker process, which clears the dead one's lock."""
+    from scheduler.store.locks import ABANDONED
+
+    db = tmp_path / "one.db"
+    doc = generate_event(60, seed=12, event_id=KILLED)
+    seed_db(db, [doc])
+    with Store(db) as s:
+        s.save_schedule(solve(parse_event_document(doc), config=SolverConfig(time_limit=3)).schedule)
+        before, version = s.meetings(KILLED), s.schedule_version(KILLED)
+    server = Server(db, solve_seconds=30, now=NOW, extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    try:
+        assert start_solve(server.url, KILLED) == 202
+        with Store(db) as s:
+            lock = s.solve_lock(KILLED)
+        assert lock["pid"] != server.proc.pid  # held by gunicorn's worker process, not its master
+        os.kill(lock["pid"], signal.SIGKILL)
+        with Store(db) as s:
+            assert until(lambda: s.solve_job(lock["id"])["status"] == "failed", timeout=30)
+            assert s.solve_job(lock["id"])["error"] == ABANDONED
+            assert not s.solving(KILLED)
+            assert s.meetings(KILLED) == before and s.schedule_version(KILLED) == version
+        assert until(lambda: _answers(server.url + "/login"), timeout=30)
+        assert start_solve(server.url, KILLED) == 202
+    finally:
+        server.stop()
