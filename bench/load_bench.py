@@ -156,18 +156,20 @@ def start(db: Path, folder: Path, processes: int, threads: int, with_redis: bool
                                        str(port), "--threads", str(threads)], cwd=ROOT, env=env, stdout=log,
                                       stderr=subprocess.STDOUT))  # fmt: skip
         urls.append(f"http://127.0.0.1:{port}")
+    servers = Servers(procs, urls, redis)
     for url in urls:
         deadline = time.monotonic() + 60
         while True:
             try:
                 if requests.get(url + "/login", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             if time.monotonic() > deadline:
+                servers.stop()
                 raise RuntimeError(f"the server at {url} did not start")
             time.sleep(0.3)
-    return Servers(procs, urls, redis)
+    return servers
 
 
 async def open_pages(urls: list[str], tokens: list[str], got: dict[int, float]) -> list[socketio.AsyncClient]:
