@@ -28,21 +28,28 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
+# Redis for the scale-out tests (the fixture starts its own on a free port; no system service is used)
+REDIS := /usr/bin/redis-server
+$(REDIS):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server
+
 # WeasyPrint (the PDF report) needs Debian's pango libraries and a font
 PANGO_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 pango:
 	@dpkg -s $(PANGO_LIBS) >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PANGO_LIBS); }
 
-test: $(STAMP) $(JS_STAMP) $(CHROMIUM) pango
+test: $(STAMP) $(JS_STAMP) $(CHROMIUM) pango $(REDIS)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(REDIS)
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/solver_bench.py
 	$(PY) bench/live_bench.py
 	$(PY) bench/rooms_bench.py
 	$(PY) bench/breaks_bench.py
+	$(PY) bench/load_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

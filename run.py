@@ -50,6 +50,7 @@ SUBCOMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     privacy.add_participant,
     privacy.add_retention,
     serve.add_serve,
+    serve.add_worker,
 )
 
 

@@ -14,7 +14,7 @@ module owns its subcommands' options and handlers:
 - ``report``: report (the pilot report: PDF, HTML, xlsx)
 - ``users``: user
 - ``privacy``: participant (export, erase), retention
-- ``serve``: serve, demo
+- ``serve``: serve, demo, worker
 
 Layering: ``cli`` may import ``scheduler`` and ``webapp`` (serve, demo; imported
 lazily), never the reverse. Inside ``cli`` every module may import ``common``;

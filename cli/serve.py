@@ -1,15 +1,17 @@
 """The web app from the command line: ``serve`` runs it on a stored database
-(``--now`` rehearses the live day), ``demo`` generates, stores, recommends,
+(``--now`` rehearses the live day) on gunicorn, ``demo`` generates, stores, recommends,
 solves, simulates the outcomes (meetings held, survey answers: marked as demo data) and then
-serves a demo event with a fresh organiser password.
+serves a demo event with a fresh organiser password, and ``worker`` solves from the Redis
+job queue of ``MATCHMAKING_REDIS_URL``.
 
-The only ``cli`` module that imports ``webapp`` (lazily, when a server starts).
+The only ``cli`` module that imports ``webapp`` (lazily, when a server or worker starts).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,28 +32,60 @@ from scheduler.surveys.rounds import default_rounds
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    serve(str(args.db or default_path()), args.host, args.port, event_clock(args.now))
+    serve(str(args.db or default_path()), args.host, args.port, event_clock(args.now),
+          server=args.server, threads=args.threads)  # fmt: skip
     return 0
 
 
-def serve(db: str, host: str, port: int, now: str | None = None) -> None:
-    from webapp import create_app
-    from webapp.extensions import socketio
+def base_url(host: str, port: int) -> str:
+    """The address in personal links and mails: ``MATCHMAKING_BASE_URL``, else the bind address."""
+    return os.environ.get("MATCHMAKING_BASE_URL") or f"http://{host}:{port}"
 
-    # links in mails and pages use the configured public address; the listening one only without it
-    config = {"DATABASE": db, "BASE_URL": os.environ.get("MATCHMAKING_BASE_URL") or f"http://{host}:{port}"}
+
+def serve(db: str, host: str, port: int, now: str | None = None, *, server: str = "gunicorn",
+          threads: int = 1000) -> None:
+    """Serve until stopped: gunicorn (one process, ``threads`` threads) or Werkzeug's development server."""
+    config = {"DATABASE": db, "BASE_URL": base_url(host, port)}
     if now:
         config["NOW"] = now  # a rehearsal: the event clock stands at this instant
-    app = create_app(config)
-    from webapp.live import start_ticker
-    from webapp.privacy import start_retention
-    from webapp.sockets import start_recheck
+    if host in ("0.0.0.0", "::") and not os.environ.get("MATCHMAKING_BASE_URL"):
+        out.print(f"[yellow]warning[/yellow]: links in mails will point at {config['BASE_URL']}; "
+                  "set MATCHMAKING_BASE_URL to the address people use (e.g. https://meet.example.org)")
+    queue = os.environ.get("MATCHMAKING_REDIS_URL")
+    out.print(f"serving on http://{host}:{port}  (links: {config['BASE_URL']}; "
+              + (f"Redis message queue and solve workers at {_safe(queue)}" if queue else "one process, no Redis")
+              + "; Ctrl-C to stop)", soft_wrap=True)
+    sys.stdout.flush()
+    if server == "werkzeug":
+        from webapp.extensions import socketio
+        from webapp.server import production
 
-    start_retention(app)  # personal data of events past their retention is erased (docs/privacy.md)
-    start_ticker(app)  # standby "meet now" offers as slots run
-    start_recheck(app)  # live connections whose link or account was revoked elsewhere end
-    out.print(f"serving on http://{host}:{port}  (Ctrl-C to stop)")
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
+        app = production(config)
+        socketio.run(app, host=host, port=port, debug=False, use_reloader=False, allow_unsafe_werkzeug=True)
+        return
+    from webapp.server import run
+
+    run(config, host, port, threads=threads)
+
+
+def _safe(url: str) -> str:
+    """A Redis URL without its password, for the console."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return url if not parts.password else url.replace(parts.password, "***", 1)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    url = args.redis or os.environ.get("MATCHMAKING_REDIS_URL")
+    if not url:
+        print("error: worker needs Redis: --redis redis://HOST:PORT/0 or MATCHMAKING_REDIS_URL", file=sys.stderr)
+        return 2
+    from webapp import worker
+
+    out.print(f"solve worker on {_safe(url)}, queue {worker.QUEUE}  (Ctrl-C to stop)")
+    worker.run(url, name=args.name, burst=args.burst)
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -83,7 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         password = _demo_organiser(store)
         tokens = store.tokens("demo")
     print_report(result)
-    base = f"http://{args.host}:{args.port}"
+    base = base_url(args.host, args.port)
     out.print(f"\n[bold]Organiser console[/bold]: {base}/login   user [bold]organiser[/bold]  password [bold]{password}[/bold]")
     far = ("America/", "Indian/", "Atlantic/", "Asia/")
     trad = sorted((p for p in data.participants if p.kind == "traditional"),
@@ -152,3 +186,14 @@ def add_serve(sub: Subcommands) -> None:
     sv.add_argument("--port", type=int, default=5000)
     sv.add_argument("--now", help="rehearse the live day: the event clock stands at this ISO instant "
                                   "(e.g. 2027-03-26T09:36:00+01:00); default: real time")
+    sv.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn",
+                    help="gunicorn (production, the default) or Werkzeug's development server")
+    sv.add_argument("--threads", type=int, default=1000,
+                    help="gunicorn threads: each open page holds one (default 1000)")
+
+
+def add_worker(sub: Subcommands) -> None:
+    w = subcommand(sub, "worker", cmd_worker, "solve schedules from the Redis job queue (no database needed)")
+    w.add_argument("--redis", help="Redis URL (default: $MATCHMAKING_REDIS_URL)")
+    w.add_argument("--name", help="this worker's name in the queue (default: a random one)")
+    w.add_argument("--burst", action="store_true", help="stop when the queue is empty")

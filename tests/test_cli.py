@@ -22,7 +22,8 @@ def run(*args: str, env_db=None, check: bool = True) -> subprocess.CompletedProc
 
 def test_help_for_every_subcommand():
     for sub in ("generate", "import", "export", "events", "demo", "solve", "capacity", "recommend", "autofill",
-                "requests", "request", "invites", "survey", "user", "serve", "simulate", "participant", "retention"):
+                "requests", "request", "invites", "survey", "user", "serve", "worker", "simulate", "participant",
+                "retention"):
         assert "usage:" in run(sub, "--help").stdout
 
 

@@ -99,7 +99,7 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
         conn.execute("ALTER TABLE events DROP COLUMN retention_days")  # and what v12 adds
         conn.execute("ALTER TABLE events DROP COLUMN erased_at")
         conn.execute("ALTER TABLE participants DROP COLUMN erased_at")
-        for table in ("surveys", "survey_answers", "survey_rounds", "erasure_in_progress"):
+        for table in ("surveys", "survey_answers", "survey_rounds", "erasure_in_progress", "solve_jobs"):  # v13
             conn.execute(f"DROP TABLE {table}")
         conn.execute("PRAGMA user_version=8")
     old = sqlite_utils.Database(sqlite3.connect(path))

@@ -59,7 +59,7 @@ class Server:
             try:
                 if requests.get(self.url + "/login", timeout=1).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("the server did not start")

@@ -38,6 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SOLVE_TIME_LIMIT=20.0,
         BASE_URL="http://127.0.0.1:5000",
         OUTBOX_DIR=None,
+        REDIS_URL=None,  # set: Socket.IO through this Redis's message queue, solves on run.py worker
+        SOCKETIO_CHANNEL="flask-socketio",
+        SOLVE_HEARTBEAT=10,  # seconds between two heartbeats of a running solve's lock
     )
     app.config.from_prefixed_env("MATCHMAKING")
     if test_config:
@@ -49,7 +52,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["outbox_delivery"] = threading.Lock()  # one outbox delivery at a time in this process
     csrf.init_app(app)
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[],
+                      message_queue=app.config["REDIS_URL"] or None, channel=app.config["SOCKETIO_CHANNEL"])
+    import logging
+
+    from .accesslog import mask_logs
+
+    mask_logs(app.logger, logging.getLogger("werkzeug"))  # personal links never reach a log
 
     from . import (
         auth,

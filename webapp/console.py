@@ -64,6 +64,7 @@ def event(event_id):
         "event.html", data=data, ev=data.event, k=page.kpis, rows=page.grid.rows, people=data.by_id(),
         meetings=meetings, states=store.request_states(event_id), tokens=tokens, counts=page.counts,
         slots=page.grid.slots, solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:],
+        last_solve=store.last_solve(event_id),
         stage=_phase(store, data), phase_text=PHASE_TEXT,
         version=store.schedule_version(event_id), unscheduled=page.not_placed, retention=store.retention(event_id)[0],
     )  # fmt: skip
@@ -122,8 +123,11 @@ def solve(event_id):
         return jsonify({"error": "The event is over: its schedule is kept as the record of what happened."}), 409
     if stage != "draft":
         return jsonify({"preview": url_for("console.reoptimise", event_id=event_id)}), 200
-    if not jobs.start_solve(current_app._get_current_object(), event_id, current_user()["username"]):
-        return jsonify({"error": "A schedule is already being generated for this event."}), 409
+    try:
+        if not jobs.start_solve(current_app._get_current_object(), event_id, current_user()["username"]):
+            return jsonify({"error": "A schedule is already being generated for this event."}), 409
+    except jobs.QueueUnavailable as exc:
+        return jsonify({"error": f"The schedule could not be started: {exc}. Try again when it is back."}), 503
     return jsonify({"started": True}), 202
 
 

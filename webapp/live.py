@@ -68,8 +68,10 @@ def offer_standby(store, event_id: str) -> list[dict]:
     return new
 
 
-def describe(change: Change, me: str, data: EventData) -> str:
-    people = data.by_id()
+def describe(change: Change, me: str, data: EventData, people: dict | None = None) -> str:
+    """What changed for ``me``, in words and in their zone (``people``: ``data.by_id()``, passed
+    in when describing many changes, since building it costs a pass over every participant)."""
+    people = people or data.by_id()
     m = change.meeting
     other = people[m.b if m.a == me else m.a].name
     tz = people[me].timezone
@@ -86,8 +88,9 @@ def describe(change: Change, me: str, data: EventData) -> str:
 def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:
     """Emit ``agenda_changed`` to every participant whose meetings changed; return who."""
     changes = diff(old, new)
+    people = data.by_id()
     for pid, cs in changes.items():
-        socketio.emit("agenda_changed", {"why": why, "changes": [describe(c, pid, data) for c in cs]},
+        socketio.emit("agenda_changed", {"why": why, "changes": [describe(c, pid, data, people) for c in cs]},
                       to=participant_room(data.event.id, pid))  # fmt: skip
     seen: dict[str, dict] = {}
     for cs in changes.values():
@@ -235,4 +238,6 @@ def start_ticker(app) -> None:
             if any(s.start <= t < s.end for s in build_slots(store.event(event_id))):
                 offer_standby(store, event_id)
 
-    every(app, "STANDBY_TICK", 15, tick, "standby tick")
+    from .leases import leased
+
+    every(app, "STANDBY_TICK", 15, leased(app, "standby-tick", "STANDBY_TICK", 15, tick), "standby tick")

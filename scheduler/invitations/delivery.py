@@ -302,7 +302,8 @@ def _send_one(store: Any, transport: Transport, row: dict[str, Any], now: dateti
 
     Every error of this one message is caught and recorded on its row (queued to retry, or
     failed), so one bad recipient never stops the others nor stays in 'sending'."""
-    store.mark(row["id"], "sending", now, attempt=True)
+    if not store.claim(row["id"], now, STALE_SENDING):
+        return "claimed elsewhere", None  # another server process is sending it
     try:
         transport.send(row)
     except Exception as exc:  # any per-message error is recorded on its row, never raised

@@ -16,7 +16,8 @@ methods per aggregate, each module owning its tables:
 - :mod:`.imports`: an event file written over those tables (new, replaced, or merged);
 - :mod:`.requests`: ``requests`` and ``request_history``;
 - :mod:`.schedules`: ``meetings``, ``snapshots`` (undo), ``audit`` and the schedule version;
-- :mod:`.live`: ``checkins``, ``offers``, the solve lock and the live-day settings;
+- :mod:`.live`: ``checkins``, ``offers`` and the live-day settings;
+- :mod:`.locks`: ``solve_jobs`` (the solve lock with its owner and heartbeat, and finished jobs);
 - :mod:`.outbox`: ``outbox`` (calendar messages and survey mail);
 - :mod:`.users`: ``users`` (organiser and host accounts);
 - :mod:`.surveys`: ``surveys``, ``survey_answers``, ``survey_rounds`` (pilot surveys);

@@ -8,6 +8,7 @@ from pathlib import Path
 from scheduler.store.events import Events
 from scheduler.store.imports import Imports
 from scheduler.store.live import LiveState
+from scheduler.store.locks import SolveLocks
 from scheduler.store.outbox import Outbox
 from scheduler.store.privacy import Privacy
 from scheduler.store.requests import Requests
@@ -17,7 +18,7 @@ from scheduler.store.surveys import Surveys
 from scheduler.store.users import Users
 
 
-class Store(Schema, Events, Imports, Requests, Schedules, LiveState, Outbox, Users, Surveys, Privacy):
+class Store(Schema, Events, Imports, Requests, Schedules, LiveState, SolveLocks, Outbox, Users, Surveys, Privacy):
     """A handle on one SQLite file; belongs to the thread that opened it."""
 
     def __init__(self, path: str | Path | None = None, *, memory: bool = False):

@@ -1,12 +1,13 @@
 """The live day: owns the ``checkins`` and ``offers`` tables and the live columns of
-``events`` (``solving_since``, the solve lock; ``auto_repair``, ``standby_minutes``,
-``closed_rooms``, ``waitlist``, the live-day settings).
+``events`` (``auto_repair``, ``standby_minutes``, ``closed_rooms``, ``waitlist``, the
+live-day settings). The solve lock is :mod:`.locks` (the old ``events.solving_since``
+column is no longer used).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from scheduler.domain.errors import NotFound
@@ -15,7 +16,7 @@ from scheduler.store.rows import from_iso, to_iso
 
 
 class LiveState(Connection):
-    """Check-ins, the solve lock, live-day settings and standby offers."""
+    """Check-ins, live-day settings and standby offers."""
 
     def check_in(self, event_id: str, pid: str, by: str, now: datetime | None = None) -> None:
         """Record that ``pid`` is here (said by themselves or a host), with an audit record."""
@@ -27,30 +28,6 @@ class LiveState(Connection):
 
     def checked_in(self, event_id: str) -> set[str]:
         return {r["participant_id"] for r in self.db["checkins"].rows_where("event_id = ?", [event_id])}
-
-    # ------------------------------------------------------------ solve lock
-
-    def start_solve(self, event_id: str, now: datetime | None = None,
-                    stale_after: timedelta = timedelta(minutes=30)) -> bool:
-        """Take the event's lock for a solve or a repair; False when one is already running.
-
-        A lock older than ``stale_after`` was left by a process that died: it is taken over.
-        """
-        now = now or datetime.now(UTC)
-        with self.write() as db:
-            self.event(event_id)  # NotFound for an unknown event
-            cur = db.execute("UPDATE events SET solving_since = ? WHERE id = ? AND"
-                             " (solving_since IS NULL OR solving_since < ?)",
-                             [to_iso(now), event_id, to_iso(now - stale_after)])  # fmt: skip
-            return cur.rowcount == 1
-
-    def end_solve(self, event_id: str) -> None:
-        with self.write() as db:
-            db.execute("UPDATE events SET solving_since = NULL WHERE id = ?", [event_id])
-
-    def solving(self, event_id: str) -> bool:
-        row = self.db.execute("SELECT solving_since FROM events WHERE id = ?", [event_id]).fetchone()
-        return bool(row and row[0])
 
     # ------------------------------------------------------------ live day
 

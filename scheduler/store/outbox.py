@@ -82,5 +82,16 @@ class Outbox(Connection):
             db.execute(f"UPDATE outbox SET {cols}{', attempts = attempts + 1' if attempt else ''} WHERE id = ?",
                        [*sets.values(), message_id])  # fmt: skip
 
+    def claim(self, message_id: int, now: datetime, stale_after: timedelta) -> bool:
+        """Mark a due message 'sending' (one attempt more) unless another process claimed it
+        first; True when this caller may send it. Several server processes deliver from one
+        outbox, so reading it as due is not enough."""
+        with self.write() as db:
+            cur = db.execute("UPDATE outbox SET status = 'sending', next_attempt_at = ?, last_error = NULL,"
+                             " attempts = attempts + 1 WHERE id = ? AND ((status = 'queued' AND next_attempt_at <= ?)"
+                             " OR (status = 'sending' AND next_attempt_at <= ?))",
+                             [to_iso(now), message_id, to_iso(now), to_iso(now - stale_after)])  # fmt: skip
+            return cur.rowcount == 1
+
     def outbox(self, event_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db["outbox"].rows_where("event_id = ?", [event_id], order_by="id")]

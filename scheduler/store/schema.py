@@ -216,9 +216,21 @@ def _v12(db: sqlite_utils.Database) -> None:
         )
 
 
+def _v13(db: sqlite_utils.Database) -> None:
+    """The solve lock as a record with an owner and a heartbeat (replaces ``events.solving_since``)."""
+    db.execute(
+        "CREATE TABLE solve_jobs (id TEXT PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events(id),"
+        " kind TEXT NOT NULL DEFAULT 'solve', status TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,"
+        " worker TEXT NOT NULL DEFAULT '', started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL,"
+        " finished_at TEXT, error TEXT NOT NULL DEFAULT '')"
+    )
+    db.execute("CREATE UNIQUE INDEX solve_jobs_running ON solve_jobs (event_id) WHERE status = 'running'")
+    db.execute("CREATE INDEX solve_jobs_event ON solve_jobs (event_id, started_at)")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                             _v12]
+                                                             _v12, _v13]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

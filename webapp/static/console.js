@@ -87,7 +87,7 @@
       text.textContent = "Starting…";
       const resp = await fetch(page.dataset.solveUrl, { method: "POST", headers: { "X-CSRFToken": csrf } });
       if (resp.status === 200) { const body = await resp.json(); if (body.preview) { window.location = body.preview; return; } }
-      if (resp.status === 409) { const body = await resp.json(); text.textContent = body.error; button.disabled = false; }
+      if (resp.status === 409 || resp.status === 503) { const body = await resp.json(); text.textContent = body.error; button.disabled = false; }
       else if (!resp.ok) { text.textContent = "Could not start the solve (" + resp.status + ")."; button.disabled = false; }
     });
   }

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Load benchmark (make bench): N participant pages open as real Socket.IO clients, one
+change that touches every one of them, and how fast it reaches them.
+
+Two layouts on this machine, each started fresh with the production command (``run.py
+serve``: gunicorn, one process, one thread per open page):
+
+- one web process, no Redis;
+- two web processes on one Redis message queue (the pages spread over both).
+
+The event has N participants paired in N/2 meetings; the schedule was moved one slot
+later, and a host presses "Undo" on the board of the first process: every meeting moves
+back, so every participant's page gets ``agenda_changed``. Push latency runs from the
+moment the request is sent to the moment a page receives its message. The table also
+shows when the host's undo request was answered (the change committed and every push
+handed to Socket.IO: the latency the server adds before anything travels), and what the
+server processes used: CPU seconds while connecting the pages and
+during the push, and their memory (RSS) at the end.
+
+    python bench/load_bench.py            # N = 2000
+    python bench/load_bench.py --n 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psutil  # noqa: E402
+import requests  # noqa: E402
+import socketio  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from scheduler.domain.model import Meeting, Schedule  # noqa: E402
+from scheduler.domain.timegrid import build_slots  # noqa: E402
+from scheduler.files.formats import parse_event_document  # noqa: E402
+from scheduler.store import Store  # noqa: E402
+
+EVENT = "load"
+NOW = "2027-03-01T09:00:00+00:00"  # weeks before the event: a draft, every meeting may move
+PASSWORD = "bench password, not for production"
+SLOTS_USED = 14  # of the 16 slots of the day: one is left free to shift every meeting into
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_world(db: Path, n: int) -> dict[str, str]:
+    """Store an event of ``n`` participants in ``n // 2`` meetings, then the same meetings one
+    slot later (the change the benchmark undoes); return each participant's token."""
+    pairs = n // 2
+    rooms = math.ceil(pairs / SLOTS_USED)
+    people = [{"id": f"{k}-{i:05d}", "name": f"{k}-{i:05d} SME", "kind": kind, "timezone": "Europe/Brussels",
+               "email": f"{k}-{i:05d}@example.org"}
+              for i in range(pairs) for k, kind in (("t", "traditional"), ("s", "tech"))]  # fmt: skip
+    doc = {"event": {"id": EVENT, "name": "Load benchmark", "timezone": "Europe/Brussels", "slot_minutes": 25,
+                     "gap_minutes": 5, "sessions": [{"date": "2027-03-26", "start": "09:00", "end": "17:00"}],
+                     "rooms": rooms, "max_meetings": 4},
+           "participants": people,
+           "requests": [{"from": f"t-{i:05d}", "to": f"s-{i:05d}", "priority": 1} for i in range(pairs)]}  # fmt: skip
+    data = parse_event_document(doc)
+    slots = build_slots(data.event)
+
+    def meetings(shift: int) -> tuple[Meeting, ...]:
+        return tuple(Meeting(f"m-{i:05d}", f"t-{i:05d}", f"s-{i:05d}", slots[i % SLOTS_USED + shift].start,
+                             slots[i % SLOTS_USED + shift].end, i // SLOTS_USED + 1) for i in range(pairs))  # fmt: skip
+
+    with Store(db) as store:
+        store.save_event(data)
+        store.save_schedule(Schedule(EVENT, meetings(0)), actor="bench")
+        store.save_schedule(Schedule(EVENT, meetings(1)), actor="bench")  # the change "Undo" reverses
+        store.add_user("hans", generate_password_hash(PASSWORD), "host")
+        return store.tokens(EVENT)
+
+
+@dataclass
+class Servers:
+    procs: list[subprocess.Popen]
+    urls: list[str]
+    redis: subprocess.Popen | None
+
+    def tree(self) -> list[psutil.Process]:
+        """The gunicorn masters and their workers (and Redis)."""
+        out = []
+        for p in self.procs + ([self.redis] if self.redis else []):
+            proc = psutil.Process(p.pid)
+            out += [proc, *proc.children(recursive=True)]
+        return out
+
+    def cpu(self) -> float:
+        return sum(_cpu(p) for p in self.tree())
+
+    def rss_mb(self) -> list[float]:
+        return [round(sum(_rss(p) for p in [psutil.Process(s.pid), *psutil.Process(s.pid).children(recursive=True)])
+                      / 2**20) for s in self.procs]  # fmt: skip
+
+    def stop(self) -> None:
+        for p in self.procs + ([self.redis] if self.redis else []):
+            p.terminate()
+        for p in self.procs + ([self.redis] if self.redis else []):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def _cpu(p: psutil.Process) -> float:
+    try:
+        t = p.cpu_times()
+        return t.user + t.system
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def _rss(p: psutil.Process) -> int:
+    try:
+        return p.memory_info().rss
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def start(db: Path, folder: Path, processes: int, threads: int, with_redis: bool) -> Servers:
+    env = {**os.environ, "MATCHMAKING_SECRET_KEY": "bench-secret-not-for-production", "MATCHMAKING_NOW": NOW,
+           "MATCHMAKING_STANDBY_TICK": "0", "MATCHMAKING_OUTBOX_DIR": str(folder / "outbox")}  # fmt: skip
+    redis = None
+    if with_redis:
+        port = free_port()
+        redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
+                                  "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)  # fmt: skip
+        env["MATCHMAKING_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    procs, urls = [], []
+    for _ in range(processes):
+        port = free_port()
+        log = (folder / f"server-{port}.log").open("w")
+        procs.append(subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--db", str(db), "serve", "--port",
+                                       str(port), "--threads", str(threads)], cwd=ROOT, env=env, stdout=log,
+                                      stderr=subprocess.STDOUT))  # fmt: skip
+        urls.append(f"http://127.0.0.1:{port}")
+    servers = Servers(procs, urls, redis)
+    for url in urls:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/login", timeout=2).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            if time.monotonic() > deadline:
+                servers.stop()
+                raise RuntimeError(f"the server at {url} did not start")
+            time.sleep(0.3)
+    return servers
+
+
+async def open_pages(urls: list[str], tokens: list[str], got: dict[int, float]) -> list[socketio.AsyncClient]:
+    """Connect one client per token, spread over ``urls``; record when each hears agenda_changed."""
+    clients: list[socketio.AsyncClient] = []
+    gate = asyncio.Semaphore(50)  # connections being opened at once
+
+    async def one(i: int, token: str) -> None:
+        c = socketio.AsyncClient(reconnection=False)
+
+        async def agenda(_data=None) -> None:
+            got.setdefault(i, time.monotonic())
+
+        c.on("agenda_changed", agenda)
+        async with gate:
+            try:
+                await c.connect(urls[i % len(urls)], auth={"token": token}, transports=["websocket"], wait_timeout=30)
+                clients.append(c)
+            except Exception as exc:  # counted as not connected
+                print(f"page {i}: {exc}", file=sys.stderr)
+
+    await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
+    return clients
+
+
+def undo_as_host(url: str) -> None:
+    s = requests.Session()
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', s.get(url + "/login").text).group(1)
+    s.post(url + "/login", data={"username": "hans", "password": PASSWORD, "csrf_token": csrf})
+    page = s.get(url + f"/events/{EVENT}/board").text
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = s.post(url + f"/events/{EVENT}/board/undo", data={"csrf_token": csrf, "version": version}, timeout=600)
+    if "was undone" not in r.text:
+        raise RuntimeError("the undo was refused")
+
+
+async def measure(servers: Servers, tokens: list[str], wait: float) -> dict:
+    got: dict[int, float] = {}
+    cpu0 = servers.cpu()
+    clients = await open_pages(servers.urls, tokens, got)
+    await asyncio.sleep(2)  # let the servers settle (connect handlers, recheck loops)
+    cpu1 = servers.cpu()
+    t0 = time.monotonic()
+    await asyncio.to_thread(undo_as_host, servers.urls[0])
+    answered = time.monotonic() - t0  # the change is committed and every push handed to Socket.IO
+    deadline = time.monotonic() + wait
+    while len(got) < len(clients) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    cpu2 = servers.cpu()
+    rss = servers.rss_mb()
+    lat = sorted(t - t0 for t in got.values())
+    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else lat * 100
+    return {"connected": len(clients), "received": len(got), "p50": q[49] if lat else math.nan,
+            "p95": q[94] if lat else math.nan, "max": lat[-1] if lat else math.nan,
+            "answered": answered, "cpu_connect": cpu1 - cpu0, "cpu_push": cpu2 - cpu1, "rss": rss}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000, help="participant pages to open (default 2000)")
+    ap.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the push to reach every page")
+    args = ap.parse_args()
+    n = args.n - args.n % 2
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    rows = []
+    for label, processes, with_redis in (("1 process, no Redis", 1, False), ("2 processes + Redis", 2, True)):
+        with tempfile.TemporaryDirectory(prefix="entente-load-") as tmp:
+            folder = Path(tmp)
+            tokens = list(build_world(folder / "load.db", n).values())
+            servers = start(folder / "load.db", folder, processes, n // processes + 100, with_redis)
+            try:
+                console.print(f"{label}: opening {n} pages ...")
+                rows.append((label, asyncio.run(measure(servers, tokens, args.wait))))
+            finally:
+                servers.stop()
+    table = Table(title=f"Push to {n} open participant pages (one change touching all; {os.cpu_count()} cores)")
+    for col in ("layout", "connected", "received", "undo answered s", "p50 s", "p95 s", "max s",
+                "server CPU s connecting",
+                "server CPU s push", "RSS MB per process"):
+        table.add_column(col, justify="left" if col == "layout" else "right")
+    for label, r in rows:
+        table.add_row(label, str(r["connected"]), str(r["received"]), f"{r['answered']:.2f}", f"{r['p50']:.2f}", f"{r['p95']:.2f}",
+                      f"{r['max']:.2f}", f"{r['cpu_connect']:.1f}", f"{r['cpu_push']:.1f}",
+                      " + ".join(str(m) for m in r["rss"]))  # fmt: skip
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
