@@ -52,6 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["outbox_delivery"] = threading.Lock()  # one outbox delivery at a time in this process
     csrf.init_app(app)
+    from .i18n import init_i18n
+
+    init_i18n(app)  # languages: webapp/i18n.py
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[],
                       message_queue=app.config["REDIS_URL"] or None, channel=app.config["SOCKETIO_CHANNEL"])
     import logging
