@@ -43,13 +43,24 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["SECRET_KEY"] = _secret_key(app)
+    if not app.config.get("SESSION_COOKIE_SECURE"):
+        # served over HTTPS (the public URL says so): the session cookie never travels in clear
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
     app.debug = False
+    from .hardening import SafeInt, allowed_origins, register_error_pages
+
+    app.url_map.converters["int"] = SafeInt  # before any rule is added: no id overflows SQLite
 
     import threading
 
     app.extensions["outbox_delivery"] = threading.Lock()  # one outbox delivery at a time in this process
     csrf.init_app(app)
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
+    # a browser's live connection comes from the public URL's origin (or the bind address it
+    # serves); a page elsewhere (http://evil.example) cannot open one with the staff's cookie.
+    # A client that vanished is dropped after ping_interval + ping_timeout seconds, its thread with it.
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=allowed_origins(app.config),
+                      ping_interval=app.config.get("SOCKET_PING_INTERVAL", 10),
+                      ping_timeout=app.config.get("SOCKET_PING_TIMEOUT", 10))  # fmt: skip
 
     from . import (
         auth,
@@ -61,12 +72,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         console_requests,  # noqa: F401  (adds the request routes to console.bp before it is registered)
         events,
         portal,
+        staff,
     )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(staff.bp)
+    register_error_pages(app)
     events.register(socketio)
 
     from scheduler.domain.errors import InvalidInput

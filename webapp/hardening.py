@@ -1,0 +1,65 @@
+"""Limits the web app puts on what reaches it: ids in URLs, body sizes, live-connection origins.
+
+- :class:`SafeInt` replaces Werkzeug's ``int`` converter: an id with more than 18 digits or
+  above SQLite's largest integer does not match the rule (404) instead of overflowing (500).
+- :func:`register_error_pages` answers an oversized body (``MAX_CONTENT_LENGTH``) with a 413
+  page in words, and any id or path that no rule serves with the 404 page.
+- :func:`allowed_origins` lists the origins a browser may open a Socket.IO connection from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
+
+#: the largest id SQLite stores (a signed 64-bit integer)
+ID_MAX = 2**63 - 1
+
+
+class SafeInt(IntegerConverter):
+    """A non-negative integer of at most 18 digits in a URL; anything else is not this route."""
+
+    regex = r"\d{1,18}"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (Werkzeug's name)
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_error_pages(app: Flask) -> None:
+    """The friendly 413 for a body over ``MAX_CONTENT_LENGTH``."""
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_exc: RequestEntityTooLarge):
+        limit = int(app.config.get("MAX_CONTENT_LENGTH") or 0)
+        message = (f"What you sent is larger than {limit // (1024 * 1024) or 1} MB, the most this server takes. "
+                   "Event files are far smaller: check that you chose the right file.")  # fmt: skip
+        return render_template("error.html", message=message, title="Too large"), 413
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def allowed_origins(config: dict[str, Any]) -> list[str] | None:
+    """The origins a browser may open a live connection from: the public ``BASE_URL``'s, any listed
+    in ``SOCKET_ORIGINS`` (comma-separated), and for a loopback URL the other loopback names."""
+    extra = config.get("SOCKET_ORIGINS") or ""
+    urls = [str(config.get("BASE_URL") or ""), *(extra.split(",") if isinstance(extra, str) else extra)]
+    found = [o for u in urls if (o := _origin(u.strip()))]
+    for origin in list(found):
+        parts = urlsplit(origin)
+        if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+            port = f":{parts.port}" if parts.port else ""
+            found += [f"{parts.scheme}://{h}{port}" for h in LOOPBACK]
+    return sorted(set(found)) or None  # None: same origin as the request (an empty list would allow any)
