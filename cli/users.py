@@ -40,7 +40,7 @@ def cmd_user(args: argparse.Namespace) -> int:
             for u in store.users():
                 grants = ", ".join(f"{ev} ({r})" for ev, r in u["grants"].items())
                 scope = "every event" if u["role"] == "organiser" else (grants or "no event yet")
-                out.print(f"{u['username']}\t{u['role']}\t{scope}")
+                out.print(f"{u['username']}  {u['role']}  {scope}")
         return 0
     if not args.username:
         raise InvalidInput(f"user {args.action}: say which account, e.g. user {args.action} anna")
