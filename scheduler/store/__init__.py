@@ -18,7 +18,8 @@ methods per aggregate, each module owning its tables:
 - :mod:`.schedules`: ``meetings``, ``snapshots`` (undo), ``audit`` and the schedule version;
 - :mod:`.live`: ``checkins``, ``offers``, the solve lock and the live-day settings;
 - :mod:`.outbox`: ``outbox`` (calendar messages);
-- :mod:`.users`: ``users`` (organiser and host accounts);
+- :mod:`.users`: ``users`` (organiser and host accounts), ``event_staff`` (grants per event),
+  ``login_failures`` (the log-in lock-out);
 - :mod:`.surveys`: ``surveys``, ``survey_answers``, ``survey_rounds`` (pilot surveys).
 
 :mod:`.rows` holds the conversions they share. An aggregate module imports only
