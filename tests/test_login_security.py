@@ -193,3 +193,36 @@ def subprocess_run(db: str, *args: str, stdin: str = "") -> str:
                           capture_output=True, text=True, cwd=ROOT, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+def test_the_upgrade_grants_existing_hosts_every_existing_event(tmp_path):
+    """Schema v12: organisers stay global, each host keeps every event stored before the upgrade."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from scheduler.files import formats
+    from scheduler.store import MIGRATIONS
+
+    path = tmp_path / "v11.db"
+    db = sqlite_utils.Database(sqlite3.connect(path))
+    for migrate in MIGRATIONS[:11]:
+        migrate(db)
+    db.execute("PRAGMA user_version=11")
+    db.conn.commit()
+    db.conn.close()
+    # rows as the v11 release stored them, written without the new code
+    old = sqlite_utils.Database(sqlite3.connect(path))
+    old["users"].insert_all([{"username": "olga", "password_hash": "x", "role": "organiser", "created_at": "t"},
+                             {"username": "hans", "password_hash": "x", "role": "host", "created_at": "t"}])
+    for ev in ("ev-1", "ev-2"):
+        old["events"].insert({"id": ev, "name": ev, "timezone": "UTC", "slot_minutes": 30, "rooms": 1,
+                              "max_meetings": 1, "sessions": "[]"})  # fmt: skip
+    old.conn.commit()
+    old.conn.close()
+    with Store(path) as s:
+        assert s.event_role("hans", "ev-1") == s.event_role("hans", "ev-2") == "host"
+        assert s.event_role("olga", "ev-2") == "organiser" and s.granted_events("olga") == set()
+        s.save_event(formats.parse_event_document(OTHER))  # an event stored after the upgrade
+        assert s.event_role("hans", "other-event") is None
+        assert s.user("hans")["session_generation"] == 0

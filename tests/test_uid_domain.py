@@ -96,8 +96,9 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
         conn.execute("ALTER TABLE events DROP COLUMN uid_domain")
         conn.execute("ALTER TABLE requests DROP COLUMN sessions")  # and the one v10 adds
         conn.execute("ALTER TABLE outbox DROP COLUMN kind")  # and what v11 adds
-        for table in ("surveys", "survey_answers", "survey_rounds"):
+        for table in ("surveys", "survey_answers", "survey_rounds", "event_staff", "login_failures"):  # v11, v12
             conn.execute(f"DROP TABLE {table}")
+        conn.execute("ALTER TABLE users DROP COLUMN session_generation")  # and the column v12 adds
         conn.execute("PRAGMA user_version=8")
     old = sqlite_utils.Database(sqlite3.connect(path))
     assert columns(old) == columns(v8_file(tmp_path / "v8.db"))  # exactly what v8 left
