@@ -19,6 +19,7 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+import pytest
 import requests
 from aiosmtpd.controller import Controller
 
@@ -172,6 +173,10 @@ def test_kill_9_during_a_live_repair_keeps_a_whole_schedule(tmp_path):
             again.stop()
         assert len(w["inbox"].messages) >= mailed
         assert all(len(v) == 1 for v in sequences_per_change(w["inbox"]).values())
+        with Store(db) as s:
+            held = s.solving(EV)
+        if held:  # the dead process's repair lock: recognised and cleared by the solve lock's owner check
+            pytest.xfail("the lock of the killed repair is still held (the solve-lock work of issue 17 clears it)")
     finally:
         try:
             next(world)
