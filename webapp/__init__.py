@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # served over HTTPS (the public URL says so): the session cookie never travels in clear
         app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
     app.debug = False
-    from .hardening import SafeInt, allowed_origins, register_error_pages
+    from .hardening import SafeInt, allowed_origins, register_error_pages, release_vanished_clients
 
     app.url_map.converters["int"] = SafeInt  # before any rule is added: no id overflows SQLite
 
@@ -61,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=allowed_origins(app.config),
                       ping_interval=app.config.get("SOCKET_PING_INTERVAL", 10),
                       ping_timeout=app.config.get("SOCKET_PING_TIMEOUT", 10))  # fmt: skip
+    release_vanished_clients(socketio, app.config.get("SOCKET_PING_INTERVAL", 10))
 
     from . import (
         auth,

@@ -63,3 +63,41 @@ def allowed_origins(config: dict[str, Any]) -> list[str] | None:
             port = f":{parts.port}" if parts.port else ""
             found += [f"{parts.scheme}://{h}{port}" for h in LOOPBACK]
     return sorted(set(found)) or None  # None: same origin as the request (an empty list would allow any)
+
+
+def release_vanished_clients(sio: Any, interval: float) -> None:
+    """End the threads of a WebSocket whose client vanished (froze, lost its network: the TCP
+    connection stays open and silent) instead of keeping them for ever.
+
+    Engine.IO's ping timeout closes the session and calls the transport's ``close``, which with
+    simple-websocket only sends a close frame: the thread waiting in ``receive`` is never woken
+    and the request thread goes on reading the dead connection. :class:`_ClosingWebSocket` wakes
+    the one and shuts the socket for the other; the reader also pings every ``interval`` seconds.
+    Engine.IO has no public option for this, hence the replaced transport class
+    (tests/test_vanished_clients.py fails if a library upgrade undoes it)."""
+    from functools import partial
+
+    eio = sio.server.eio
+    if eio._async.get("websocket") is not None:  # noqa: SLF001 (no public way to choose the class)
+        eio._async = {**eio._async, "websocket": partial(_closing_websocket(), ping_interval=interval)}  # noqa: SLF001
+
+
+def _closing_websocket() -> type:
+    import socket
+
+    from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+
+    class _ClosingWebSocket(SimpleWebSocketWSGI):
+        def close(self) -> None:
+            try:
+                super().close()
+            except Exception:  # noqa: BLE001 (already closed by the other side: nothing to send)
+                pass
+            self.ws.connected = False
+            self.ws.event.set()  # wake the thread waiting in receive()
+            try:
+                self.ws.sock.shutdown(socket.SHUT_RDWR)  # the reader and the request thread see the end
+            except OSError:
+                pass
+
+    return _ClosingWebSocket
