@@ -226,3 +226,18 @@ def test_the_upgrade_grants_existing_hosts_every_existing_event(tmp_path):
         s.save_event(formats.parse_event_document(OTHER))  # an event stored after the upgrade
         assert s.event_role("hans", "other-event") is None
         assert s.user("hans")["session_generation"] == 0
+
+
+@pytest.mark.parametrize(("base", "origin", "ok"), [
+    ("https://events.cluster.example", "https://events.cluster.example", True),
+    ("https://events.cluster.example", "http://events.cluster.example", False),  # not the public scheme
+    ("https://events.cluster.example", "http://127.0.0.1:5000", False),
+    ("https://events.cluster.example", "http://evil.example", False),
+    ("http://127.0.0.1:5000", "http://localhost:5000", True),  # the embedded server, on this machine
+    ("http://127.0.0.1:5000", "http://evil.example", False),
+    ("http://127.0.0.1:5000", "null", False),
+])  # fmt: skip
+def test_the_origins_a_live_connection_may_come_from(base, origin, ok):
+    from webapp.hardening import allowed_origins
+
+    assert allowed_origins({"BASE_URL": base})(origin) is ok

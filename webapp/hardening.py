@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,21 +49,31 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def allowed_origins(config: dict[str, Any]) -> list[str] | None:
-    """The origins a browser may open a live connection from: the public ``BASE_URL``'s, any listed
-    in ``SOCKET_ORIGINS`` (comma-separated), and for a loopback URL the other loopback names."""
+def allowed_origins(config: dict[str, Any]) -> Callable[[str | None], bool]:
+    """Whether a browser page at ``origin`` may open a live connection.
+
+    Allowed: the origin of the public ``BASE_URL``, any listed in ``SOCKET_ORIGINS``
+    (comma-separated), and when ``BASE_URL`` is a loopback address (the embedded server of
+    ``run.py serve``, bound to this machine) any loopback origin. Everything else, such as
+    ``http://evil.example``, is refused; a client without an Origin (not a browser) is not a
+    cross-site page and passes to the handshake's own checks.
+    """
     extra = config.get("SOCKET_ORIGINS") or ""
     urls = [str(config.get("BASE_URL") or ""), *(extra.split(",") if isinstance(extra, str) else extra)]
-    found = [o for u in urls if (o := _origin(u.strip()))]
-    for origin in list(found):
-        parts = urlsplit(origin)
-        if parts.hostname in ("127.0.0.1", "localhost", "::1"):
-            port = f":{parts.port}" if parts.port else ""
-            found += [f"{parts.scheme}://{h}{port}" for h in LOOPBACK]
-    return sorted(set(found)) or None  # None: same origin as the request (an empty list would allow any)
+    listed = {o for u in urls if (o := _origin(u.strip()))}
+    local = urlsplit(str(config.get("BASE_URL") or "")).hostname in LOOPBACK
+
+    def allowed(origin: str | None) -> bool:
+        if origin is None:
+            return True
+        if origin.lower() in listed:
+            return True
+        return local and _origin(origin) is not None and urlsplit(origin).hostname in LOOPBACK
+
+    return allowed
 
 
 def release_vanished_clients(sio: Any, interval: float) -> None:
