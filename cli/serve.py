@@ -8,6 +8,7 @@ The only ``cli`` module that imports ``webapp`` (lazily, when a server starts).
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,7 +33,9 @@ def serve(db: str, host: str, port: int, now: str | None = None) -> None:
     from webapp import create_app
     from webapp.extensions import socketio
 
-    config = {"DATABASE": db, "BASE_URL": f"http://{host}:{port}"}
+    config = {"DATABASE": db}
+    if not os.environ.get("MATCHMAKING_BASE_URL"):  # a public URL (https behind a proxy) wins: links, cookies
+        config["BASE_URL"] = f"http://{host}:{port}"
     if now:
         config["NOW"] = now  # a rehearsal: the event clock stands at this instant
     app = create_app(config)
