@@ -241,3 +241,14 @@ def test_the_origins_a_live_connection_may_come_from(base, origin, ok):
     from webapp.hardening import allowed_origins
 
     assert allowed_origins({"BASE_URL": base})(origin) is ok
+
+
+def test_a_server_behind_https_sends_a_secure_cookie(world):
+    """``run.py serve`` with MATCHMAKING_BASE_URL=https://...: the public URL, not the bind address, decides."""
+    _, db = world
+    server = Server(db, extra_env={"MATCHMAKING_BASE_URL": "https://events.cluster.example"})
+    try:
+        r = requests.get(server.url + "/login")  # the form's CSRF token goes into the session cookie
+        assert r.status_code == 200 and "Secure" in r.headers["Set-Cookie"]
+    finally:
+        server.stop()
