@@ -14,7 +14,7 @@ import sys
 
 from cli.common import Subcommands, open_store, out, subcommand
 from scheduler.domain.errors import InvalidInput
-from scheduler.domain.passwords import check_password
+from scheduler.domain.passwords import check_password, check_username
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -50,6 +50,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         raise InvalidInput(f"user {args.action}: say which event, e.g. --event ai4trad-2027")
     live = " (a running server ends their open pages' live connections within seconds)"
     if args.action == "add":
+        check_username(args.username)
         password = _password(args)
         with open_store(args) as store:
             store.add_user(args.username, _hash(password), args.role or "organiser")

@@ -173,6 +173,8 @@ def test_user_commands(tmp_path):
     run("--db", db, "import", str(SAMPLE))
     weak = run("--db", db, "user", "add", "anna", "--role", "host", "--password-stdin", check=False)
     assert weak.returncode == 2 and "password: use at least 12 characters" in weak.stderr
+    odd = run("--db", db, "user", "add", "anna\u202eadmin", "--password-stdin", check=False)
+    assert odd.returncode == 2 and "user name: use 1 to 64 letters" in odd.stderr
     add = subprocess_run(db, "add", "anna", "--role", "host", "--password-stdin", stdin=NEW_PASSWORD + "\n")
     assert "user 'anna' (host) created" in add
     assert "is host of event 'ai4trad-2027'" in subprocess_run(db, "grant", "anna", "--event", A)

@@ -8,13 +8,11 @@ every session of that account; removing an account ends its sessions and live co
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.security import check_password_hash
 
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound
-from scheduler.domain.passwords import check_password
+from scheduler.domain.passwords import check_password, check_username
 from scheduler.store.users import ROLES
 
 from .auth import current_user, hash_password, staff_required
@@ -22,9 +20,6 @@ from .extensions import get_store
 from .sockets import recheck
 
 bp = Blueprint("staff", __name__)
-
-_USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
-
 
 def _problem(exc: InvalidInput | NotFound | Conflict | ValueError) -> str:
     if isinstance(exc, InvalidInput):
@@ -52,8 +47,7 @@ def add():
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     try:
-        if not _USERNAME.match(username):
-            raise InvalidInput("user name: 1 to 64 letters, digits, '.', '_', '@' or '-'")
+        check_username(username)
         role = _role(request.form.get("role", "host"))
         check_password(password, username)
         get_store().add_user(username, hash_password(password), role)

@@ -1,4 +1,4 @@
-"""The minimum password policy for staff accounts, in plain words.
+"""The minimum password policy for staff accounts, in plain words (and what a user name may be).
 
 A password is at least :data:`MIN_LENGTH` characters, is not the account's name (in any case,
 nor contains it whole), and is not one of the commonly used passwords of :data:`COMMON`. Hashing
@@ -7,7 +7,11 @@ is the web layer's (``webapp.passwords``): the core never sees a hash algorithm.
 
 from __future__ import annotations
 
+import re
+
 from scheduler.domain.errors import InvalidInput, Problem
+
+_USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200
@@ -42,3 +46,9 @@ def check_password(password: str, username: str) -> None:
         problems.append("control characters (such as a tab or a line break) are not allowed")
     if problems:
         raise InvalidInput([Problem("password", p) for p in problems])
+
+
+def check_username(username: str) -> None:
+    """Refuse a user name that is not 1 to 64 letters, digits, '.', '_', '@' or '-' (:class:`InvalidInput`)."""
+    if not _USERNAME.match(username):
+        raise InvalidInput([Problem("user name", "use 1 to 64 letters, digits, '.', '_', '@' or '-'")])
