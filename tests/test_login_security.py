@@ -254,3 +254,16 @@ def test_a_server_behind_https_sends_a_secure_cookie(world):
         assert r.status_code == 200 and "Secure" in r.headers["Set-Cookie"]
     finally:
         server.stop()
+
+
+def test_an_organiser_of_one_event_runs_it_and_only_it(world):
+    server, db = world
+    with Store(db) as s:
+        s.add_user("eva", generate_password_hash(PASSWORD), "host")
+        s.grant("other-event", "eva", "organiser")
+    eva, csrf = login(server.url, "eva")
+    page = eva.get(server.url + "/events/other-event").text
+    assert "/events/other-event/solve" in page and "/events/other-event/recommendations" in page  # its buttons
+    assert eva.get(server.url + "/events/other-event/recommendations").status_code == 200
+    assert eva.get(server.url + f"/events/{A}").status_code == 404
+    assert eva.get(server.url + "/staff").status_code == 403  # the staff stay the global organisers'

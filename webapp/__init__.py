@@ -113,7 +113,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             store = get_store()
             return phase(store.load(event_id), store.published(event_id), clock())
 
-        return {"event_phase": event_phase}
+        def staff_role() -> str | None:
+            """The logged-in account's role on this page's event (its grant), else its global role."""
+            from .auth import current_user
+
+            user = current_user()
+            return None if user is None else user["role"]
+
+        return {"event_phase": event_phase, "staff_role": staff_role}
 
     @app.teardown_appcontext
     def close_store(_exc: BaseException | None) -> None:
