@@ -146,8 +146,11 @@ def test_access(app, world, tmp_path, endpoint, rule, method, actor):
     assert got == expected, f"{actor} {method} {rule}: {resp.status_code} {resp.headers.get('Location', '')}"
     if got == "denied" and actor == "host_elsewhere" and "<event_id>" in rule:
         assert resp.status_code == 404  # another event's host cannot tell the event exists
-    if got == "denied" and actor == "anonymous" and RULES[endpoint] not in ("own_link", "a_only"):
+    staff_rule = RULES[endpoint] not in ("own_link", "a_only")
+    if got == "denied" and actor == "anonymous" and staff_rule:
         assert resp.status_code in (302, 401)  # sent to log in
+    if got == "denied" and actor.startswith("participant") and staff_rule:
+        assert resp.status_code == 403  # a personal link opens no staff page
 
 
 def test_every_socket_handler_is_classified():
