@@ -221,6 +221,7 @@ def web(tmp_path):
         s.save_event(parse_event_document(doc))
         s.add_user("olga", generate_password_hash(PASSWORD), "organiser")
         s.add_user("hans", generate_password_hash(PASSWORD), "host")
+        s.grant("ev-test", "hans", "host")  # the event's host
         tokens = s.tokens("ev-test")
     app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True,
                       "OUTBOX_DIR": str(tmp_path / "outbox")})  # fmt: skip

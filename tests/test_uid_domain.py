@@ -99,8 +99,10 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
         conn.execute("ALTER TABLE events DROP COLUMN retention_days")  # and what v12 adds
         conn.execute("ALTER TABLE events DROP COLUMN erased_at")
         conn.execute("ALTER TABLE participants DROP COLUMN erased_at")
-        for table in ("surveys", "survey_answers", "survey_rounds", "erasure_in_progress", "solve_jobs"):  # v13
+        for table in ("surveys", "survey_answers", "survey_rounds", "erasure_in_progress", "solve_jobs",
+                      "event_staff", "login_failures"):  # v11 to v14
             conn.execute(f"DROP TABLE {table}")
+        conn.execute("ALTER TABLE users DROP COLUMN session_generation")  # and the column v12 adds
         conn.execute("PRAGMA user_version=8")
     old = sqlite_utils.Database(sqlite3.connect(path))
     assert columns(old) == columns(v8_file(tmp_path / "v8.db"))  # exactly what v8 left

@@ -28,12 +28,14 @@ def free_port() -> int:
 
 
 def seed_db(path: Path, docs: list[dict]) -> dict[str, dict[str, str]]:
-    """Store events and the two staff accounts; return each event's participant tokens."""
+    """Store events and the two staff accounts (hans hosts every event); return each event's participant tokens."""
     with Store(path) as store:
         for doc in docs:
             store.save_event(formats.parse_event_document(doc))
         store.add_user("olga", generate_password_hash(PASSWORD), "organiser")
         store.add_user("hans", generate_password_hash(PASSWORD), "host")
+        for doc in docs:  # the host runs every event of these worlds (a grant per event)
+            store.grant(doc["event"]["id"], "hans", "host", by="test")
         return {ev["event"]["id"]: store.tokens(ev["event"]["id"]) for ev in docs}
 
 
@@ -190,7 +192,8 @@ def _drop(s: socket.socket) -> None:
 def mailed_live_world(folder: Path, event_id: str, participants: int, seed: int, now_after: timedelta):
     """A generated event, solved and stored, served on its live day (the clock ``now_after`` past
     the start of its third slot) with a real SMTP server on 127.0.0.1 receiving the invites.
-    Yields a dict (server, db, inbox, now, data) and stops both servers afterwards."""
+    Yields a dict (server, db, inbox, now, data, env: the server's SMTP settings) and stops both
+    servers afterwards."""
     from aiosmtpd.controller import Controller
 
     from scheduler.files.generator import generate_event
@@ -209,11 +212,11 @@ def mailed_live_world(folder: Path, event_id: str, participants: int, seed: int,
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     now = result.problem.slots[2].start + now_after
-    server = Server(db, now=now.isoformat(), extra_env={
-        "MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
-        "MATCHMAKING_SMTP_FROM": "events@cluster.example", "MATCHMAKING_STANDBY_TICK": "0"})
+    env = {"MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
+           "MATCHMAKING_SMTP_FROM": "events@cluster.example", "MATCHMAKING_STANDBY_TICK": "0"}
+    server = Server(db, now=now.isoformat(), extra_env=env)
     try:
-        yield {"server": server, "db": db, "inbox": inbox, "now": now, "data": data}
+        yield {"server": server, "db": db, "inbox": inbox, "now": now, "data": data, "env": env}
     finally:
         server.stop()
         smtp.stop()

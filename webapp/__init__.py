@@ -46,7 +46,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["SECRET_KEY"] = _secret_key(app)
+    if not app.config.get("SESSION_COOKIE_SECURE"):
+        # served over HTTPS (the public URL says so): the session cookie never travels in clear
+        app.config["SESSION_COOKIE_SECURE"] = str(app.config["BASE_URL"]).startswith("https://")
     app.debug = False
+    from .hardening import SafeInt, allowed_origins, register_error_pages, release_vanished_clients
+
+    app.url_map.converters["int"] = SafeInt  # before any rule is added: no id overflows SQLite
 
     import threading
 
@@ -55,8 +61,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .i18n import init_i18n
 
     init_i18n(app)  # languages: webapp/i18n.py
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[],
-                      message_queue=app.config["REDIS_URL"] or None, channel=app.config["SOCKETIO_CHANNEL"])
+    # a browser's live connection comes from the public URL's origin (or the bind address it
+    # serves); a page elsewhere (http://evil.example) cannot open one with the staff's cookie.
+    # A client that vanished is dropped after ping_interval + ping_timeout seconds, its thread with it.
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=allowed_origins(app.config),
+                      ping_interval=app.config.get("SOCKET_PING_INTERVAL", 10),
+                      ping_timeout=app.config.get("SOCKET_PING_TIMEOUT", 10),
+                      message_queue=app.config["REDIS_URL"] or None, channel=app.config["SOCKETIO_CHANNEL"])  # fmt: skip
+    release_vanished_clients(socketio, app.config.get("SOCKET_PING_INTERVAL", 10))
     import logging
 
     from .accesslog import mask_logs
@@ -77,12 +89,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         portal,
         portal_surveys,  # noqa: F401  (adds the survey pages to portal.bp before it is registered)
         privacy,  # noqa: F401  (adds the data-protection routes to console.bp and portal.bp before they are registered)
+        staff,
     )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(board.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(staff.bp)
+    register_error_pages(app)
     events.register(socketio)
 
     from scheduler.domain.errors import InvalidInput
@@ -114,7 +129,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             store = get_store()
             return phase(store.load(event_id), store.published(event_id), clock())
 
-        return {"event_phase": event_phase}
+        def staff_role() -> str | None:
+            """The logged-in account's role on this page's event (its grant), else its global role."""
+            from .auth import current_user
+
+            user = current_user()
+            return None if user is None else user["role"]
+
+        return {"event_phase": event_phase, "staff_role": staff_role}
 
     @app.teardown_appcontext
     def close_store(_exc: BaseException | None) -> None:

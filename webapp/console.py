@@ -49,7 +49,12 @@ def index():
 @bp.get("/events")
 @staff_required("organiser", "host")
 def events():
-    return render_template("events.html", events=get_store().event_summaries(), problems=None)
+    store, user = get_store(), current_user()
+    rows = store.event_summaries()
+    if user["role"] != "organiser":  # a host sees the events granted to them
+        granted = store.granted_events(user["username"])
+        rows = [r for r in rows if r["id"] in granted]
+    return render_template("events.html", events=rows, problems=None)
 
 
 @bp.get("/events/<event_id>")

@@ -10,7 +10,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 from scheduler.store import Store
 
 from .live import participant_room
-from .sockets import Credential, credential_of, fingerprint, remember
+from .sockets import Credential, credential_of, fingerprint, remember, watching
 
 STAFF = ("organiser", "host")
 
@@ -38,8 +38,10 @@ def register(socketio: SocketIO) -> None:
         if session.get("user"):
             with _store() as store:
                 user = store.user(session["user"])  # the account as it is now, not as it was at log-in
-            if user is not None and user["role"] in STAFF:
-                remember(request.sid, Credential("staff", user=user["username"], role=user["role"]))
+            if (user is not None and user["role"] in STAFF
+                    and session.get("generation", 0) == user["session_generation"]):  # not a cookie from before a log-out
+                remember(request.sid, Credential("staff", user=user["username"], role=user["role"],
+                                                 generation=user["session_generation"]))  # fmt: skip
                 return True
         raise ConnectionRefusedError("log in or use your personal link")
 
@@ -56,8 +58,9 @@ def register(socketio: SocketIO) -> None:
             if user is None or user["role"] != who.role:
                 emit("error", {"message": "your account changed: reload the page"})
                 return
-            if event_id not in store.event_ids():
-                emit("error", {"message": f"no event {event_id!r}"})
+            if event_id not in store.event_ids() or store.event_role(who.user, event_id) is None:
+                emit("error", {"message": f"no event {event_id[:80]!r}"})  # not granted looks like not there
                 return
         join_room(f"event:{event_id}")
+        watching(request.sid, event_id)
         emit("watching", {"event": event_id})

@@ -33,6 +33,7 @@ class Credential:
     fingerprint: str = ""  # of the participant's token
     user: str = ""
     role: str = ""
+    generation: int = 0  # the account's session generation at the handshake
 
 
 def fingerprint(token: str) -> str:
@@ -44,6 +45,19 @@ def remember(sid: str, credential: Credential) -> None:
     """Record the credential of a connection that was just accepted."""
     with socketio.server.session(sid, namespace=NAMESPACE) as s:
         s["credential"] = credential
+
+
+def watching(sid: str, event_id: str) -> None:
+    """Record that a staff connection joined an event's room (its grant is rechecked)."""
+    with socketio.server.session(sid, namespace=NAMESPACE) as s:
+        s["watching"] = sorted({*s.get("watching", ()), event_id})
+
+
+def watched(sid: str) -> list[str]:
+    try:
+        return list(socketio.server.get_session(sid, namespace=NAMESPACE).get("watching", ()))
+    except (KeyError, TypeError):
+        return []
 
 
 def credential_of(sid: str) -> Credential | None:
@@ -65,7 +79,15 @@ def why_invalid(store: Store, c: Credential, tokens: dict[tuple[str, str], str])
         return "Your account was removed: you are logged out."
     if user["role"] != c.role:
         return f"Your role changed to {user['role']}: reload the page."
+    if user["session_generation"] != c.generation:
+        return "You logged out or your password changed: log in again."
     return None
+
+
+def why_unwatched(store: Store, c: Credential, events: list[str]) -> str | None:
+    """Why a staff connection may no longer watch one of its events (its grant was revoked), or None."""
+    lost = [e for e in events if store.event_role(c.user, e) is None]
+    return f"You no longer have a role on event {lost[0]}: reload the page." if lost else None
 
 
 def end(sid: str, kind: str, message: str) -> None:
@@ -86,6 +108,8 @@ def recheck(store: Store) -> int:
     ended = 0
     for sid, c in held:
         reason = why_invalid(store, c, tokens)
+        if reason is None and c.kind == "staff":
+            reason = why_unwatched(store, c, watched(sid))
         if reason is not None:
             end(sid, "link_revoked" if c.kind == "participant" else "session_ended", reason)
             ended += 1

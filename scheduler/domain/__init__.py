@@ -2,7 +2,8 @@
 
 Owns the frozen dataclasses (:mod:`.model`), the one error tree (:mod:`.errors`), the slot
 grid and wall-time rules in the event's zone (:mod:`.timegrid`, :mod:`.zones`), the bounds on
-every input (:mod:`.limits`) and e-mail address checks (:mod:`.addresses`).
+every input (:mod:`.limits`), e-mail address checks (:mod:`.addresses`), free-text limits and
+refused characters (:mod:`.text`) and the staff password policy (:mod:`.passwords`).
 
 May import: the standard library and small parsing libraries only; nothing else from
 ``scheduler``. Every other package builds on this one.

@@ -230,13 +230,42 @@ def _request(r: RequestIn, sessions: tuple[int, ...]) -> Request:
 
 def parse_event_json(text: str, source: str = "") -> EventData:
     """Parse and validate JSON text holding an event document."""
+    return parse_event_document(load_json(text, source), source)
+
+
+#: How deep objects and lists may nest in an event document (a real one needs 4).
+JSON_DEPTH_MAX = 32
+
+
+def load_json(text: str, source: str = "") -> Any:
+    """Parse JSON text, refusing invalid JSON and nesting deeper than :data:`JSON_DEPTH_MAX`
+    with :class:`InvalidInput` (never a ``RecursionError``)."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             [Problem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")], source
         ) from None
-    return parse_event_document(doc, source)
+    except RecursionError:
+        doc, deep = None, True
+    else:
+        deep = _depth(doc) > JSON_DEPTH_MAX
+    if deep:
+        raise InvalidInput([Problem("", f"objects and lists nest more than {JSON_DEPTH_MAX} levels deep; "
+                                        "an event document needs only a few")], source)  # fmt: skip
+    return doc
+
+
+def _depth(doc: Any) -> int:
+    """How deep lists and objects nest in ``doc`` (without recursion)."""
+    deepest, todo = 0, [(doc, 1)]
+    while todo:
+        value, level = todo.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if level <= JSON_DEPTH_MAX:
+                todo.extend((v, level + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 

@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from scheduler.domain import limits as L
 from scheduler.domain.addresses import InvalidEmail, normalise_email
 from scheduler.domain.model import END_OF_DAY
+from scheduler.domain.text import LONG_MAX, NAME_MAX, SHORT_MAX, URL_MAX, text_problem
 from scheduler.domain.zones import UnknownZone, canonical_zone
 from scheduler.files.spreadsheets import DASHES
 from scheduler.matching.requests import POLICIES, STATUSES
@@ -114,12 +115,28 @@ def _session_refs(v: Any) -> Any:
     return v
 
 
+def _plain(limit: int, multiline: bool = False):
+    """A validator of free text: at most ``limit`` characters, no control or bidi characters."""
+
+    def check(v: str) -> str:
+        why = text_problem(v, limit, multiline)
+        if why is not None:
+            raise PydanticCustomError("text", "{why}", {"why": why})
+        return v
+
+    return AfterValidator(check)
+
+
 Ident = Annotated[str, BeforeValidator(_ident)]
+Name = Annotated[str, Field(min_length=1), _plain(NAME_MAX)]
+Short = Annotated[str, _plain(SHORT_MAX)]
+Long = Annotated[str, _plain(LONG_MAX, multiline=True)]
 Zone = Annotated[str, BeforeValidator(_zone)]
 Clock = Annotated[time, BeforeValidator(parse_clock)]
 Day = Annotated[date, BeforeValidator(parse_day)]
 Email = Annotated[str, BeforeValidator(_email)]
-Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=80)]], BeforeValidator(_tags)]
+Tags = Annotated[list[Annotated[str, Field(min_length=1, max_length=80), _plain(80)]], BeforeValidator(_tags),
+                Field(max_length=200)]
 PosInt = Annotated[int, Field(strict=True, gt=0)]
 NonNegInt = Annotated[int, Field(strict=True, ge=0)]
 
@@ -189,7 +206,7 @@ class HoursIn(_In):
 
 class EventIn(_In):
     id: Ident
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     timezone: Zone
     slot_minutes: Annotated[int, Field(strict=True, ge=L.SLOT_MINUTES_MIN, le=L.SLOT_MINUTES_MAX)]
     gap_minutes: Annotated[int, Field(strict=True, ge=0, le=L.GAP_MINUTES_MAX)] = 0
@@ -198,7 +215,7 @@ class EventIn(_In):
     ]
     rooms: Annotated[int, Field(strict=True, gt=0, le=L.ROOMS_MAX)]
     max_meetings: Annotated[int, Field(strict=True, gt=0, le=L.MAX_MEETINGS_MAX)]
-    video_url_template: str | None = None
+    video_url_template: Annotated[str, _plain(URL_MAX)] | None = None
     allow_same_kind: Annotated[bool, Field(strict=True)] = False
     request_policy: Literal[POLICIES] = "unless_declined"  # type: ignore[valid-type]
     request_ttl_hours: Annotated[float, Field(gt=0, le=L.REQUEST_TTL_HOURS_MAX)] = 72.0
@@ -215,12 +232,12 @@ class EventIn(_In):
 
 class ParticipantIn(_In):
     id: Ident
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Name
     kind: Literal["traditional", "tech"]
     timezone: Zone
-    cluster: str = ""
-    country: str = ""
-    contact: str = ""
+    cluster: Short = ""
+    country: Short = ""
+    contact: Short = ""
     email: Email = ""
     working_hours: Annotated[HoursIn, AfterValidator(_ordered)] | None = None
     available: Annotated[
@@ -231,7 +248,7 @@ class ParticipantIn(_In):
     needs: Tags = []
     offers: Tags = []
     languages: Tags = []
-    description: str = ""
+    description: Long = ""
 
 
 class RequestIn(_In):

@@ -32,10 +32,16 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-_OWN = ("ident", "zone", "clock", "day", "email", "order", "window", "hours", "template", "sessions")
+_OWN = ("ident", "zone", "clock", "day", "email", "order", "window", "hours", "template", "sessions", "text")
 
 
 def _message(e: Any) -> str:
+    """A pydantic error in words a user understands, cut to a readable length."""
+    words = _words(e)
+    return words if len(words) <= 300 else words[:200] + " ... " + words[-60:]
+
+
+def _words(e: Any) -> str:
     """A pydantic error in words a user understands: the value quoted, the expected form named."""
     kind, got, ctx = e["type"], e.get("input"), e.get("ctx") or {}
     if kind == "missing":

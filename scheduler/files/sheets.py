@@ -21,7 +21,7 @@ from typing import Any
 from scheduler.domain.errors import InvalidInput, Problem
 from scheduler.domain.model import EventData
 from scheduler.domain.sessions import format_sessions
-from scheduler.files.formats import parse_event_document, parse_event_json
+from scheduler.files.formats import load_json, parse_event_document, parse_event_json
 from scheduler.files.inputs import EventIn, format_clock, parse_windows
 from scheduler.files.spreadsheets import (
     Table,
@@ -137,12 +137,10 @@ def _workbook(path: Path, name: str, problems: list[Problem]) -> dict[str, Table
 
 def _event_json(path: Path, problems: list[Problem]) -> Any:
     try:
-        doc = json.loads(decode(path.read_bytes(), path.name, "save it as UTF-8"))
+        doc = load_json(decode(path.read_bytes(), path.name, "save it as UTF-8"))
     except InvalidInput as exc:
-        problems.extend(exc.problems)
-        return None
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(path.name, f"not valid JSON: {exc.msg} (line {exc.lineno})"))
+        problems.extend(p if p.path.startswith(path.name) else Problem(f"{path.name} {p.path}".strip(), p.message)
+                        for p in exc.problems)  # fmt: skip
         return None
     return doc["event"] if isinstance(doc, Mapping) and "event" in doc else doc
 

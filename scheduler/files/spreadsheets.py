@@ -172,9 +172,13 @@ def csv_table(text: str, name: str, known: Collection[str]) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', doublequote=True)
     numbered: list[tuple[int, list[str]]] = []
     last = 0
-    for cells in reader:
-        start, last = last + 1, reader.line_num
-        numbered.append((start, cells))
+    try:
+        for cells in reader:
+            start, last = last + 1, reader.line_num
+            numbered.append((start, cells))
+    except csv.Error as exc:  # a cell over csv.field_size_limit() (128 KiB), a NUL byte, ...
+        raise InvalidInput([Problem(f"{name} line {last + 1}", f"cannot be read as CSV ({exc}); "
+                                    "a cell may be at most 128 KiB long: check the quotes")]) from None
     return _table(name, numbered, sep, "line")
 
 

@@ -19,7 +19,8 @@ methods per aggregate, each module owning its tables:
 - :mod:`.live`: ``checkins``, ``offers`` and the live-day settings;
 - :mod:`.locks`: ``solve_jobs`` (the solve lock with its owner and heartbeat, and finished jobs);
 - :mod:`.outbox`: ``outbox`` (calendar messages and survey mail);
-- :mod:`.users`: ``users`` (organiser and host accounts);
+- :mod:`.users`: ``users`` (organiser and host accounts), ``event_staff`` (grants per event),
+  ``login_failures`` (the log-in lock-out);
 - :mod:`.surveys`: ``surveys``, ``survey_answers``, ``survey_rounds`` (pilot surveys);
 - :mod:`.privacy`: erasure and retention of personal data (it rewrites the other tables' rows
   about an erased person, see ``docs/privacy.md``); the export of one person's data.

@@ -228,9 +228,37 @@ def _v13(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX solve_jobs_event ON solve_jobs (event_id, started_at)")
 
 
+
+def _v14(db: sqlite_utils.Database) -> None:
+    """Staff per event, log-in throttling and revocable sessions (issue 17).
+
+    ``event_staff`` grants an account a role (``host`` or ``organiser``) on one event; an account
+    whose global role is ``organiser`` stays an administrator of every event and of the staff.
+    So that nothing breaks, every existing ``host`` account is granted ``host`` on every event
+    stored before this version; events stored later are granted by an organiser.
+    ``users.session_generation`` is written into each log-in's cookie: log-out, a password change
+    or reset and a removal bump it, so an older cookie opens nothing. ``login_failures`` holds the
+    recent failed log-ins by account and address (the lock-out survives a restart)."""
+    db.execute(
+        "CREATE TABLE event_staff (event_id TEXT NOT NULL REFERENCES events(id), username TEXT NOT NULL"
+        " REFERENCES users(username) ON DELETE CASCADE, role TEXT NOT NULL, granted_at TEXT NOT NULL,"
+        " granted_by TEXT NOT NULL DEFAULT '', PRIMARY KEY (event_id, username))"
+    )
+    db.execute("CREATE INDEX event_staff_user ON event_staff (username)")
+    db.execute("INSERT INTO event_staff (event_id, username, role, granted_at, granted_by)"
+               " SELECT e.id, u.username, 'host', strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'), 'migration'"
+               " FROM events e CROSS JOIN users u WHERE u.role = 'host'")
+    db.execute("ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE TABLE login_failures (id INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+               " username TEXT NOT NULL, address TEXT NOT NULL)")
+    db.execute("CREATE INDEX login_failures_user ON login_failures (username, at)")
+    db.execute("CREATE INDEX login_failures_address ON login_failures (address, at)")
+
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                             _v12, _v13]
+                                                             _v12, _v13, _v14]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
