@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from werkzeug.security import generate_password_hash
@@ -69,6 +70,10 @@ def build(folder: Path) -> World:
         offer = store.add_offers(EVENT_A, [{"slot_start": slot.start, "slot_end": slot.end, "a": a, "b": partner,
                                             "room": 1, "score": 1.0, "reasons": ["test"], "replaces": []}],
                                  now=slot.start)[0]["id"]  # fmt: skip
+        # the surveys are open (their invitations went out in the past), so answering them is reachable
+        sent = datetime(2020, 1, 6, 9, tzinfo=UTC)
+        store.set_round(EVENT_A, "adoption", sent, [], actor="olga", now=sent)
+        store.set_round(EVENT_A, "followup", sent, [], wave="m3", actor="olga", now=sent)
     with Store(path) as store:
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return World(path, a, b, tokens, mine[0].id, request, offer)

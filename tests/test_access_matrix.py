@@ -57,6 +57,14 @@ RULES = {
     "portal.home": "own_link", "portal.agenda_json": "own_link", "portal.profile": "own_link",
     "portal.new_request": "own_link", "portal.checkin": "own_link", "portal.offers_json": "own_link",
     "portal.my_feed": "own_link",
+    "console.erase_participant": "event_organiser", "console.export_participant": "event_organiser",
+    "console.set_retention": "event_organiser", "console.surveys": "event_organiser",
+    "console.survey_csv": "event_organiser", "console.survey_defaults": "event_organiser",
+    "console.survey_edit": "event_organiser", "console.survey_round": "event_organiser",
+    "console.survey_send": "event_organiser", "console.results": "event_staff", "console.results_file": "event_staff",
+    "console.notice": "anyone",
+    "portal.my_data": "own_link", "portal.my_privacy": "own_link", "portal.survey_page": "own_link",
+    "portal.survey_answer": "own_link",
     "portal.request_action": "a_only", "portal.answer_offer": "a_only", "portal.meeting_ics": "a_only",
 }  # fmt: skip
 
@@ -103,10 +111,13 @@ def client_for(app, actor: str, world: World):
 def url_of(endpoint: str, rule_text: str, actor: str, world: World) -> str:
     values = {"event_id": EVENT_A, "pid": world.a, "meeting_id": world.meeting, "sender": world.request[0],
               "receiver": world.request[1], "room": 1, "offer_id": world.offer, "upload": UPLOAD,
-              "username": "zed", "filename": "app.css", "action": ACTIONS.get(endpoint, "")}  # fmt: skip
+              "username": "zed", "filename": "app.css", "action": ACTIONS.get(endpoint, ""),
+              "survey_id": "adoption", "wave": "m3", "fmt": "xlsx"}  # fmt: skip
     if "<token>" in rule_text:
         pid = {"participant_a": world.a, "participant_b": world.b}.get(actor)
         values["token"] = world.tokens[pid] if pid else "no-such-link-" + "x" * 20
+    if "<wave>" in rule_text:
+        values["survey_id"] = "followup"  # the survey sent in waves
     adapter = _PROBE.url_map.bind("localhost")
     return adapter.build(endpoint, {k: v for k, v in values.items() if f"{k}>" in rule_text or f":{k}>" in rule_text})
 

@@ -93,6 +93,10 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
     assert all(uid.endswith("@b2bmatch.invalid") for _, uid in first)
     # ... and take the file back to schema v8, the column the upgrade adds dropped
     with sqlite3.connect(path) as conn:
+        for table, words in (("audit", "the audit log"), ("request_history", "the request history")):
+            conn.execute(f"DROP TRIGGER {table}_append_only_u")  # v12's, which reads erasure_in_progress
+            conn.execute(f"CREATE TRIGGER {table}_append_only_u BEFORE UPDATE ON {table}"
+                         f" BEGIN SELECT RAISE(ABORT, '{words} is append-only'); END")  # as v1 / v2 made it
         conn.execute("ALTER TABLE events DROP COLUMN uid_domain")
         conn.execute("ALTER TABLE requests DROP COLUMN sessions")  # and the one v10 adds
         conn.execute("ALTER TABLE outbox DROP COLUMN kind")  # and what v11 adds
@@ -102,7 +106,7 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
         for table in ("surveys", "survey_answers", "survey_rounds", "erasure_in_progress", "solve_jobs",
                       "event_staff", "login_failures"):  # v11 to v14
             conn.execute(f"DROP TABLE {table}")
-        conn.execute("ALTER TABLE users DROP COLUMN session_generation")  # and the column v12 adds
+        conn.execute("ALTER TABLE users DROP COLUMN session_generation")  # and the column v14 adds
         conn.execute("PRAGMA user_version=8")
     old = sqlite_utils.Database(sqlite3.connect(path))
     assert columns(old) == columns(v8_file(tmp_path / "v8.db"))  # exactly what v8 left
