@@ -25,7 +25,7 @@ from scheduler.store import Store
 from tests.test_sockets import EVENT, Tab, br19_doc, cookie_of, move_on_board, until
 from tests.webtools import ROOT, Server, csrf_of, free_port, login, publish, seed_db
 
-BASE = "https://meet.example.org"
+BASE = "http://meet.example.org"  # http: an https public URL makes the session cookie Secure, which a test over plain http cannot send back
 SOLVED, KILLED = "so-solve", "so-kill"
 NOW = "2027-03-20T08:00:00+00:00"  # days before every event here: all are drafts
 
@@ -109,7 +109,7 @@ def worker(cluster, request):
 def staff_tab(url: str, event_id: str) -> StaffTab:
     """The organiser's event page, connected to this server and watching the event."""
     org, _ = login(url, "olga")
-    tab = StaffTab(url, cookie=cookie_of(org), watch=event_id)
+    tab = StaffTab(url, cookie=cookie_of(org), watch=event_id, origin=BASE)
     assert until(lambda: "watching" in tab.names())
     return tab
 
@@ -139,8 +139,8 @@ def events_of(tab: Tab, name: str) -> list[dict]:
 
 def test_a_change_made_through_a_reaches_a_participant_connected_to_b(cluster):
     a, b = cluster["a"], cluster["b"]
-    participant = Tab(b.url, token=cluster["tokens"][EVENT]["t-1"])
-    bystander = Tab(b.url, token=cluster["tokens"][SOLVED]["t-0001"])
+    participant = Tab(b.url, token=cluster["tokens"][EVENT]["t-1"], origin=BASE)
+    bystander = Tab(b.url, token=cluster["tokens"][SOLVED]["t-0001"], origin=BASE)
     try:
         host, _ = login(a.url, "hans")
         move_on_board(host, a.url, cluster["db"])
@@ -211,7 +211,7 @@ def test_the_access_log_never_holds_a_personal_link(cluster):
     token = cluster["tokens"][SOLVED]["t-0002"]
     for path in (f"/p/{token}", f"/p/{token}/agenda.json", f"/p/{token}/feed.ics", f"/login?token={token}"):
         requests.get(b.url + path, timeout=10)
-    Tab(b.url, token=token).close()
+    Tab(b.url, token=token, origin=BASE).close()
     log = b.db.parent / f"server-{b.port}.log"
     assert until(lambda: "/p/***/feed.ics" in log.read_text(), timeout=5)
     text = log.read_text()

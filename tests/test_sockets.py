@@ -50,10 +50,13 @@ class Tab:
 
     EVENTS = ("agenda_changed", "schedule_changed", "watching", "error", "link_revoked", "session_ended")
 
-    def __init__(self, url: str, *, token: str | None = None, cookie: str | None = None, watch: str | None = None):
+    def __init__(self, url: str, *, token: str | None = None, cookie: str | None = None, watch: str | None = None,
+                 origin: str | None = None):
         self.got: list[tuple[str, dict]] = []
         self.dropped = threading.Event()
-        self.client = socketio.Client(reconnection=False)
+        # the page's origin, as a browser sends it (behind a proxy: the public URL's, not the socket's)
+        extra = {"websocket_extra_options": {"origin": origin}} if origin else {}
+        self.client = socketio.Client(reconnection=False, **extra)
         for name in self.EVENTS:
             self.client.on(name, self._recorder(name))
         self.client.on("disconnect", lambda *reason: self.dropped.set())
