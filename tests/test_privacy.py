@@ -39,7 +39,8 @@ NAME = "Zoë Ångström Bäckerei"
 CONTACT = "Łukasz Żółtowski-Ñúñez"
 EMAIL = "zoe.privacy-probe@bäckerei-ångström.example"
 DELIVERY = check_email(EMAIL).delivery  # the address as mailed: its domain in IDNA (xn--...)
-PUBLIC = "https://entente.example"  # the configured public address, for links in mails
+PUBLIC = "http://entente.example"  # the configured public address, for links in mails (http: an https one
+# makes the session cookie Secure, which these tests over plain http could not send back)
 SECRETS = (NAME, CONTACT, EMAIL, DELIVERY, "zoe.privacy-probe", "Żółtowski", "Ångström")
 
 

@@ -230,6 +230,8 @@ def stored(tmp_path_factory):
         s.check_in("ev-test", "t1", by="t1")
         s.add_user("olga", generate_password_hash(PASSWORD), "organiser")
         s.add_user("hans", generate_password_hash(PASSWORD), "host")
+        s.grant("ev-test", "hans", "host")  # hosts see the events they are granted
+        s.add_user("greta", generate_password_hash(PASSWORD), "host")  # ... and no other
         tokens = s.tokens("ev-test")
     return db, tokens
 
@@ -301,6 +303,7 @@ def test_results_page_shows_figures_charts_and_downloads_to_organiser_and_host(a
     assert olga.get("/events/ev-test/results.doc").status_code == 404
     assert olga.get("/events/nope/results").status_code == 404
     assert logged_in(app, "hans").get("/events/ev-test/results").status_code == 200  # a host may see it
+    assert logged_in(app, "greta").get("/events/ev-test/results").status_code == 404  # not a host of this event
 
 
 def test_results_are_refused_to_anonymous_and_participants(app, stored):
