@@ -141,3 +141,20 @@ def test_a_zone_change_moves_no_meeting_sends_nothing_and_the_picker_follows_the
     r = tick(s, world, "s-001", [5, 6, 7])
     assert "Your new hours leave out 1 meeting" in r.text
     assert stored(world, "s-001").available[-1] == Window(date(2027, 3, 30), time(1, 0), time(1, 55))
+
+
+@pytest.mark.parametrize(("zone", "words"), [
+    ("Mars/Olympus_Mons", "Time zone: 'Mars/Olympus_Mons' is not an IANA time zone"),
+    ("right/Europe/Berlin", "Time zone: 'right/Europe/Berlin' is not an IANA time zone; did you mean 'Europe/Berlin'?"),
+    ("Factory", "Time zone: 'Factory' is not an IANA time zone"),
+    ("", "Time zone:"),
+    ("Europe/Paris\x00", "Time zone:"),
+])  # fmt: skip
+def test_a_zone_that_is_not_one_is_refused_in_words(world, zone, words):
+    s = requests.Session()
+    page = s.get(base(world, "t-001") + "/availability").text
+    before = stored(world, "t-001")
+    r = s.post(base(world, "t-001") + "/profile", data={"csrf_token": csrf_of(page), "timezone": zone})
+    assert r.url == base(world, "t-001") + "/availability"
+    assert [e for e in errors(r.text) if e.startswith(words)], errors(r.text)
+    assert stored(world, "t-001") == before

@@ -49,7 +49,7 @@ def picked_windows(data: EventData, me: Participant, values: Iterable[str]) -> P
     wanted: set[int] = set()
     problems: list[str] = []
     for v in values:
-        if not v.isdigit() or int(v) >= len(slots):
+        if not (v.isascii() and v.isdigit() and len(v) < 7) or int(v) >= len(slots):
             problems.append(_("%(value)s is not a slot of this event.", value=repr(v[:20])))
         else:
             wanted.add(int(v))
