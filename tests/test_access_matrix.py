@@ -56,7 +56,7 @@ RULES = {
     "staff.role": "organiser", "staff.grant": "organiser", "staff.revoke": "organiser",
     "portal.home": "own_link", "portal.agenda_json": "own_link", "portal.profile": "own_link",
     "portal.new_request": "own_link", "portal.checkin": "own_link", "portal.offers_json": "own_link",
-    "portal.my_feed": "own_link",
+    "portal.my_feed": "own_link", "portal.directory": "own_link", "portal.availability": "own_link",
     "console.erase_participant": "event_organiser", "console.export_participant": "event_organiser",
     "console.set_retention": "event_organiser", "console.surveys": "event_organiser",
     "console.survey_csv": "event_organiser", "console.survey_defaults": "event_organiser",

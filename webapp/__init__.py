@@ -87,6 +87,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         console_surveys,  # noqa: F401  (adds the survey pages to console.bp before it is registered)
         events,
         portal,
+        portal_people,  # noqa: F401  (adds the directory to portal.bp before it is registered)
+        portal_slots,  # noqa: F401  (adds the slot picker to portal.bp before it is registered)
         portal_surveys,  # noqa: F401  (adds the survey pages to portal.bp before it is registered)
         privacy,  # noqa: F401  (adds the data-protection routes to console.bp and portal.bp before they are registered)
         staff,

@@ -34,7 +34,6 @@ from scheduler.invitations.ical import (
     to_bytes,
     video_url,
 )
-from scheduler.matching import scores as matching
 
 from .extensions import get_store
 from .live import clock, notify, offer_standby, offer_view, push_offers, repair_lost
@@ -97,16 +96,17 @@ def home(**_):
     data = store.load(g.event_id)
     me = data.by_id()[g.pid]
     states = [s for s in store.request_states(g.event_id) if g.pid in (s.request.sender, s.request.receiver)]
-    recs = []
-    if me.kind == "traditional":
-        recs = matching.recommend(data, 5, exclude=[(r.sender, r.receiver) for r in data.requests]).get(g.pid, [])
+    from .partners import recommendations
+
+    recs = recommendations(data, me)
     t = clock()
     scheduled = {(m.b if m.a == g.pid else m.a): local_label(m.start, me.timezone, "%a %d %b %H:%M")
                  for m in store.meetings(g.event_id)
                  if g.pid in (m.a, m.b) and m.status in ("scheduled", "moved") and m.start > t}  # fmt: skip
     return render_template(
         "portal.html", data=data, ev=data.event, me=me, people=data.by_id(), states=states, recs=recs,
-        scheduled=scheduled,
+        scheduled=scheduled, to_answer=sum(s.request.receiver == g.pid and s.request.status in ("pending", "suggested")
+                                            for s in states),
         agenda=_agenda(data, store.meetings(g.event_id)), token=g.token, offers=_offers(store, data),
         checked_in=g.pid in store.checked_in(g.event_id),
         feed_url=url_for("portal.my_feed", _external=True),
@@ -135,7 +135,21 @@ def profile(**_):
             doc[field] = [t.strip() for t in form[field].replace(",", ";").split(";") if t.strip()]
     if "wh_start" in form:
         doc["working_hours"] = {"start": form["wh_start"], "end": form["wh_end"]}
-    if "available" in form:
+    if "timezone" in form:  # the zone's search list (portal_slots): meetings stay put in UTC
+        doc["timezone"] = form["timezone"].strip()[:64]
+    # the slot picker and the zone list come back to their own page (portal_slots)
+    back = url_for("portal.availability") if "picker" in form or "timezone" in form else url_for("portal.home") + "#profile"
+    picked = None
+    if "picker" in form:  # the ticked slots, as windows in my zone (portal_slots)
+        from .slotpicker import picked_windows
+
+        picked = picked_windows(data, me, form.getlist("slot"))
+        for words in picked.problems:
+            flash(words, "error")
+        if picked.problems:
+            return redirect(back), 303
+        doc["available"] = list(picked.windows)
+    elif "available" in form:
         text = form["available"].strip()
         doc.pop("available", None)
         if text:
@@ -145,7 +159,15 @@ def profile(**_):
     except InvalidInput as exc:
         for p in exc.problems:
             flash(_profile_words(str(p).removeprefix("profile.")), "error")
-        return redirect(url_for("portal.home") + "#profile"), 303
+        return redirect(back), 303
+    if picked is not None:  # the windows must give back exactly the ticked slots
+        from .slotpicker import lost_slots
+
+        lost = lost_slots(data, updated, picked.wanted)
+        for words in lost:
+            flash(words, "error")
+        if lost:
+            return redirect(back), 303
     before = store.meetings(g.event_id)
     conflicts = outside_availability(data, updated, before, clock())
     choice = form.get("conflicts")
@@ -170,11 +192,11 @@ def profile(**_):
               "hours; they will not be moved.")  # fmt: skip
     else:
         flash("Profile saved.")
-    return redirect(url_for("portal.home") + "#profile")
+    return redirect(back)
 
 
 #: the profile form's labels for the format's field names, so a problem names what the person sees
-PROFILE_LABELS = {"available": "Only available on", "working_hours": "Working hours", "email": "E-mail",
+PROFILE_LABELS = {"available": "Only available on", "timezone": "Time zone", "working_hours": "Working hours", "email": "E-mail",
                   "name": "Name", "contact": "Contact person", "description": "Description"}
 
 
@@ -206,6 +228,10 @@ def new_request(**_):
         flash(_in_words(str(exc)), "error")
     except ValueError as exc:  # a session the event does not have (parse_sessions)
         flash(f"When: {exc}", "error")
+    if request.form.get("back") == "directory":  # back to the same directory page (portal_people)
+        keep = {k: v[:100] for k in ("q", "technology", "sector", "country", "language", "page")
+                if (v := request.form.get(k, "").strip())}  # fmt: skip
+        return redirect(url_for("portal.directory", **keep))
     return redirect(url_for("portal.home") + "#requests")
 
 

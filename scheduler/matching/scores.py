@@ -368,3 +368,25 @@ def autofill(data: EventData, minimum: int, recs: dict[str, list[Match]],
 def score_bonus(score: float) -> int:
     """Solver weight added for a pair's compatibility score (0..4)."""
     return int(math.floor(4 * max(0.0, min(1.0, score)) + 0.5))
+
+
+def partners_of(data: EventData, pid: str, n: int = 5, exclude: Iterable[tuple[str, str]] = (),
+                scorer: Scorer | None = None) -> list[Match]:
+    """Return the ``n`` best partners of ``pid`` on the other side, best first, with reasons.
+
+    Works for either kind: each :class:`Match` keeps ``participant`` the traditional SME and
+    ``partner`` the tech SME. ``exclude`` holds pairs (either order) never to propose; pairs
+    scoring 0 (no common slot, nothing relevant) are left out. Unknown ``pid``: [].
+    """
+    sc = scorer or Scorer(data)
+    skip = {frozenset(p) for p in exclude}
+    if pid in sc.ti:
+        i = sc.ti[pid]
+        pairs = [(pid, s.id) for j, s in enumerate(sc.tech) if sc.raw[i, j] > 0]
+    elif pid in sc.si:
+        j = sc.si[pid]
+        pairs = [(t.id, pid) for i, t in enumerate(sc.trad) if sc.raw[i, j] > 0]
+    else:
+        return []
+    ranked = sorted((p for p in pairs if frozenset(p) not in skip), key=lambda p: (-sc.score(*p), p))
+    return [Match(t, s, sc.score(t, s), sc.reasons(t, s)) for t, s in ranked[:n]]
