@@ -5,6 +5,7 @@ with CSRF on; effects read back from the store; mails from the outbox."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -232,3 +233,27 @@ def test_refused_for_a_host_anonymous_and_without_csrf(world):
             r = s.post(server.url + path, data={"locked": "1"}, allow_redirects=False)
             assert r.status_code == 400, (path, r.status_code)  # the organiser, without a CSRF token
     assert audit_actions(db) == before
+
+
+def test_the_server_expires_requests_on_its_own(tmp_path):
+    """The server's tick expires a pending request past its answer time, nobody clicking."""
+    db = tmp_path / "tick.db"
+    seed_db(db, [world_doc()])
+    with Store(db) as store:
+        store.add_requests(EV, [("t-1", "s-3", 2)], status="pending", origin="organiser", actor="test",
+                           now=datetime.now(UTC) - timedelta(days=30))  # fmt: skip
+        store.add_requests(EV, [("t-2", "s-3", 2)], status="pending", origin="organiser", actor="test")
+    server = Server(db, extra_env={"MATCHMAKING_STANDBY_TICK": "1"})
+    try:
+        status = {}
+        for _ in range(100):  # the tick runs every second
+            with Store(db) as store:
+                status = {(r.sender, r.receiver): r.status for r in store.requests(EV)}
+            if status[("t-1", "s-3")] == "expired":
+                break
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    assert status[("t-1", "s-3")] == "expired" and status[("t-2", "s-3")] == "pending"
+    with Store(db) as store:
+        assert [h["actor"] for h in store.request_history(EV, "t-1", "s-3")] == ["test", "system"]
