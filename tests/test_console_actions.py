@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 
 import pytest
 import requests
@@ -257,3 +258,43 @@ def test_the_server_expires_requests_on_its_own(tmp_path):
     assert status[("t-1", "s-3")] == "expired" and status[("t-2", "s-3")] == "pending"
     with Store(db) as store:
         assert [h["actor"] for h in store.request_history(EV, "t-1", "s-3")] == ["test", "system"]
+
+
+def test_a_removal_reaches_both_mailboxes_as_a_cancel(tmp_path):
+    """Through a real SMTP server on 127.0.0.1: the removed participant and their partner each
+    receive a CANCEL of the announced meeting; the other pair receives nothing new."""
+    from aiosmtpd.controller import Controller
+
+    from tests.test_invites import Inbox
+    from tests.webtools import free_port, wait_for_delivery
+
+    db = tmp_path / "mail.db"
+    seed_db(db, [world_doc()])
+    with Store(db) as store:
+        store.save_schedule(Schedule(EV, (
+            Meeting("m-1", "t-1", "s-1", AT, AT + timedelta(minutes=25), 1),
+            Meeting("m-2", "t-2", "s-2", AT + timedelta(minutes=30), AT + timedelta(minutes=55), 1))), actor="test")
+    inbox, port = Inbox(), free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    server = Server(db, extra_env={"MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
+                                   "MATCHMAKING_SMTP_FROM": "events@cluster.example",
+                                   "MATCHMAKING_STANDBY_TICK": "0"})  # fmt: skip
+    try:
+        s, csrf = login(server.url)
+        s.post(server.url + f"/events/{EV}/publish", data={"csrf_token": csrf})
+        wait_for_delivery(db, EV, inbox)
+        published = len(inbox.messages)
+        r = s.post(server.url + f"/events/{EV}/participants/s-2/remove", data={"csrf_token": csrf, "confirm": "1"})
+        assert "Removal of s-2 SME: saved" in r.text and "2 participants told" in r.text
+        wait_for_delivery(db, EV, inbox)
+    finally:
+        server.stop()
+        smtp.stop()
+    new = inbox.messages[published:]
+
+    def calendar(msg) -> str:
+        return next(p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/calendar")
+
+    assert sorted(parseaddr(m["To"])[1] for m in new) == ["s-2@example.org", "t-2@example.org"]
+    assert all("METHOD:CANCEL" in calendar(m) and "m-2" in calendar(m) for m in new)
