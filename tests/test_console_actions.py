@@ -136,18 +136,25 @@ def test_edit_settings_safe_at_once_and_a_shorter_session_after_a_preview(world)
             "request_policy": "unless_declined", "request_ttl_hours": "48", "standby_minutes": "5",
             "waitlist": "3", "retention_days": "90", "auto_repair": "1"}  # fmt: skip
     bad = s.post(server.url + f"/events/{EV}/settings/edit", data={**form, "rooms": "many", "retention_days": "-1"})
-    assert bad.status_code == 400 and "retention_days: write a whole number" in bad.text
+    assert bad.status_code == 400 and "retention_days: write a whole number" in bad.text and "event.rooms" in bad.text
+    bad = s.post(server.url + f"/events/{EV}/settings/edit", data={**form, "compactness": "tight"})
+    assert bad.status_code == 400 and "event.compactness" in bad.text
+    bad = s.post(server.url + f"/events/{EV}/settings/edit", data={**form, "compactness": "breaks", "break_spread": "-3"})
+    assert bad.status_code == 400 and "event.break_spread" in bad.text
     bad = s.post(server.url + f"/events/{EV}/settings/edit", data={**form, "rooms": "many"})
     assert bad.status_code == 400 and "event.rooms" in bad.text
     bad = s.post(server.url + f"/events/{EV}/settings/edit", data={**form, "video_url_template": "{nope}"})
     assert bad.status_code == 400 and "event.video_url_template" in bad.text
     r = s.post(server.url + f"/events/{EV}/settings/edit", data=form)
     assert "The event settings: saved" in r.text
+    r = s.post(server.url + f"/events/{EV}/settings/edit", data={**form, "compactness": "breaks", "break_spread": "none"})
+    assert "saved" in r.text and "1 settings changed" in r.text
     with Store(db) as store:
         ev = store.event(EV)
         assert (ev.name, ev.request_ttl_hours, ev.video_url_template) == ("Renamed fair", 48.0,
                                                                          "https://meet.example.org/{room}")
         assert store.retention(EV)[0].days == 90 and store.live_settings(EV)["auto_repair"] is True
+        assert (ev.extra["compactness"], ev.extra["break_spread"]) == ("breaks", None)
         assert all(m.status == "scheduled" for m in store.meetings(EV))
     assert "event_edit" in audit_actions(db)
     # the session starts an hour later: the 09:00 meetings no longer fit; a preview first

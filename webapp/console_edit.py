@@ -20,6 +20,7 @@ from scheduler.domain.errors import Conflict, InvalidInput, NotFound
 from scheduler.files import formats, writer
 from scheduler.files.inputs import format_clock, parse_windows
 from scheduler.matching.requests import POLICIES
+from scheduler.solving.config import SolverConfig, resolve_compactness
 
 from .auth import current_user, staff_required
 from .console import bp
@@ -59,6 +60,13 @@ def _event_doc(data, form) -> dict:
         ev["request_ttl_hours"] = ttl
     ev["allow_same_kind"] = form.get("allow_same_kind") == "1"
     ev["sessions"] = parse_windows(form.get("sessions", ""))
+    # what compact days minimise (docs/format.md): optional fields, checked by the solver's own rule
+    ev["compactness"] = form.get("compactness", "idle").strip()
+    spread = form.get("break_spread", "").strip()
+    ev.pop("break_spread", None)
+    if spread:
+        ev["break_spread"] = None if spread.lower() == "none" else _number(spread)
+    resolve_compactness(SolverConfig(), ev)
     return doc
 
 
@@ -113,11 +121,17 @@ def save_event_settings(event_id):
     """Apply the settings form: at once when no announced meeting moves, else after a preview."""
     store = get_store()
     data = store.load(event_id)
-    try:
+    problems, live, incoming = [], {}, None
+    try:  # every field at once: the live-day ones, then the event's through the import's rules
         live = _live(request.form)
+    except InvalidInput as exc:
+        problems += [str(p) for p in exc.problems]
+    try:
         incoming = formats.parse_event_document(_event_doc(data, request.form), _("settings"))
     except InvalidInput as exc:
-        return _settings_page(store, event_id, request.form, [str(p) for p in exc.problems], 400)
+        problems += [str(p) for p in exc.problems]
+    if problems or incoming is None:
+        return _settings_page(store, event_id, request.form, problems, 400)
     if incoming.event.id != event_id:
         raise NotFound("no such event")
 
