@@ -1,5 +1,6 @@
 """Organiser actions in headless Chromium, by keyboard only (Tab, typing, Enter), each page checked
-by axe-core: edit the event's settings, add a participant, lock a meeting."""
+by axe-core: edit the event's settings (a refused field, then a change previewed because it cancels
+a meeting), add a participant, lock a meeting."""
 
 from __future__ import annotations
 
@@ -20,9 +21,13 @@ def browser_world(tmp_path):
     from scheduler.domain.model import Meeting, Schedule
 
     db = tmp_path / "kb.db"
-    seed_db(db, [world_doc()])
+    doc = world_doc()
+    doc["requests"].append({"from": "t-1", "to": "s-3", "priority": 2})  # the 11:00 meeting is wanted
+    seed_db(db, [doc])
     with Store(db) as store:
-        store.save_schedule(Schedule(EV, (Meeting("m-1", "t-1", "s-1", AT, AT + timedelta(minutes=25), 1),)),
+        later = AT + timedelta(hours=2)  # 11:00 in Brussels
+        store.save_schedule(Schedule(EV, (Meeting("m-1", "t-1", "s-1", AT, AT + timedelta(minutes=25), 1),
+                                          Meeting("m-2", "t-1", "s-3", later, later + timedelta(minutes=25), 1))),
                             actor="test")  # fmt: skip
     server = Server(db)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -67,6 +72,18 @@ def test_settings_participant_and_lock_by_keyboard(browser_world):
     page.keyboard.press("Enter")
     expect(page.locator(".flash").first).to_contain_text("The event settings: saved")
     page.screenshot(path=str(ARTIFACTS / "actions-settings-saved.png"), full_page=True)
+    # the session starts at 10:00: the 09:00 meeting would be cancelled, so a preview comes first
+    tab_to(page, "#edit-settings")
+    page.keyboard.press("Enter")
+    type_into(page, "#s-sessions", "2027-03-26 10:00-13:00")
+    tab_to(page, "#save-settings")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check the change")).to_be_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / "actions-change-preview.png"), full_page=True)
+    tab_to(page, "#apply-change")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash").first).to_contain_text("1 meetings cancelled")
 
     tab_to(page, "#add-participant")
     page.keyboard.press("Enter")
@@ -84,7 +101,7 @@ def test_settings_participant_and_lock_by_keyboard(browser_world):
 
     page.goto(server.url + f"/events/{EV}/participants/t-1")
     assert axe_violations(page) == []
-    tab_to(page, "#lock-m-1")
+    tab_to(page, "#lock-m-2")
     page.keyboard.press("Enter")
     expect(page.locator(".flash").first).to_contain_text("is locked")
     page.screenshot(path=str(ARTIFACTS / "actions-participant-locked.png"), full_page=True)
@@ -92,5 +109,6 @@ def test_settings_participant_and_lock_by_keyboard(browser_world):
         ev = store.event(EV)
         assert (ev.name, ev.rooms) == ("Keyboard fair", 5)
         assert store.load(EV).by_id()["s-7"].kind == "tech"
-        assert store.meetings(EV)[0].locked
+        assert {m.id: (m.status, m.locked) for m in store.meetings(EV)} == {"m-1": ("cancelled", False),
+                                                                             "m-2": ("scheduled", True)}
     ctx.close()
