@@ -100,9 +100,14 @@ def _live(form) -> dict:
     return out
 
 
+def _windows(ev) -> str:
+    """The event's sessions as the form writes them: ``2027-03-26 09:00-13:00; ...``."""
+    return "; ".join(f"{s.date.isoformat()} {format_clock(s.start)}-{format_clock(s.end)}" for s in ev.sessions)
+
+
 def _settings_page(store, event_id, form, problems, status=200):
     data = store.load(event_id)
-    sessions = "; ".join(f"{s.date.isoformat()} {format_clock(s.start)}-{format_clock(s.end)}" for s in data.event.sessions)
+    sessions = _windows(data.event)
     return render_template("event_settings.html", ev=data.event, form=form, problems=problems, policies=POLICIES,
                            sessions_text=sessions, retention=store.retention(event_id)[0],
                            live=store.live_settings(event_id)), status  # fmt: skip
@@ -152,8 +157,10 @@ def _apply(store, data, incoming, action: str, what: str, action_url: str, extra
     confirmed = request.form.get("confirm") == "1"
     if plan.cancelled and not confirmed:
         keep = [(k, v) for k, v in request.form.items(multi=True) if k not in CONTROL]
+        words = {"sessions": (_windows(data.event), _windows(incoming.event))}
+        settings = [(k, *words.get(k, (a, b))) for k, a, b in plan.settings]
         return render_template("change_preview.html", ev=data.event, plan=plan, what=what, fields=keep,
-                               action_url=action_url, version=store.schedule_version(event_id),
+                               settings=settings, action_url=action_url, version=store.schedule_version(event_id),
                                people=data.by_id() | incoming.by_id(), tz=data.event.timezone)  # fmt: skip
     actor = current_user()["username"]
     version = request.form.get("version", "")
