@@ -75,6 +75,7 @@ def test_settings_participant_and_lock_by_keyboard(browser_world):
     # the session starts at 10:00: the 09:00 meeting would be cancelled, so a preview comes first
     tab_to(page, "#edit-settings")
     page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Event settings")).to_be_visible()
     type_into(page, "#s-sessions", "2027-03-26 10:00-13:00")
     tab_to(page, "#save-settings")
     page.keyboard.press("Enter")
