@@ -80,7 +80,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         board,
         board_repairs,  # noqa: F401  (adds the repair routes to board.bp before it is registered)
         console,
+        console_actions,  # noqa: F401  (adds the organiser's actions to console.bp before it is registered)
         console_capacity,  # noqa: F401  (adds the capacity page to console.bp before it is registered)
+        console_edit,  # noqa: F401  (adds the event and participant edits to console.bp before it is registered)
         console_imports,  # noqa: F401  (adds the import routes to console.bp before it is registered)
         console_requests,  # noqa: F401  (adds the request routes to console.bp before it is registered)
         console_results,  # noqa: F401  (adds the results page to console.bp before it is registered)

@@ -227,14 +227,16 @@ def every(app, setting: str, default: float, job, what: str) -> None:
 
 
 def start_ticker(app) -> None:
-    """Every STANDBY_TICK seconds, queue the survey mail that came due, retry mail that came due
-    and make the standby offers that became due in running slots."""
+    """Every STANDBY_TICK seconds, queue the survey mail that came due, retry mail that came due,
+    expire the pending requests past their answer time and make the standby offers that became
+    due in running slots."""
     from scheduler.domain.timegrid import build_slots
 
     def tick(store) -> None:
         t = clock()
         send_surveys(store)  # queue the survey mail that came due, then deliver all that is due (retries too)
         for event_id in store.event_ids():
+            store.expire_requests(event_id, t)  # a pending request past its answer time expires
             if any(s.start <= t < s.end for s in build_slots(store.event(event_id))):
                 offer_standby(store, event_id)
 

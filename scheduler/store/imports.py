@@ -148,8 +148,9 @@ class Imports(Connection):
         return plan_merge(self.load(ev_id), self.request_states(ev_id), incoming, self.meetings(ev_id), now)
 
     def merge(self, incoming: EventData, *, actor: str, now: datetime | None = None,
-              expected_version: int | None = None) -> tuple[MergePlan, int]:
-        """Re-import ``incoming`` over the stored event in one transaction, with an audit record.
+              expected_version: int | None = None, action: str = "merge") -> tuple[MergePlan, int]:
+        """Re-import ``incoming`` over the stored event in one transaction, with an audit record
+        (``action``: its name, e.g. ``participant_add`` for one change made in the console).
 
         The plan is computed again inside the transaction (what was previewed may have moved
         on; ``expected_version``, the schedule version the preview saw, turns a schedule
@@ -191,7 +192,7 @@ class Imports(Connection):
             v = self.save_schedule(Schedule(ev_id, plan.meetings), actor=actor, expected_version=version, now=now,
                                    detail={"action": "merge", "cancelled": cancelled})  # fmt: skip
             db.execute("DELETE FROM snapshots WHERE event_id = ?", [ev_id])
-            self.audit(ev_id, "merge", actor=actor, now=now, detail={
+            self.audit(ev_id, action, actor=actor, now=now, detail={
                 "added": sorted(added), "updated": {u.participant.id: list(u.fields) for u in plan.updated},
                 "removed": [p.id for p in plan.removed],
                 "requests_added": [[r.sender, r.receiver] for r in plan.requests_added],

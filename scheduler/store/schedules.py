@@ -124,6 +124,22 @@ class Schedules(Connection):
                                       expected_version=expected_version, now=now,
                                       detail={"action": "cancel", "cancelled": list(ids), "why": why})  # fmt: skip
 
+    def set_locked(self, event_id: str, meeting_id: str, locked: bool, *, actor: str,
+                   now: datetime | None = None) -> Meeting:
+        """Lock a meeting in place (no solve, repair or re-optimisation moves or cancels it) or
+        unlock it, in one transaction with an audit record. Returns the meeting as stored.
+
+        Raises NotFound for a meeting the event does not have."""
+        with self.write() as db:
+            old = next((m for m in self.meetings(event_id) if m.id == meeting_id), None)
+            if old is None:
+                raise NotFound(f"no meeting {meeting_id!r} in event {event_id!r}")
+            db.execute("UPDATE meetings SET locked = ? WHERE event_id = ? AND id = ?",
+                       [int(locked), event_id, meeting_id])
+            self.audit(event_id, "lock" if locked else "unlock", actor=actor, now=now,
+                       detail={"meeting": meeting_id, "before": old.locked, "after": bool(locked)})
+            return Meeting(old.id, old.a, old.b, old.start, old.end, old.room, old.status, bool(locked), old.version)
+
     def _snapshot(self, event_id: str, version: int, meetings: tuple[Meeting, ...], actor: str,
                   now: datetime, action: str) -> None:
         """Keep the schedule as it was before a change, for undo."""
