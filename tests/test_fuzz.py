@@ -29,7 +29,9 @@ FIELDS = ["absent", "action", "apply", "auto_repair", "available", "close_room",
           "from", "late_from", "late_priority", "late_to", "lost", "meeting", "mode", "moves", "new_password",
           "participant", "password", "priority", "repeat", "replace", "restore", "role", "room", "sessions", "slot",
           "to", "until", "username", "version", "wh_end", "wh_start", "name", "contact", "email", "description",
-          "sectors", "needs", "offers", "languages", "standby_minutes", "waitlist", "csrf_token", "files", "x"]  # fmt: skip
+          "sectors", "needs", "offers", "languages", "standby_minutes", "waitlist", "csrf_token", "files", "x",
+          "picker", "timezone", "back", "q", "id", "imposed", "locked", "max_meetings", "request_ttl_hours",
+          "compactness", "break_spread", "allow_same_kind", "working_hours", "k", "retention_days"]  # fmt: skip
 
 NASTY = ["", "0", "-1", "1e309", "nan", "9" * 20, str(2**64), "\x00", "\x1b[31m", "\u202eevil", "é" * 50,
          "<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "{}", "[]", "null", "true", "1;2;3",

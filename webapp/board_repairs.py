@@ -171,6 +171,10 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
             people, data.event.timezone), hidden=repair.hidden(), version=store.schedule_version(event_id),
             tz=data.event.timezone,
             told=sorted(people[p].name for p in plan.affected if p in people))  # fmt: skip
+    if expected is not None and expected != store.schedule_version(event_id):  # stale: refuse before the lock
+        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. The board "
+              "below is fresh: preview the repair again.", "error")
+        return back(event_id)
     if not store.start_solve(event_id, stale_after=REPAIR_LOCK_STALE):
         flash("Another repair or a schedule solve is running for this event; try again in a moment.", "error")
         return back(event_id)
