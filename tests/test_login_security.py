@@ -267,3 +267,24 @@ def test_an_organiser_of_one_event_runs_it_and_only_it(world):
     assert eva.get(server.url + "/events/other-event/recommendations").status_code == 200
     assert eva.get(server.url + f"/events/{A}").status_code == 404
     assert eva.get(server.url + "/staff").status_code == 403  # the staff stay the global organisers'
+
+
+def test_behind_a_proxy_the_lock_out_counts_each_visitor_not_the_proxy(tmp_path):
+    """With MATCHMAKING_PROXY_HOPS=1 (one nginx in front) the address is the visitor's from
+    X-Forwarded-For: thirty failures from one visitor lock that visitor, not everyone behind the proxy."""
+    from webapp import create_app
+
+    db = tmp_path / "proxy.db"
+    seed_db(db, [json.loads(SAMPLE.read_text())])
+    app = create_app({"DATABASE": str(db), "SECRET_KEY": "proxy-test", "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "PROXY_HOPS": 1, "LOGIN_MAX_FAILURES_PER_ADDRESS": 3})  # fmt: skip
+
+    def wrong(visitor: str, user: str) -> int:
+        return app.test_client().post("/login", data={"username": user, "password": "not the password"},
+                                      headers={"X-Forwarded-For": visitor},
+                                      environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code  # fmt: skip
+
+    for i in range(3):  # three different accounts, so only the address counts
+        assert wrong("203.0.113.7", f"nobody{i}") == 401
+    assert wrong("203.0.113.7", "nobody9") == 429  # that visitor is locked out
+    assert wrong("198.51.100.2", "nobody9") == 401  # another visitor through the same proxy is not

@@ -74,6 +74,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .accesslog import mask_logs
 
     mask_logs(app.logger, logging.getLogger("werkzeug"))  # personal links never reach a log
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:  # behind that many reverse proxies: the client's address and scheme are theirs to say
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from . import (
         auth,
