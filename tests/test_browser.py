@@ -46,7 +46,9 @@ def test_organiser_solves_and_a_participant_sees_a_move_live(browser_world):
     expect(page.get_by_role("heading", name="Events")).to_be_visible()
     page.click("text=AI for Traditional Manufacturing")
     page.click("#solve-btn")
-    expect(page.locator("#progress-text")).to_contain_text("Done in", timeout=30_000)
+    expect(page.locator("#progress-phase")).to_contain_text("Done in", timeout=30_000)
+    expect(page.locator("#progress-text")).to_contain_text("meetings placed")
+    page.click(".console-tabs >> text=Schedule")
     expect(page.locator("#grid-table td.meet").first).to_be_visible(timeout=10_000)
     assert page.locator("#grid-table td.meet").count() >= 8
     page.screenshot(path=str(ARTIFACTS / "organiser-grid.png"), full_page=True)
