@@ -146,11 +146,11 @@ def flashes(page: str) -> list[str]:
 
 
 def shown_not_placed(w) -> set[frozenset[str]]:
-    page = w["client"].get(f"/events/{w['ev']}").get_data(as_text=True)
-    section = page[page.index('id="unscheduled"'):page.index('id="outbox"')]
+    page = w["client"].get(f"/events/{w['ev']}/not-placed").get_data(as_text=True)
+    section = page[page.index('id="unscheduled"'):page.index("</section>")]
     names = {p.name: p.id for p in w["data"].participants}
     return {frozenset((names[html.unescape(a)], names[html.unescape(b)]))
-            for a, b in re.findall(r"<tr><td>([^<]*) ⇄ ([^<]*)</td>", section)}
+            for a, b in re.findall(r"<tr><td><a [^>]*>([^<]*)</a> ⇄ <a [^>]*>([^<]*)</a></td>", section)}
 
 
 def from_scratch(w) -> set[frozenset[str]]:

@@ -26,7 +26,7 @@ from scheduler.invitations.ical import InviteContext, feed, organiser_of, to_byt
 from scheduler.matching import scores as matching
 from scheduler.reporting.kpis import kpis
 from scheduler.viewmodels.console import next_action, participant_day, schedule_grid
-from scheduler.viewmodels.lists import grid_page, page_number
+from scheduler.viewmodels.lists import grid_page, page_number, paginate
 
 from . import jobs
 from .auth import current_user, staff_required
@@ -108,7 +108,9 @@ def participant(event_id, pid):
 def recommendations(event_id):
     data = get_store().load(event_id)
     recs = matching.recommend(data, 3, exclude=[(r.sender, r.receiver) for r in data.requests])
-    return render_template("recommendations.html", ev=data.event, recs=recs, people=data.by_id())
+    page = paginate(sorted(recs.items()), page_number(request.args.get("page")))  # 50 traditional SMEs a page
+    return render_template("recommendations.html", ev=data.event, page=page, people=data.by_id(),
+                           tab="recommendations")  # fmt: skip
 
 
 def _n(count: int, word: str) -> str:
