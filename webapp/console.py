@@ -235,7 +235,7 @@ def publish(event_id):
           + (f"; {len(skipped)} could not be sent (see the outbox)" if skipped else "") + ".")  # fmt: skip
     for s in skipped[:10]:
         flash(f"{s.participant}: {s.reason}", "error")
-    return redirect(url_for("console.outbox", event_id=event_id))
+    return redirect(url_for("console.event", event_id=event_id))  # the phase is "published" now
 
 
 @bp.get("/events/<event_id>/schedule.json")

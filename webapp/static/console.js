@@ -1,25 +1,8 @@
-// Organiser console: live solve progress and schedule updates over Socket.IO, table filters.
+// Organiser console: live solve progress (phase in words, a bar that never goes back) and schedule updates
+// over Socket.IO. The long lists are filtered and paged on the server (webapp/console_pages.py).
 (function () {
   "use strict";
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-
-  document.querySelectorAll("[data-filter]").forEach((input) => {
-    const table = document.getElementById(input.dataset.filter);
-    const kind = document.querySelector(`[data-filter-kind="${input.dataset.filter}"]`);
-    const status = document.querySelector(`[data-filter-status="${input.dataset.filter}"]`);
-    const apply = () => {
-      const q = input.value.toLowerCase();
-      table.querySelectorAll("tbody tr").forEach((tr) => {
-        const okText = !q || tr.textContent.toLowerCase().includes(q);
-        const okKind = !kind || !kind.value || tr.dataset.kind === kind.value;
-        const okStatus = !status || !status.value || tr.dataset.status === status.value;
-        tr.hidden = !(okText && okKind && okStatus);
-      });
-    };
-    input.addEventListener("input", apply);
-    if (kind) kind.addEventListener("change", apply);
-    if (status) status.addEventListener("change", apply);
-  });
 
   const page = document.getElementById("event-page");
   if (!page) return;
