@@ -69,6 +69,9 @@ RULES = {
     "console.survey_edit": "event_organiser", "console.survey_round": "event_organiser",
     "console.survey_send": "event_organiser", "console.results": "event_staff", "console.results_file": "event_staff",
     "console.notice": "anyone",
+    "console.participants": "event_staff", "console.requests_page": "event_staff", "console.schedule": "event_staff",
+    "console.not_placed_page": "event_staff", "console.outbox": "event_staff", "console.event_setup": "event_staff",
+    "console.retry_message": "event_organiser",
     "portal.my_data": "own_link", "portal.my_privacy": "own_link", "portal.survey_page": "own_link",
     "portal.survey_answer": "own_link",
     "portal.request_action": "a_only", "portal.answer_offer": "a_only", "portal.meeting_ics": "a_only",
@@ -118,7 +121,7 @@ def url_of(endpoint: str, rule_text: str, actor: str, world: World) -> str:
     values = {"event_id": EVENT_A, "pid": world.a, "meeting_id": world.meeting, "sender": world.request[0],
               "receiver": world.request[1], "room": 1, "offer_id": world.offer, "upload": UPLOAD,
               "username": "zed", "filename": "app.css", "action": ACTIONS.get(endpoint, ""),
-              "survey_id": "adoption", "wave": "m3", "fmt": "xlsx"}  # fmt: skip
+              "survey_id": "adoption", "wave": "m3", "fmt": "xlsx", "message_id": 1}  # fmt: skip
     if "<token>" in rule_text:
         pid = {"participant_a": world.a, "participant_b": world.b}.get(actor)
         values["token"] = world.tokens[pid] if pid else "no-such-link-" + "x" * 20

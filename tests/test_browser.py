@@ -45,8 +45,17 @@ def test_organiser_solves_and_a_participant_sees_a_move_live(browser_world):
     org, page = staff_page(browser, server, "olga")
     expect(page.get_by_role("heading", name="Events")).to_be_visible()
     page.click("text=AI for Traditional Manufacturing")
+    page.evaluate("""() => { window.seenPhases = [];
+        new MutationObserver(() => window.seenPhases.push(document.getElementById("progress-phase").textContent))
+          .observe(document.getElementById("progress-phase"), {childList: true, characterData: true, subtree: true}); }""")
     page.click("#solve-btn")
-    expect(page.locator("#progress-text")).to_contain_text("Done in", timeout=30_000)
+    expect(page.locator("#progress-phase")).to_contain_text("Done in", timeout=30_000)
+    expect(page.locator("#progress-text")).to_contain_text("meetings placed")  # the quality in one sentence
+    seen = " | ".join(page.evaluate("() => window.seenPhases"))
+    assert "Reading the requests" in seen or "Placing meetings" in seen, seen  # phases in words
+    assert page.locator("#progress-bar").evaluate("b => b.value") == 100
+    assert page.locator("#progress-terms abbr[title]").all_inner_texts() == ["upper bound", "gap", "idle slots"]
+    page.click(".console-tabs >> text=Schedule")
     expect(page.locator("#grid-table td.meet").first).to_be_visible(timeout=10_000)
     assert page.locator("#grid-table td.meet").count() >= 8
     page.screenshot(path=str(ARTIFACTS / "organiser-grid.png"), full_page=True)
@@ -64,7 +73,7 @@ def test_organiser_solves_and_a_participant_sees_a_move_live(browser_world):
     page.click("#move summary")
     option = page.locator("#move-meeting option", has_text="Ferreira Texteis").first
     page.select_option("#move-meeting", value=option.get_attribute("value"))
-    schedule = page.request.get(page.url.split("#")[0].rstrip("/") + "/schedule.json").json()
+    schedule = page.request.get(server.url + "/events/ai4trad-2027/schedule.json").json()
     target = free_slot(SAMPLE, schedule, option.get_attribute("value"))
     page.select_option("#move-slot", value=str(target[0]))
     page.fill("#move-room", str(target[1]))

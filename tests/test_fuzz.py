@@ -147,7 +147,7 @@ def url_for_rule(app, endpoint: str, rule: str, world: World, action: str, token
     values = {"event_id": EVENT_A, "pid": world.a, "meeting_id": world.meeting, "sender": world.request[0],
               "receiver": world.request[1], "room": 1, "offer_id": world.offer, "upload": "u" * 43,
               "username": "zed", "token": token or world.tokens[world.a], "action": action,
-              "survey_id": "feedback", "wave": "m3", "fmt": "html"}  # fmt: skip
+              "survey_id": "feedback", "wave": "m3", "fmt": "html", "message_id": 1}  # fmt: skip
     return app.url_map.bind("localhost").build(endpoint, {k: v for k, v in values.items() if f"{k}>" in rule})
 
 

@@ -237,7 +237,7 @@ def test_undo_and_a_console_move_tell_one_story(world):
                   and (s.start, m.a) not in busy and (s.start, m.b) not in busy)
     used = {x.room for x in ms.values() if x.start == target.start and x.status in UPCOMING}
     room = next(r for r in range(1, data.event.rooms + 1) if r not in used and r not in closed)
-    page = org.get(url + f"/events/{EV}").text
+    page = org.get(url + f"/events/{EV}/schedule").text
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     r = org.post(url + f"/events/{EV}/meetings/{m.id}/move",
                  data={"csrf_token": ocsrf, "slot": str(target.index), "room": str(room), "version": version})

@@ -344,7 +344,7 @@ def test_the_server_applies_retention_by_itself(tmp_path):
             time.sleep(0.3)
         assert requests.get(f"{server.url}/p/{tokens['soon']['t1']}").status_code == 200
         olga, _ = login(server.url, "olga")
-        page = olga.get(f"{server.url}/events/kept")
+        page = olga.get(f"{server.url}/events/kept/participants")
         assert page.status_code == 200 and page.text.count('<span class="muted">erased</span>') == 1
         assert "Erased participant t1" in page.text and EMAIL not in page.text and "t2 SME" in page.text
         assert requests.get(f"{server.url}/p/{tokens['kept']['t2']}").status_code == 200

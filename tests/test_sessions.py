@@ -314,7 +314,7 @@ def test_console_and_portal_show_and_set_the_sessions(tmp_path):
     server = Server(tmp_path / "web.db")
     try:
         s, csrf = login(server.url)
-        page = s.get(server.url + f"/events/{EV}").text
+        page = s.get(server.url + f"/events/{EV}/requests").text
         assert "afternoon of 26 March only" in page
         url = server.url + f"/events/{EV}/requests/t1/s2/sessions"
         assert s.post(url, data={"sessions": "1"}).status_code == 400  # no CSRF token: refused

@@ -467,7 +467,7 @@ def test_console_upload_of_a_windows_1252_folder_imports(client):
                ("participants.csv", "id;name;kind;timezone\nt-1;Têxtil Alfa;traditional;Europe/Lisbon\n"
                                     .encode("cp1252")))
     assert r.status_code == 302, r.text
-    assert "Têxtil Alfa" in client.get("/events/min-csv").get_data(as_text=True)
+    assert "Têxtil Alfa" in client.get("/events/min-csv/participants").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("name", ["event.json", "participants.csv"])

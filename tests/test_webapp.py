@@ -116,7 +116,7 @@ def test_upload_validation_lists_every_problem_and_changes_nothing(world):
 def test_names_are_escaped(world):
     server, _, _ = world
     s, _ = login(server.url)
-    html = s.get(server.url + "/events/ai4trad-2027").text
+    html = s.get(server.url + "/events/ai4trad-2027/participants").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Müller &amp; Söhne" in html
 
@@ -192,7 +192,7 @@ def test_solve_progress_reaches_its_event_room_only_and_agendas_reach_only_their
     bystander = Listener(server.url, token=tokens["ai4trad-2027"][bystander_id])
     time.sleep(0.3)
     t1.got.clear()
-    version = re.search(r'name="version" value="(\d+)"', s.get(server.url + "/events/ai4trad-2027").text).group(1)
+    version = re.search(r'name="version" value="(\d+)"', s.get(server.url + "/events/ai4trad-2027/schedule").text).group(1)
     r = s.post(server.url + f"/events/ai4trad-2027/meetings/{m['id']}/move",
                data={"csrf_token": csrf, "slot": slot, "room": room, "version": version}, allow_redirects=False)
     assert r.status_code == 302
@@ -222,7 +222,8 @@ def test_publish_queues_invites_and_shows_the_outbox(world):
     with Store(db) as store:
         rows = store.outbox("ai4trad-2027")
     assert rows and {x["status"] for x in rows} == {"sent"}
-    assert "Invite outbox" in r.text and rows[0]["recipient"] in r.text
+    outbox = s.get(server.url + "/events/ai4trad-2027/outbox").text
+    assert 'id="outbox-table"' in outbox and rows[0]["recipient"] in outbox
     again = s.post(server.url + "/events/ai4trad-2027/publish", data={"csrf_token": csrf})
     assert "Published: 0 invites queued" in again.text
 

@@ -89,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         console_capacity,  # noqa: F401  (adds the capacity page to console.bp before it is registered)
         console_edit,  # noqa: F401  (adds the event and participant edits to console.bp before it is registered)
         console_imports,  # noqa: F401  (adds the import routes to console.bp before it is registered)
+        console_pages,  # noqa: F401  (adds the participants, requests, schedule, outbox, ... pages to console.bp)
         console_requests,  # noqa: F401  (adds the request routes to console.bp before it is registered)
         console_results,  # noqa: F401  (adds the results page to console.bp before it is registered)
         console_surveys,  # noqa: F401  (adds the survey pages to console.bp before it is registered)

@@ -20,12 +20,13 @@ from flask import (
 
 from scheduler.changes.pipeline import PHASE_TEXT, not_placed, phase, preview
 from scheduler.domain.errors import Conflict, NotFound
-from scheduler.domain.timegrid import local_label
+from scheduler.domain.timegrid import build_slots, local_label
 from scheduler.files import schedules, spreadsheets, writer
 from scheduler.invitations.ical import InviteContext, feed, organiser_of, to_bytes
 from scheduler.matching import scores as matching
 from scheduler.reporting.kpis import kpis
-from scheduler.viewmodels.console import event_page, participant_day, schedule_grid
+from scheduler.viewmodels.console import next_action, participant_day, schedule_grid
+from scheduler.viewmodels.lists import grid_page, page_number, paginate
 
 from . import jobs
 from .auth import current_user, staff_required
@@ -60,30 +61,32 @@ def events():
 @bp.get("/events/<event_id>")
 @staff_required("organiser", "host")
 def event(event_id):
+    """The overview: phase, figures, the next step in words, "Generate schedule" and its progress."""
     store = get_store()
     data = store.load(event_id)
     meetings = store.meetings(event_id)
-    page = event_page(data, meetings)
-    tokens = store.tokens(event_id) if current_user()["role"] == "organiser" else {}
+    stage = _phase(store, data)
+    failed = store.outbox_counts(event_id).get("failed", 0)
+    todo = next_action(stage, len(data.participants), len(data.requests), len(meetings), failed)
     return render_template(
-        "event.html", data=data, ev=data.event, k=page.kpis, rows=page.grid.rows, people=data.by_id(),
-        meetings=meetings, states=store.request_states(event_id), tokens=tokens, counts=page.counts,
-        slots=page.grid.slots, solving=store.solving(event_id), outbox=store.outbox(event_id)[-200:],
-        last_solve=store.last_solve(event_id),
-        stage=_phase(store, data), phase_text=PHASE_TEXT,
-        version=store.schedule_version(event_id), unscheduled=page.not_placed, retention=store.retention(event_id)[0],
+        "event.html", ev=data.event, k=kpis(data, meetings), meetings=meetings, todo=todo, tab="overview",
+        solving=store.solving(event_id), last_solve=store.last_solve(event_id), stage=stage, phase_text=PHASE_TEXT,
+        version=store.schedule_version(event_id), retention=store.retention(event_id)[0],
+        slots=build_slots(data.event),
     )  # fmt: skip
 
 
 @bp.get("/events/<event_id>/grid")
 @staff_required("organiser", "host")
 def grid(event_id):
+    """The grid's page ``?day=&page=`` and fresh figures, for a page to refresh in place."""
     store = get_store()
     data = store.load(event_id)
     meetings = store.meetings(event_id)
     view = schedule_grid(data, meetings)
-    return render_template("_grid.html", ev=data.event, rows=view.rows, people=data.by_id(), meetings=meetings,
-                           slots=view.slots, k=kpis(data, meetings), version=store.schedule_version(event_id))  # fmt: skip
+    gp = grid_page(view, page_number(request.args.get("day")) - 1, page_number(request.args.get("page")))
+    return render_template("_grid_fragment.html", ev=data.event, gp=gp, people=data.by_id(), meetings=meetings,
+                           slots=view.rows, k=kpis(data, meetings), version=store.schedule_version(event_id))  # fmt: skip
 
 
 @bp.get("/events/<event_id>/participants/<pid>")
@@ -105,7 +108,9 @@ def participant(event_id, pid):
 def recommendations(event_id):
     data = get_store().load(event_id)
     recs = matching.recommend(data, 3, exclude=[(r.sender, r.receiver) for r in data.requests])
-    return render_template("recommendations.html", ev=data.event, recs=recs, people=data.by_id())
+    page = paginate(sorted(recs.items()), page_number(request.args.get("page")))  # 50 traditional SMEs a page
+    return render_template("recommendations.html", ev=data.event, page=page, people=data.by_id(),
+                           tab="recommendations")  # fmt: skip
 
 
 def _n(count: int, word: str) -> str:
@@ -201,7 +206,7 @@ def apply_reoptimise(event_id):
     told = notify(store, data, before, store.meetings(event_id), "The organisers updated the schedule")
     flash(f"Applied: {_n(len(change.added), 'meeting')} added, {len(change.moved)} moved, {len(change.cancelled)} "
           f"cancelled; {_n(len(told), 'participant')} told, each with an updated invite.")  # fmt: skip
-    return redirect(url_for("console.event", event_id=event_id) + "#schedule")
+    return redirect(url_for("console.schedule", event_id=event_id))
 
 
 @bp.post("/events/<event_id>/meetings/<meeting_id>/move")
@@ -213,12 +218,12 @@ def move(event_id, meeting_id):
     if not done.ok:
         return _bad(done.message)
     flash(done.message)
-    return redirect(url_for("console.event", event_id=event_id) + "#schedule")
+    return redirect(url_for("console.schedule", event_id=event_id))
 
 
 def _bad(message: str):
     flash(message, "error")
-    return redirect(url_for("console.event", event_id=request.view_args["event_id"]) + "#schedule"), 303
+    return redirect(url_for("console.schedule", event_id=request.view_args["event_id"])), 303
 
 
 @bp.post("/events/<event_id>/publish")
@@ -230,7 +235,7 @@ def publish(event_id):
           + (f"; {len(skipped)} could not be sent (see the outbox)" if skipped else "") + ".")  # fmt: skip
     for s in skipped[:10]:
         flash(f"{s.participant}: {s.reason}", "error")
-    return redirect(url_for("console.event", event_id=event_id) + "#outbox")
+    return redirect(url_for("console.event", event_id=event_id))  # the phase is "published" now
 
 
 @bp.get("/events/<event_id>/schedule.json")

@@ -27,6 +27,9 @@ MOST = 20
 
 
 def _back(event_id: str, anchor: str = "requests"):
+    """Back to the console page the action's form is on (the requests page, by default)."""
+    if anchor == "requests":
+        return redirect(url_for("console.requests_page", event_id=event_id))
     return redirect(url_for("console.event", event_id=event_id) + f"#{anchor}")
 
 

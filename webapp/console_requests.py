@@ -24,7 +24,7 @@ def request_sessions(event_id, sender, receiver):
     store = get_store()
     data = store.load(event_id)
     people = data.by_id()
-    back = redirect(url_for("console.event", event_id=event_id) + "#requests")
+    back = redirect(url_for("console.requests_page", event_id=event_id))
     label = f"Request {people[sender].name if sender in people else sender} → " \
             f"{people[receiver].name if receiver in people else receiver}"  # fmt: skip
     try:

@@ -22,7 +22,7 @@ from scheduler.store.locks import LockOwner
 
 from .extensions import socketio
 from .live import notify
-from .progress import room, starting_payload, throttled
+from .progress import done_sentence, room, starting_payload, throttled
 
 
 class QueueUnavailable(RuntimeError):
@@ -49,7 +49,7 @@ def start_solve(app: Flask, event_id: str, actor: str, seconds: float | None = N
             why = f"the solve queue (Redis) could not be reached, so nothing was started ({exc})"
             fail(app, event_id, owner.job, why)
             raise QueueUnavailable(why) from exc
-        socketio.emit("solve_progress", {**starting_payload(limit), "phase": "queued"}, to=room(event_id))
+        socketio.emit("solve_progress", starting_payload(limit, "queued"), to=room(event_id))
         socketio.start_background_task(
             jobqueue.follow, app, event_id, owner.job,
             lambda result, worker: finish(app, event_id, actor, owner.job, data, result, worker),
@@ -104,7 +104,8 @@ def finish(app: Flask, event_id: str, actor: str, job: str, data: EventData, res
         "version": version, "meetings": r.meetings, "upper_bound": r.meetings_upper_bound,
         "gap": r.gap, "idle_slots": r.idle_slots, "seconds": round(r.solve_seconds, 1),
         "unscheduled": len(result.schedule.unscheduled), "wall_limit_hit": r.wall_limit_hit,
-        "job": job, "worker": worker,
+        "job": job, "worker": worker, "sentence": done_sentence(r.meetings, r.meetings_upper_bound),
+        "percent": 100.0,
     }, to=room(event_id))  # fmt: skip
     with app.app_context(), Store(app.config["DATABASE"]) as store:
         notify(store, data, old, new, "The schedule was generated")

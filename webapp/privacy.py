@@ -93,7 +93,7 @@ def erase_participant(event_id, pid):
     flash(f"The personal data of {pid} was erased ({len(future)} meetings to come cancelled, their partners "
           f"told; {sum(done.rewritten.values())} records rewritten)."
           + ("" if clean else " The file is still in use: it is compacted at the next retention run."))
-    return redirect(url_for("console.event", event_id=event_id) + "#participants")
+    return redirect(url_for("console.participants", event_id=event_id))
 
 
 @console.route("/events/<event_id>/participants/<pid>/renew-link", methods=["GET", "POST"])
@@ -124,7 +124,7 @@ def renew_link(event_id, pid):
         deliver_soon()
         flash(f"{me.name} has a new personal link, mailed to {row['recipient']}; the old link no longer works "
               "and its open pages were closed.")  # fmt: skip
-    return redirect(url_for("console.event", event_id=event_id) + "#participants")
+    return redirect(url_for("console.participants", event_id=event_id))
 
 
 @console.post("/events/<event_id>/retention")

@@ -95,3 +95,38 @@ class Outbox(Connection):
 
     def outbox(self, event_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db["outbox"].rows_where("event_id = ?", [event_id], order_by="id")]
+
+    def outbox_page(self, event_id: str, *, status: str = "", kind: str = "", recipient: str = "",
+                    offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """One page of an event's outbox, newest first, and how many messages match in all.
+
+        ``status`` and ``kind`` match exactly, ``recipient`` as a case-insensitive part of the
+        address; an empty filter matches every message. The message bodies are left out."""
+        where, args = ["event_id = ?"], [event_id]
+        for column, value in (("status", status), ("kind", kind)):
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if recipient:
+            where.append("instr(lower(recipient), lower(?)) > 0")
+            args.append(recipient)
+        cond = " AND ".join(where)
+        total = self.db.execute(f"SELECT count(*) FROM outbox WHERE {cond}", args).fetchone()[0]
+        rows = self.db.query(
+            "SELECT id, meeting_id, participant_id, sequence, method, recipient, subject, status, attempts,"
+            f" next_attempt_at, last_error, created_at, sent_at, kind FROM outbox WHERE {cond}"
+            " ORDER BY id DESC LIMIT ? OFFSET ?", [*args, limit, offset])  # fmt: skip
+        return [dict(r) for r in rows], total
+
+    def outbox_counts(self, event_id: str) -> dict[str, int]:
+        """How many of an event's messages are in each status (``queued``, ``sent``, ``failed``, ...)."""
+        return {r["status"]: r["n"] for r in self.db.query(
+            "SELECT status, count(*) AS n FROM outbox WHERE event_id = ? GROUP BY status", [event_id])}
+
+    def retry_failed(self, event_id: str, message_id: int, now: datetime) -> bool:
+        """Queue a failed message of this event again, due ``now``; False when it is not a failed
+        message of the event (sent meanwhile, queued already, another event's, or none)."""
+        with self.write() as db:
+            cur = db.execute("UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ? AND event_id = ?"
+                             " AND status = 'failed'", [to_iso(now), message_id, event_id])  # fmt: skip
+            return cur.rowcount == 1

@@ -114,3 +114,32 @@ def participant_day(data: EventData, meetings: Iterable[Meeting], pid: str) -> t
     return tuple(DayRow(m, people[m.b if m.a == pid else m.a], local_label(m.start, me.timezone, SLOT_LABEL),
                         local_label(m.start, data.event.timezone, SLOT_LABEL))
                  for m in meetings if pid in (m.a, m.b))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What the organiser should do next, in words, and which console page does it."""
+
+    words: str
+    target: str  # import | requests | solve | publish | outbox | board | results
+
+
+def next_action(stage: str, participants: int, requests: int, meetings: int, failed_mail: int) -> NextAction:
+    """The organiser's next step for an event in phase ``stage`` (draft, published, live, closed),
+    from how many participants, requests and meetings it has and how many messages failed."""
+    if stage == "closed":
+        return NextAction("Read the results and send the surveys", "results")
+    if not participants:
+        return NextAction("Import participants", "import")
+    if not requests:
+        return NextAction("Collect meeting requests: import them, or let participants ask", "requests")
+    if failed_mail:
+        return NextAction(f"Retry the {failed_mail} failed message{'s' if failed_mail != 1 else ''} in the outbox",
+                          "outbox")  # fmt: skip
+    if stage == "live":
+        return NextAction("Run the day from the host board", "board")
+    if not meetings:
+        return NextAction("Generate the schedule", "solve")
+    if stage == "draft":
+        return NextAction("Publish the invites", "publish")
+    return NextAction("Update the schedule to place new requests", "solve")

@@ -1,25 +1,8 @@
-// Organiser console: live solve progress and schedule updates over Socket.IO, table filters.
+// Organiser console: live solve progress (phase in words, a bar that never goes back) and schedule updates
+// over Socket.IO. The long lists are filtered and paged on the server (webapp/console_pages.py).
 (function () {
   "use strict";
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
-
-  document.querySelectorAll("[data-filter]").forEach((input) => {
-    const table = document.getElementById(input.dataset.filter);
-    const kind = document.querySelector(`[data-filter-kind="${input.dataset.filter}"]`);
-    const status = document.querySelector(`[data-filter-status="${input.dataset.filter}"]`);
-    const apply = () => {
-      const q = input.value.toLowerCase();
-      table.querySelectorAll("tbody tr").forEach((tr) => {
-        const okText = !q || tr.textContent.toLowerCase().includes(q);
-        const okKind = !kind || !kind.value || tr.dataset.kind === kind.value;
-        const okStatus = !status || !status.value || tr.dataset.status === status.value;
-        tr.hidden = !(okText && okKind && okStatus);
-      });
-    };
-    input.addEventListener("input", apply);
-    if (kind) kind.addEventListener("change", apply);
-    if (status) status.addEventListener("change", apply);
-  });
 
   const page = document.getElementById("event-page");
   if (!page) return;
@@ -27,6 +10,12 @@
   const box = document.getElementById("progress");
   const bar = document.getElementById("progress-bar");
   const text = document.getElementById("progress-text");
+  const phase = document.getElementById("progress-phase");
+  let shown = 0;  // the figure shown never goes back, whatever order messages arrive in
+  function advance(percent) {
+    shown = Math.max(shown, Math.min(100, percent || 0));
+    if (bar) { bar.value = shown; bar.textContent = shown.toFixed(0) + "%"; }
+  }
   const button = document.getElementById("solve-btn");
 
   function wireMoveForm() {
@@ -41,9 +30,13 @@
   async function refreshGrid() {
     const resp = await fetch(page.dataset.gridUrl, { headers: { Accept: "text/html" } });
     if (!resp.ok) return;
-    document.getElementById("grid").innerHTML = await resp.text();
-    const fresh = document.getElementById("kpi-fresh");
-    if (fresh) document.getElementById("kpis").innerHTML = fresh.innerHTML;
+    const holder = document.createElement("div");
+    holder.innerHTML = await resp.text();
+    const grid = document.getElementById("grid");
+    const fresh = holder.querySelector("#kpi-fresh");
+    if (fresh && document.getElementById("kpis")) document.getElementById("kpis").innerHTML = fresh.innerHTML;
+    if (fresh) fresh.remove();
+    if (grid) grid.innerHTML = holder.innerHTML;
     wireMoveForm();
   }
 
@@ -63,20 +56,24 @@
     socket.disconnect();
   });
   socket.on("solve_progress", (p) => {
+    if (!box) return;
     box.hidden = false;
-    bar.style.width = Math.min(100, (100 * p.elapsed) / p.limit) + "%";
-    const gap = p.gap === null ? "" : ` · gap ${(100 * p.gap).toFixed(2)}%`;
-    text.textContent = `${p.phase} · ${p.elapsed.toFixed(1)} s · ${p.meetings} meetings placed${gap}`;
+    advance(p.percent);
+    phase.textContent = `${p.words} · ${shown.toFixed(0)}% · ${p.elapsed.toFixed(1)} s of at most ${p.limit} s`;
+    text.textContent = p.sentence;
   });
   socket.on("solve_done", async (r) => {
-    bar.style.width = "100%";
-    text.textContent = `Done in ${r.seconds} s: ${r.meetings} meetings (upper bound ${r.upper_bound}), ` +
-      `gap ${(100 * r.gap).toFixed(2)}%, ${r.idle_slots} idle slots, ${r.unscheduled} wanted meetings not placed.`;
+    if (box) {
+      advance(100);
+      phase.textContent = `Done in ${r.seconds} s.`;
+      text.textContent = `${r.sentence} Gap ${(100 * r.gap).toFixed(2)}%, ${r.idle_slots} idle slots, ` +
+        `${r.unscheduled} wanted meetings not placed.`;
+    }
     if (button) button.disabled = false;
     document.querySelectorAll("button[disabled]").forEach((b) => { if (b.textContent.includes("Publish")) b.disabled = false; });
     await refreshGrid();
   });
-  socket.on("solve_failed", (e) => { text.textContent = "The solve failed: " + e.error; if (button) button.disabled = false; });
+  socket.on("solve_failed", (e) => { if (!text) return; text.textContent = "The solve failed: " + e.error; if (button) button.disabled = false; });
   socket.on("schedule_changed", () => refreshGrid());
 
   if (button) {
@@ -84,7 +81,10 @@
     button.addEventListener("click", async () => {
       button.disabled = true;
       box.hidden = false;
-      text.textContent = "Starting…";
+      shown = 0;
+      advance(0);
+      phase.textContent = "Starting…";
+      text.textContent = "";
       const resp = await fetch(page.dataset.solveUrl, { method: "POST", headers: { "X-CSRFToken": csrf } });
       if (resp.status === 200) { const body = await resp.json(); if (body.preview) { window.location = body.preview; return; } }
       if (resp.status === 409 || resp.status === 503) { const body = await resp.json(); text.textContent = body.error; button.disabled = false; }
