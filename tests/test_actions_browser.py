@@ -56,7 +56,7 @@ def type_into(page, selector: str, text: str) -> None:
 def test_settings_participant_and_lock_by_keyboard(browser_world):
     server, browser, db = browser_world
     ctx, page = staff_page(browser, server, "olga")
-    page.goto(server.url + f"/events/{EV}")
+    page.goto(server.url + f"/events/{EV}/setup")  # the Settings tab
     tab_to(page, "#edit-settings")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Event settings")).to_be_visible()
@@ -86,6 +86,7 @@ def test_settings_participant_and_lock_by_keyboard(browser_world):
     page.keyboard.press("Enter")
     expect(page.locator(".flash").first).to_contain_text("1 meetings cancelled")
 
+    page.goto(server.url + f"/events/{EV}/participants")  # the Participants tab
     tab_to(page, "#add-participant")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Add a participant")).to_be_visible()

@@ -173,12 +173,19 @@ def _apply(store, data, incoming, action: str, what: str, action_url: str, extra
                 extra(actor)
     except (Conflict, InvalidInput) as exc:
         flash(_("Nothing was changed: %(why)s", why=str(exc)), "error")
-        return redirect(url_for("console.event", event_id=event_id)), 303
+        return redirect(_back_to(action, event_id)), 303
     recheck(store)  # a removed participant's link ends its live connection
     told = notify(store, store.load(event_id), old, store.meetings(event_id), _("The organisers changed the event"))
     flash(_("%(what)s: saved. %(summary)s; %(n)s participants told.", what=what, summary=applied.summary(),
             n=len(told)))  # fmt: skip
-    return redirect(url_for("console.event", event_id=event_id))
+    return redirect(_back_to(action, event_id))
+
+
+def _back_to(action: str, event_id: str) -> str:
+    """The console page an edit returns to: the settings page, or the participants page."""
+    if action == "event_edit":
+        return url_for("console.event_setup", event_id=event_id)
+    return url_for("console.participants", event_id=event_id)
 
 
 def _person_page(ev, form, problems, pid=None, status=200):
