@@ -78,6 +78,8 @@ def _agenda(data, meetings):
     mine_sorted = [m for m in sorted(meetings, key=lambda m: m.start) if g.pid in (m.a, m.b)]
     upcoming = next((m.id for m in mine_sorted if m.start > t and m.status in ("scheduled", "moved")), None)
     out, lang = [], page_language()
+    words = {"cancelled": gettext("cancelled"), "no_show": gettext("missed"), "held": gettext("held"),
+             "now": gettext("now"), "next": gettext("next"), "video": gettext("join video")}  # fmt: skip
     for m in mine_sorted:
         other = people[m.b if m.a == g.pid else m.a]
         out.append({
@@ -89,6 +91,7 @@ def _agenda(data, meetings):
             "ics": url_for("portal.meeting_ics", meeting_id=m.id),
             # where the meeting stands on the event clock: running now, the next one, or over
             "phase": "now" if m.start <= t < m.end else "next" if m.id == upcoming else "past" if m.end <= t else "",
+            "words": words | {"room": gettext("Room %(room)s", room=m.room)},  # portal.js writes these
         })  # fmt: skip
     return out
 
