@@ -26,7 +26,7 @@ from scheduler.invitations.ical import contexts
 from scheduler.store import Store
 from tests.builders import build, document, person
 from tests.conftest import ROOT
-from tests.test_surveys_rounds import EV, MEETINGS
+from tests.test_surveys_rounds import EV, MEETINGS, at
 from tests.webtools import Server, csrf_of, seed_db
 from webapp.i18n import CATALOGUES, mail_languages
 
@@ -185,3 +185,22 @@ def test_error_pages_in_the_pages_language(world, method, path, status, words):
     r = getattr(requests, method)(server.url + path, headers={"Accept-Language": "fr"})
     assert r.status_code == status and words in html.unescape(r.text) and '<html lang="fr">' in r.text
     assert 'id="back"' in r.text and "Traceback" not in r.text
+
+
+def test_survey_mail_in_the_readers_language():
+    from scheduler.invitations.surveymail import plan_survey_mail
+    from scheduler.surveys.builtin import BUILTIN
+    from scheduler.surveys.rounds import Round
+
+    data = build([person("t-1", locale="it"), person("s-1")], id=EV, language="es")
+    meetings = [replace(MEETINGS[0], a="t-1", b="s-1")]
+    rnd = Round("feedback", "", at(14), (at(15),))
+    rows, skipped = plan_survey_mail(data, meetings, {"feedback": BUILTIN["feedback"]}, [rnd], {}, {},
+                                     {"t-1": "tok-1", "s-1": "tok-2"}, "https://b2b.example", at(16), "e@b2b.example",
+                                     CATALOGUES)  # fmt: skip
+    texts = {r["participant_id"]: email.message_from_string(r["message"], policy=policy.default) for r in rows}
+    assert not skipped and set(texts) == {"t-1", "s-1"}
+    italian = texts["t-1"].get_body(("plain",)).get_content()
+    assert "Gentile t-1 SME," in italian and "il suo incontro con s-1 SME il ven 26 mar 09:00 (Europe/Brussels)" in italian
+    spanish = texts["s-1"].get_body(("plain",)).get_content()  # no locale of their own: the event's
+    assert "Estimado/a s-1 SME:" in spanish and "Este enlace es personal" in spanish
