@@ -24,7 +24,7 @@ translations: $(STAMP)
 	    -o $(I18N)/messages.pot .
 	@for l in $(I18N_LANGS); do \
 	  if [ -f $(I18N)/$$l/LC_MESSAGES/messages.po ]; then \
-	    $(VENV)/bin/pybabel update -i $(I18N)/messages.pot -d $(I18N) -l $$l --no-fuzzy-matching --omit-header; \
+	    $(VENV)/bin/pybabel update -i $(I18N)/messages.pot -d $(I18N) -l $$l --no-fuzzy-matching; \
 	  else $(VENV)/bin/pybabel init -i $(I18N)/messages.pot -d $(I18N) -l $$l; fi; done
 	$(VENV)/bin/pybabel compile -d $(I18N) --statistics
 
