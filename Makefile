@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint serve clean pango
+.PHONY: demo test bench lint serve clean pango translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -12,6 +12,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Catalogues (webapp/translations): extract every _() of the code and templates (babel.cfg) into
+# messages.pot, merge it into each language's messages.po (new strings arrive empty: translate
+# them there), and compile the .mo files. The .mo files are committed, so a fresh clone, the
+# tests and `make demo` need no step; tests/test_i18n.py fails when a .po lags the code or a .mo its .po.
+I18N      := webapp/translations
+I18N_LANGS := fr de es it pt
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --omit-header \
+	    -o $(I18N)/messages.pot .
+	@for l in $(I18N_LANGS); do \
+	  if [ -f $(I18N)/$$l/LC_MESSAGES/messages.po ]; then \
+	    $(VENV)/bin/pybabel update -i $(I18N)/messages.pot -d $(I18N) -l $$l --no-fuzzy-matching; \
+	  else $(VENV)/bin/pybabel init -i $(I18N)/messages.pot -d $(I18N) -l $$l; fi; done
+	$(VENV)/bin/pybabel compile -d $(I18N) --statistics
 
 demo: $(STAMP) pango
 	$(PY) run.py demo

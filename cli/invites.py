@@ -18,13 +18,14 @@ from cli.common import Subcommands, open_store, out, subcommand
 def cmd_invites(args: argparse.Namespace) -> int:
     from scheduler.invitations import delivery
     from scheduler.invitations.ical import contexts, organiser_of
+    from webapp.i18n import mail_languages  # each participant's language
 
     smtp = delivery.smtp_config(os.environ, "MATCHMAKING_")  # secrets stay out of code and files
     now = datetime.now(UTC)
     with open_store(args) as store:
         data = store.load(args.event)
         organiser = args.organiser_email or organiser_of(data.event, smtp.sender if smtp else "entente@localhost")[0]
-        ctx_for = contexts(data.event, store.tokens(args.event), args.base_url, organiser)
+        ctx_for = contexts(data.event, store.tokens(args.event), args.base_url, organiser, mail_languages(data))
         if not args.send:
             rows, skipped = delivery.plan(ctx_for, store.meetings(args.event), data.by_id(),
                                           store.notified(args.event), now, organiser)  # fmt: skip

@@ -28,6 +28,7 @@ def cancel_and_tell(store: Store, event_id: str, pid: str, now: datetime, *, act
     cancelled and a line saying what was mailed."""
     from scheduler.invitations import delivery
     from scheduler.invitations.ical import contexts, organiser_of
+    from webapp.i18n import mail_languages  # each participant's language
 
     ids = store.future_meetings(event_id, pid, now)
     if not ids:
@@ -38,7 +39,7 @@ def cancel_and_tell(store: Store, event_id: str, pid: str, now: datetime, *, act
     smtp = delivery.smtp_config(os.environ, "MATCHMAKING_")
     data = store.load(event_id)
     organiser = organiser_of(data.event, smtp.sender if smtp else "entente@localhost")[0]
-    ctx_for = contexts(data.event, store.tokens(event_id), base_url, organiser)
+    ctx_for = contexts(data.event, store.tokens(event_id), base_url, organiser, mail_languages(data))
     queued, _ = delivery.queue_invites(store, event_id, ctx_for, now, organiser, only=set(ids))
     folder = Path(outbox_dir or f"data/outbox/{event_id}")
     report = delivery.deliver(store, delivery.Transport(smtp, None if smtp else folder), now)

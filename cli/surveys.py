@@ -128,12 +128,13 @@ def cmd_send(args: argparse.Namespace) -> int:
     from scheduler.invitations import delivery
     from scheduler.invitations.ical import organiser_of
     from scheduler.invitations.surveymail import queue_survey_mail
+    from webapp.i18n import CATALOGUES  # each participant's language
 
     smtp = delivery.smtp_config(os.environ, "MATCHMAKING_")
     now = event_now(args)
     with open_store(args) as store:
         sender = organiser_of(store.event(args.event), smtp.sender if smtp else "entente@localhost")[0]
-        queued, skipped = queue_survey_mail(store, args.event, args.base_url, now, sender)
+        queued, skipped = queue_survey_mail(store, args.event, args.base_url, now, sender, catalogues=CATALOGUES)
         folder = Path(args.outbox_dir or f"data/outbox/{args.event}")
         report = delivery.deliver(store, delivery.Transport(smtp, None if smtp else folder), now)
     where = f"SMTP {smtp.host}:{smtp.port}" if smtp else f"folder {folder}"

@@ -107,6 +107,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(staff.bp)
+    from . import errors
+
+    errors.register(app)  # every HTTP error as a page in the page's language
     register_error_pages(app)
     events.register(socketio)
 
@@ -114,9 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(InvalidInput)
     def invalid(exc: InvalidInput):
-        from flask import render_template
-
-        return render_template("error.html", message=str(exc), title="That did not work"), 400
+        return errors.error_page(400, message=str(exc))
 
     from scheduler.domain.timegrid import local_label
 

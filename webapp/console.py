@@ -39,7 +39,9 @@ bp = Blueprint("console", __name__)
 
 @bp.app_errorhandler(NotFound)
 def not_found(exc: NotFound):
-    return render_template("error.html", message=str(exc)), 404
+    from .errors import error_page
+
+    return error_page(404, message=str(exc))
 
 
 @bp.route("/")

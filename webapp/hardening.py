@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -37,9 +38,9 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_exc: RequestEntityTooLarge):
         limit = int(app.config.get("MAX_CONTENT_LENGTH") or 0)
-        message = (f"What you sent is larger than {limit // (1024 * 1024) or 1} MB, the most this server takes. "
-                   "Event files are far smaller: check that you chose the right file.")  # fmt: skip
-        return render_template("error.html", message=message, title="Too large"), 413
+        message = _("What you sent is larger than %(mb)s MB, the most this server takes. "
+                    "Event files are far smaller: check that you chose the right file.", mb=limit // (1024 * 1024) or 1)
+        return render_template("error.html", message=message, title=_("Too large"), code=413), 413
 
 
 def _origin(url: str) -> str | None:

@@ -2,9 +2,9 @@
 
 Which language a page speaks, first match wins:
 
-1. ``g.locale``, set by a view for whom the page is (a participant's profile language);
-2. ``?lang=xx`` on the URL, remembered in the session for the next pages;
-3. the session's remembered choice;
+1. ``?lang=xx`` on the URL (the language switcher), remembered in the session for the next pages;
+2. the session's remembered choice (the switcher's, or the profile's language just saved);
+3. ``g.locale``, set by a view for whom the page is (a participant's profile language);
 4. the browser's ``Accept-Language``;
 5. English.
 
@@ -15,29 +15,20 @@ extracts, updates and compiles them (``babel.cfg`` says where the strings are).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from flask import Flask, g, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
-#: The interface ships in these languages (gettext catalogues under webapp/translations).
-LANGUAGES: dict[str, str] = {
-    "en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "it": "Italiano", "pt": "Português",
-}  # fmt: skip
-DEFAULT = "en"
+from scheduler.domain.language import DEFAULT, LANGUAGES, Language, load, reader_language, supported
+from scheduler.domain.model import EventData
 
-
-def supported(code: str | None) -> str | None:
-    """``code`` (``fr``, ``fr-BE``, ``pt_PT``) reduced to a shipped language, else None."""
-    if not code:
-        return None
-    base = code.replace("_", "-").split("-")[0].strip().lower()
-    return base if base in LANGUAGES else None
+__all__ = ["DEFAULT", "LANGUAGES", "init_i18n", "mail_languages", "page_language", "select_locale", "supported"]
 
 
 def select_locale() -> str:
     """The language of the page being rendered (see the module docstring for the order)."""
-    chosen = supported(getattr(g, "locale", None))
-    if chosen:
-        return chosen
     asked = supported(request.args.get("lang")) if request else None
     if asked:
         session["lang"] = asked
@@ -45,13 +36,40 @@ def select_locale() -> str:
     kept = supported(session.get("lang")) if request else None
     if kept:
         return kept
+    chosen = supported(getattr(g, "locale", None))
+    if chosen:
+        return chosen
     best = request.accept_languages.best_match(list(LANGUAGES)) if request else None
     return best or DEFAULT
 
 
 def init_i18n(app: Flask) -> Babel:
     """Attach Flask-Babel to ``app`` with :func:`select_locale` and the shipped languages."""
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", CATALOGUES)
     babel = Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["page_language"] = page_language
+    app.jinja_env.globals["when"] = lambda instant, tz, form="full": page_language().when(instant, tz, form)
     return babel
+
+
+#: The directory of the catalogues: ``<lang>/LC_MESSAGES/messages.po`` and the compiled ``.mo``.
+CATALOGUES = str(Path(__file__).parent / "translations")
+
+
+def catalogues() -> str:
+    """The directory of the compiled catalogues (:data:`CATALOGUES`)."""
+    return CATALOGUES
+
+
+def page_language() -> Language:
+    """The :class:`Language` of the page being rendered (its catalogue, for dates and core texts)."""
+    return load(str(get_locale() or DEFAULT), catalogues())
+
+
+def mail_languages(data: EventData) -> Callable[[str], Language]:
+    """participant id -> the language of their mail: their profile's, else the event's
+    (``language`` among the event's settings), else English."""
+    people, directory = data.by_id(), catalogues()
+    default = str(data.event.extra.get("language") or DEFAULT)
+    return lambda pid: load(reader_language(people[pid].locale if pid in people else "", default), directory)

@@ -22,6 +22,7 @@ from scheduler.invitations.delivery import (
 from scheduler.invitations.ical import contexts, organiser_of
 
 from .extensions import socketio
+from .i18n import catalogues, mail_languages
 
 
 def participant_room(event_id: str, pid: str) -> str:
@@ -127,7 +128,8 @@ def send_invites(store, data: EventData, only: Iterable[str] | None = None,
     ``wait=False`` delivers in a background task, so a host or a participant never waits for a
     mail server; the report is then None (the outbox table shows how it went)."""
     organiser, _ = organiser_of(data.event, str(current_app.config.get("SMTP_FROM") or "entente@localhost"))
-    ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser)
+    ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser,
+                       mail_languages(data))
     queued, skipped = queue_invites(store, data.event.id, ctx_for, datetime.now(UTC), organiser,
                                     None if only is None else set(only))  # fmt: skip
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -147,7 +149,8 @@ def send_surveys(store, event_ids: Iterable[str] | None = None, wait: bool = Tru
     queued, skipped = 0, []
     for event_id in store.event_ids() if event_ids is None else event_ids:
         sender = organiser_of(store.event(event_id), fallback)[0]
-        n, s = queue_survey_mail(store, event_id, current_app.config["BASE_URL"], clock(), sender, datetime.now(UTC))
+        n, s = queue_survey_mail(store, event_id, current_app.config["BASE_URL"], clock(), sender, datetime.now(UTC),
+                                 catalogues())
         queued, skipped = queued + n, skipped + s
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if wait:

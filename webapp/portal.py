@@ -20,11 +20,11 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, ngettext, refresh
 
 from scheduler.changes.pipeline import outside_availability
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound
 from scheduler.domain.sessions import parse_sessions
-from scheduler.domain.timegrid import local_label, to_local
 from scheduler.files import formats, inputs, writer
 from scheduler.invitations.ical import (
     InviteContext,
@@ -35,7 +35,9 @@ from scheduler.invitations.ical import (
     video_url,
 )
 
+from .errors import bad_link
 from .extensions import get_store
+from .i18n import LANGUAGES, mail_languages, page_language
 from .live import clock, notify, offer_standby, offer_view, push_offers, repair_lost
 
 bp = Blueprint("portal", __name__, url_prefix="/p")
@@ -48,9 +50,10 @@ def who(_endpoint, values):
     if found is None:
         if get_store().erased_link(token or ""):  # the data was erased (on request, or the retention ended)
             abort(make_response(render_template("expired.html"), 410))
-        abort(404)  # unknown and revoked links look the same
+        abort(make_response(*bad_link()))  # unknown and revoked links look the same
     g.token = token
     g.event_id, g.pid = found
+    g.locale = get_store().participant_locale(g.event_id, g.pid) or None  # their profile's language, if set
     if session.get("participant") != [g.event_id, g.pid]:
         # written only when it changes: a background fetch (agenda, offers) must not send back a
         # cookie that overwrites a flash message set meanwhile by the page's own form post
@@ -64,7 +67,7 @@ def add_token(endpoint, values):
 
 
 def _ctx(data) -> InviteContext:
-    return contexts(data.event, {g.pid: g.token}, current_app.config["BASE_URL"])(g.pid)
+    return contexts(data.event, {g.pid: g.token}, current_app.config["BASE_URL"], None, mail_languages(data))(g.pid)
 
 
 def _agenda(data, meetings):
@@ -73,19 +76,21 @@ def _agenda(data, meetings):
     t = clock()
     mine_sorted = [m for m in sorted(meetings, key=lambda m: m.start) if g.pid in (m.a, m.b)]
     upcoming = next((m.id for m in mine_sorted if m.start > t and m.status in ("scheduled", "moved")), None)
-    out = []
+    out, lang = [], page_language()
+    words = {"cancelled": gettext("cancelled"), "no_show": gettext("missed"), "held": gettext("held"),
+             "now": gettext("now"), "next": gettext("next"), "video": gettext("join video")}  # fmt: skip
     for m in mine_sorted:
         other = people[m.b if m.a == g.pid else m.a]
-        mine = to_local(m.start, me.timezone)
         out.append({
-            "id": m.id, "status": m.status, "room": m.room, "day": mine.strftime("%A %d %B"),
-            "time": f"{local_label(m.start, me.timezone)}-{local_label(m.end, me.timezone)}",
-            "event_time": f"{local_label(m.start, data.event.timezone)} {data.event.timezone}",
+            "id": m.id, "status": m.status, "room": m.room, "day": lang.when(m.start, me.timezone, "weekday"),
+            "time": f"{lang.when(m.start, me.timezone, 'time')}-{lang.when(m.end, me.timezone, 'time')}",
+            "event_time": f"{lang.when(m.start, data.event.timezone, 'time')} {data.event.timezone}",
             "other": other.name, "other_id": other.id, "other_country": other.country,
             "other_offers": ", ".join(other.offers or other.needs), "video": video_url(data.event, m),
             "ics": url_for("portal.meeting_ics", meeting_id=m.id),
             # where the meeting stands on the event clock: running now, the next one, or over
             "phase": "now" if m.start <= t < m.end else "next" if m.id == upcoming else "past" if m.end <= t else "",
+            "words": words | {"room": gettext("Room %(room)s", room=m.room)},  # portal.js writes these
         })  # fmt: skip
     return out
 
@@ -100,7 +105,8 @@ def home(**_):
 
     recs = recommendations(data, me)
     t = clock()
-    scheduled = {(m.b if m.a == g.pid else m.a): local_label(m.start, me.timezone, "%a %d %b %H:%M")
+    lang = page_language()
+    scheduled = {(m.b if m.a == g.pid else m.a): lang.when(m.start, me.timezone, "short")
                  for m in store.meetings(g.event_id)
                  if g.pid in (m.a, m.b) and m.status in ("scheduled", "moved") and m.start > t}  # fmt: skip
     return render_template(
@@ -133,6 +139,8 @@ def profile(**_):
     for field in ("sectors", "needs", "offers", "languages"):
         if field in form:
             doc[field] = [t.strip() for t in form[field].replace(",", ";").split(";") if t.strip()]
+    if "locale" in form:
+        doc["locale"] = form["locale"] if form["locale"] in LANGUAGES else ""
     if "wh_start" in form:
         doc["working_hours"] = {"start": form["wh_start"], "end": form["wh_end"]}
     if "timezone" in form:  # the zone's search list (portal_slots): meetings stay put in UTC
@@ -175,23 +183,28 @@ def profile(**_):
         # say which meetings the new hours leave out, before anything is saved
         people = data.by_id()
         rows = [{"other": people[m.b if m.a == g.pid else m.a].name,
-                 "when": local_label(m.start, updated.timezone, "%a %d %b %H:%M")} for m in conflicts]  # fmt: skip
+                 "when": page_language().when(m.start, updated.timezone, "short")} for m in conflicts]  # fmt: skip
         fields = [(k, v) for k in form for v in form.getlist(k) if k not in ("csrf_token", "conflicts")]
         return render_template("profile_conflicts.html", ev=data.event, me=updated, rows=rows, fields=fields)
     ids = [m.id for m in conflicts]
+    if updated.locale and updated.locale != me.locale:  # the language just chosen: this answer speaks it already
+        session["lang"] = g.locale = updated.locale
+        refresh()
     store.change_profile(g.event_id, updated, actor=g.pid, keep=ids if choice == "keep" else [],
                          release=ids if choice == "release" else [], now=clock())  # fmt: skip
     if choice == "release":
         notify(store, data, before, store.meetings(g.event_id), f"{updated.name} is no longer available then")
         partners = [m.b if m.a == g.pid else m.a for m in conflicts]
         repair_lost(store, g.event_id, partners, f"{updated.name} is no longer available then", g.pid)
-        flash(f"Profile saved. {len(ids)} meeting{'s' if len(ids) != 1 else ''} outside your new hours "
-              "{} cancelled and your partners were told.".format("was" if len(ids) == 1 else "were"))  # fmt: skip
+        flash(ngettext("Profile saved. %(num)d meeting outside your new hours was cancelled and your partners "
+                       "were told.", "Profile saved. %(num)d meetings outside your new hours were cancelled and "
+                       "your partners were told.", len(ids)))  # fmt: skip
     elif choice == "keep":
-        flash(f"Profile saved. You keep the {len(ids)} meeting{'s' if len(ids) != 1 else ''} outside your new "
-              "hours; they will not be moved.")  # fmt: skip
+        flash(ngettext("Profile saved. You keep the %(num)d meeting outside your new hours; it will not be moved.",
+                       "Profile saved. You keep the %(num)d meetings outside your new hours; they will not be moved.",
+                       len(ids)))  # fmt: skip
     else:
-        flash("Profile saved.")
+        flash(gettext("Profile saved."))
     return redirect(back)
 
 
@@ -223,11 +236,11 @@ def new_request(**_):
         named = parse_sessions(get_store().event(g.event_id), request.form.get("sessions", ""))
         get_store().add_requests(g.event_id, [(g.pid, to, priority)], status="pending", origin="participant",
                                  actor=g.pid, sessions={(g.pid, to): named})  # fmt: skip
-        flash("Request sent.")
+        flash(gettext("Request sent."))
     except (InvalidInput, Conflict) as exc:
         flash(_in_words(str(exc)), "error")
     except ValueError as exc:  # a session the event does not have (parse_sessions)
-        flash(f"When: {exc}", "error")
+        flash(gettext("When: %(problem)s", problem=exc), "error")
     if request.form.get("back") == "directory":  # back to the same directory page (portal_people)
         keep = {k: v[:100] for k in ("q", "technology", "sector", "country", "language", "page")
                 if (v := request.form.get(k, "").strip())}  # fmt: skip
@@ -267,9 +280,12 @@ def request_action(sender, receiver, action, **_):
     after = store.meetings(g.event_id)
     gone = [m for m in after if m.status == "cancelled" and any(b.id == m.id and b.status != "cancelled"
                                                                   for b in before)]  # fmt: skip
-    words = {"accepted": "accepted", "declined": "declined", "withdrawn": "withdrawn", "pending": "sent"}
-    flash(f"The meeting request between you and {other} is {words.get(new.request.status, new.request.status)}."
-          + (" Its scheduled meeting is cancelled and both of you were told." if gone else ""))  # fmt: skip
+    words = {"accepted": gettext("The meeting request between you and %(other)s is accepted.", other=other),
+             "declined": gettext("The meeting request between you and %(other)s is declined.", other=other),
+             "withdrawn": gettext("The meeting request between you and %(other)s is withdrawn.", other=other),
+             "pending": gettext("The meeting request between you and %(other)s is sent.", other=other)}
+    said = words.get(new.request.status, f"{other}: {new.request.status}.")
+    flash(said + (" " + gettext("Its scheduled meeting is cancelled and both of you were told.") if gone else ""))
     if gone:
         why = f"The meeting request between {people[sender].name} and {people[receiver].name} was {new.request.status}"
         notify(store, data, before, after, why)
@@ -282,7 +298,7 @@ def checkin(**_):
     store = get_store()
     store.check_in(g.event_id, g.pid, by=g.pid)
     offer_standby(store, g.event_id)  # someone may be waiting for a partner like you
-    flash("Thanks: the hosts see that you are here.")
+    flash(gettext("Thanks: the hosts see that you are here."))
     return redirect(url_for("portal.home"))
 
 
@@ -323,11 +339,11 @@ def answer_offer(offer_id, action, **_):
     status = out.offer["status"]
     if status == "confirmed":
         notify(store, data, out.before, out.after, "Meet now: a standby meeting was agreed")
-        flash("It's a meeting: it is in your agenda now, with its video link.")
+        flash(gettext("It's a meeting: it is in your agenda now, with its video link."))
     elif status == "open":
-        flash("Thanks: we are waiting for the other side to accept.")
+        flash(gettext("Thanks: we are waiting for the other side to accept."))
     elif status == "declined":
-        flash("Declined. We will not offer this meeting again in this slot.")
+        flash(gettext("Declined. We will not offer this meeting again in this slot."))
     else:
         flash(f"This offer is {status}{': ' + out.offer['note'] if out.offer.get('note') else ''}.", "error")
     return redirect(url_for("portal.home"))

@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from scheduler.domain.errors import InvalidInput, NotFound
-from scheduler.domain.timegrid import local_label
 from scheduler.surveys.model import Answer, Survey, check_answers
 from scheduler.surveys.rounds import audience, owing
 
 from .extensions import get_store
+from .i18n import page_language
 from .live import clock
 from .portal import bp
 
@@ -58,14 +59,16 @@ def survey_calls() -> list[dict[str, Any]]:
             continue
         left = owing({g.pid: asked}, store.answered(g.event_id, sid, wave)).get(g.pid, ())
         others = [people[meetings[m].b if meetings[m].a == g.pid else meetings[m].a].name for m in (left or asked) if m]
-        who = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        who = ", ".join(others[:3]) + (" " + gettext("and %(num)d more", num=len(others) - 3) if len(others) > 3 else "")
         several = len(others) > 1
         if survey.kind == "feedback":
-            text = f"How {'were your meetings' if several else 'was your meeting'} with {who}?"
+            text = (gettext("How were your meetings with %(who)s?", who=who) if several
+                    else gettext("How was your meeting with %(who)s?", who=who))  # fmt: skip
         elif survey.kind == "followup":
-            text = f"What came of your meeting{'s' if several else ''} with {who}?"
+            text = (gettext("What came of your meetings with %(who)s?", who=who) if several
+                    else gettext("What came of your meeting with %(who)s?", who=who))  # fmt: skip
         else:
-            text = "Answer the survey: " + survey.title
+            text = gettext("Answer the survey: %(title)s", title=survey.title)
         out.append({"url": url_for("portal.survey_page", survey_id=sid, wave=wave or None), "text": text,
                     "done": not left})  # fmt: skip
     return out
@@ -86,7 +89,8 @@ def _described(store, survey: Survey) -> list[tuple[str, str]]:
             out.append((mid, ""))
             continue
         other = people[m.b if m.a == g.pid else m.a]
-        out.append((mid, f"Your meeting with {other.name} on {local_label(m.start, me.timezone, '%a %d %b %H:%M')}"))
+        out.append((mid, gettext("Your meeting with %(name)s on %(when)s", name=other.name,
+                            when=page_language().when(m.start, me.timezone, "short"))))
     return out
 
 

@@ -21,6 +21,7 @@ from scheduler.invitations.notices import link_message
 from .auth import current_user, staff_required
 from .console import bp as console
 from .extensions import get_store
+from .i18n import mail_languages
 from .live import clock, deliver_soon, push_changes, send_invites
 from .portal import bp as portal
 from .sockets import recheck
@@ -115,7 +116,8 @@ def renew_link(event_id, pid):
     sender = str(current_app.config.get("SMTP_FROM") or "entente@localhost")
     organiser, name = organiser_of(data.event, sender)
     try:
-        row = link_message(data.event, me, link, sequence, datetime.now(UTC), organiser, name)
+        row = link_message(data.event, me, link, sequence, datetime.now(UTC), organiser, name,
+                           mail_languages(data)(me.id))
     except ValueError as exc:
         flash(f"{me.name} has a new personal link, but it could not be mailed ({exc}): send it yourself "
               "(participants table, “open”).", "error")  # fmt: skip

@@ -86,6 +86,7 @@ class Participant:
     languages: tuple[str, ...] = ()
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    locale: str = ""  # the language of their mail and pages (en, fr, de, es, it, pt); "" = the event's
 
     def cap(self, event: Event) -> int:
         """Return this participant's meeting cap (personal, else the event's)."""

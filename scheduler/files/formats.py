@@ -220,6 +220,7 @@ def _participant(p: ParticipantIn) -> Participant:
         languages=tuple(p.languages),
         description=p.description,
         extra=dict(p.model_extra or {}),
+        locale=p.locale,
     )
 
 

@@ -249,6 +249,7 @@ class ParticipantIn(_In):
     offers: Tags = []
     languages: Tags = []
     description: Long = ""
+    locale: Literal["", "en", "fr", "de", "es", "it", "pt"] = ""  # scheduler.domain.language.LANGUAGES
 
 
 class RequestIn(_In):

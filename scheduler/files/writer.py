@@ -65,6 +65,8 @@ def participant_to_dict(p: Participant) -> dict[str, Any]:
     )
     if p.description:
         out["description"] = p.description
+    if p.locale:
+        out["locale"] = p.locale
     return out
 
 

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.domain.addresses import InvalidEmail, check_email
+from scheduler.domain.language import ENGLISH, Language
 from scheduler.domain.model import Meeting, Participant
-from scheduler.domain.timegrid import local_label
 from scheduler.invitations.headers import (
     ASCII_POLICY,
     UTF8_POLICY,
@@ -38,12 +38,13 @@ from scheduler.invitations.headers import (
     unstructured,
 )
 from scheduler.invitations.ical import (
-    UPDATED,
     InviteContext,
     meeting_invite,
+    off_words,
     summary,
     to_bytes,
     uid,
+    updated_note,
 )
 
 MAX_ATTEMPTS = 8
@@ -98,11 +99,17 @@ class Undeliverable(Exception):
 NO_SMTPUTF8 = "the mail server does not accept non-ASCII addresses (SMTPUTF8)"
 
 
-def subject(m: Meeting, me: Participant, other: Participant, update: bool, method: str) -> str:
-    """Return the Subject text of ``me``'s message about ``m`` (time in ``me``'s zone); ``update``:
-    ``me`` was sent an earlier version ("Updated"), else this is their first ("Invitation")."""
-    verb = "Cancelled" if method == "CANCEL" else ("Updated" if update else "Invitation")
-    return f"{verb}: {summary(me, other)}, {local_label(m.start, me.timezone, '%a %d %b %H:%M')} ({me.timezone})"
+def subject(m: Meeting, me: Participant, other: Participant, update: bool, method: str,
+            language: Language = ENGLISH) -> str:
+    """Return the Subject text of ``me``'s message about ``m`` (time in ``me``'s zone) in ``language``;
+    ``update``: ``me`` was sent an earlier version ("Updated"), else this is their first ("Invitation")."""
+    t = language
+    if method == "CANCEL":
+        verb = t.gettext("Cancelled: {title}")
+    else:
+        verb = t.gettext("Updated: {title}") if update else t.gettext("Invitation: {title}")
+    when = t.when(m.start, me.timezone, "short")
+    return verb.format(title=summary(me, other, t)) + f", {when} ({me.timezone})"
 
 
 def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
@@ -122,7 +129,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     from_name, from_addr = parseaddr(sender)
     from_name = from_name or ctx.organiser_name
     from_addr = wire_address(from_addr or sender)
-    text_subject = subject(m, me, other, update, method)
+    text_subject = subject(m, me, other, update, method, ctx.language)
     utf8 = not (to.isascii() and from_addr.isascii())
     msg = EmailMessage(policy=UTF8_POLICY if utf8 else ASCII_POLICY)
     from_raw, from_name = mailbox("From", from_name, from_addr)
@@ -130,7 +137,8 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     set_headers(msg, {"Subject": unstructured("Subject", text_subject), "From": from_raw, "To": to_raw})
     msg["Date"] = format_datetime(stamp)
     msg["Message-ID"] = f"<{method.lower()}-{sequence}-{me.id}.{uid(ctx.event.id, m.id, ctx.domain)}>"
-    head = "This meeting is cancelled.\n\n" if method == "CANCEL" else (UPDATED + "\n\n" if update else "")
+    t = ctx.language
+    head = off_words("cancelled", t)[1] + "\n\n" if method == "CANCEL" else (updated_note(t) + "\n\n" if update else "")
     text = head + _text(ctx, m, me, other)
     msg.set_content(text)
     msg.make_alternative()
@@ -153,7 +161,8 @@ def wire_address(address: str) -> str:
 def _text(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
     from scheduler.invitations.ical import describe
 
-    return f"Dear {me.contact or me.name},\n\n" + describe(ctx, m, me, other) + "\n"
+    dear = ctx.language.gettext("Dear {name},").format(name=me.contact or me.name)
+    return f"{dear}\n\n" + describe(ctx, m, me, other) + "\n"
 
 
 def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],

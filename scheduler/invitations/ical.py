@@ -37,9 +37,9 @@ from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
+from scheduler.domain.language import ENGLISH, Language
 from scheduler.domain.model import Event as B2BEvent
 from scheduler.domain.model import Meeting, Participant
-from scheduler.domain.timegrid import local_label
 
 PRODID = "-//Entente//B2B match-making//EN"
 ALARM_BEFORE = timedelta(minutes=10)
@@ -53,6 +53,7 @@ class InviteContext:
     organiser_email: str
     organiser_name: str
     agenda_url: str = ""  # the recipient's personal agenda link ("" when not served)
+    language: Language = ENGLISH  # the recipient's language (scheduler.domain.language)
 
     @property
     def domain(self) -> str:
@@ -66,14 +67,16 @@ def organiser_of(event: B2BEvent, fallback: str = "organiser@localhost") -> tupl
             str(event.extra.get("organiser_name") or f"{event.name} organisers"))  # fmt: skip
 
 
-def contexts(event: B2BEvent, tokens: dict[str, str], base_url: str,
-             organiser: str | None = None) -> Callable[[str], InviteContext]:
-    """Return participant id -> the InviteContext of their documents (with their agenda link)."""
+def contexts(event: B2BEvent, tokens: dict[str, str], base_url: str, organiser: str | None = None,
+             language_of: Callable[[str], Language] | None = None) -> Callable[[str], InviteContext]:
+    """Return participant id -> the InviteContext of their documents (with their agenda link and,
+    from ``language_of`` (participant id -> Language), their language; English without it)."""
     email, name = organiser_of(event)
     base = base_url.rstrip("/")
 
     def ctx_for(pid: str) -> InviteContext:
-        return InviteContext(event, organiser or email, name, f"{base}/p/{tokens[pid]}")
+        language = language_of(pid) if language_of else ENGLISH
+        return InviteContext(event, organiser or email, name, f"{base}/p/{tokens[pid]}", language)
 
     return ctx_for
 
@@ -102,54 +105,68 @@ def _address(p: Participant, role: str = "REQ-PARTICIPANT", partstat: str = "NEE
                                       partstat=partstat, rsvp=True, cutype="INDIVIDUAL"))  # fmt: skip
 
 
-def summary(me: Participant, other: Participant) -> str:
-    return f"B2B meeting: {me.name} <> {other.name}"
+def summary(me: Participant, other: Participant, language: Language = ENGLISH) -> str:
+    """The calendar entry's title, in ``language``: "B2B meeting: A <> B"."""
+    return language.gettext("B2B meeting: {me} <> {other}").format(me=me.name, other=other.name)
 
 
-OFF = {"cancelled": ("Cancelled: ", "This meeting is cancelled."),
-       "no_show": ("Missed: ", "This meeting did not take place (someone did not come).")}  # fmt: skip
-UPDATED = "Updated: this replaces the earlier invitation to this meeting (its time or room changed)."
+def off_words(status: str, language: Language = ENGLISH) -> tuple[str, str]:
+    """The title prefix and the note of a cancelled (or missed, ``no_show``) meeting, in ``language``."""
+    if status == "no_show":
+        return (language.gettext("Missed: "),
+                language.gettext("This meeting did not take place (someone did not come)."))  # fmt: skip
+    return language.gettext("Cancelled: "), language.gettext("This meeting is cancelled.")
+
+
+def updated_note(language: Language = ENGLISH) -> str:
+    """The note of an invite that replaces an earlier one, in ``language``."""
+    return language.gettext("Updated: this replaces the earlier invitation to this meeting (its time or room changed).")
+
+
+UPDATED = updated_note()
 
 
 def describe(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
-    """The invite's text: when (in the reader's zone), with whom, how to join."""
-    tz = me.timezone
+    """The invite's text in the reader's language: when (in their zone), with whom, how to join."""
+    tz, t = me.timezone, ctx.language
+    kind = t.gettext("tech provider") if other.kind == "tech" else t.gettext("traditional SME")
     lines = [
         f"{ctx.event.name}",
-        f"Your time: {local_label(m.start, tz, '%A %d %B %Y, %H:%M')}-{local_label(m.end, tz)} ({tz})",
+        t.gettext("Your time: {start}-{end} ({zone})").format(
+            start=t.when(m.start, tz, "long"), end=t.when(m.end, tz, "time"), zone=tz),
         "",
-        f"You meet {other.name} ({'tech provider' if other.kind == 'tech' else 'traditional SME'}"
-        + (f", {other.country}" if other.country else "") + ")",
+        t.gettext("You meet {name} ({kind})").format(
+            name=other.name, kind=kind + (f", {other.country}" if other.country else "")),
     ]
     for label, value in (
-        ("Cluster", other.cluster), ("Contact", other.contact),
-        ("Sectors", ", ".join(other.sectors)), ("Offers", ", ".join(other.offers)),
-        ("Needs", ", ".join(other.needs)), ("Languages", ", ".join(other.languages)),
+        (t.gettext("Cluster"), other.cluster), (t.gettext("Contact"), other.contact),
+        (t.gettext("Sectors"), ", ".join(other.sectors)), (t.gettext("Offers"), ", ".join(other.offers)),
+        (t.gettext("Needs"), ", ".join(other.needs)), (t.gettext("Languages"), ", ".join(other.languages)),
     ):  # fmt: skip
         if value:
             lines.append(f"{label}: {value}")
     if other.description:
         lines += ["", other.description]
     link = video_url(ctx.event, m)
-    lines += ["", f"Virtual room {m.room}" + (f": {link}" if link else "")]
+    lines += ["", t.gettext("Virtual room {room}").format(room=m.room) + (f": {link}" if link else "")]
     if ctx.agenda_url:
-        lines.append(f"Your agenda: {ctx.agenda_url}")
+        lines.append(t.gettext("Your agenda: {url}").format(url=ctx.agenda_url))
     return "\n".join(lines)
 
 
 def _vevent(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
             stamp: datetime, cancelled: bool, update: bool = False) -> Event:
-    link = video_url(ctx.event, m)
-    prefix, note = OFF.get(m.status, OFF["cancelled"]) if cancelled else ("", UPDATED if update else "")
+    link, t = video_url(ctx.event, m), ctx.language
+    prefix, note = off_words(m.status, t) if cancelled else ("", updated_note(t) if update else "")
     ev = Event.new(
         uid=uid(ctx.event.id, m.id, ctx.domain),
         sequence=sequence,
         stamp=stamp,
         start=m.start,
         end=m.end,
-        summary=prefix + summary(me, other),
+        summary=prefix + summary(me, other, t),
         description=(note + "\n\n" if note else "") + describe(ctx, m, me, other),
-        location=link or f"Virtual room {m.room}",
+        location=link or t.gettext("Virtual room {room}").format(room=m.room),
         url=link or None,
         organizer=_quoted_cn(vCalAddress.new(ctx.organiser_email, cn=ctx.organiser_name)),
         attendees=[_address(me), _address(other)],
@@ -157,7 +174,7 @@ def _vevent(ctx: InviteContext, m: Meeting, me: Participant, other: Participant,
         transparency="TRANSPARENT" if cancelled else "OPAQUE",
     )
     if not cancelled:
-        alarm = Alarm.new(description=f"In 10 minutes: {summary(me, other)}")
+        alarm = Alarm.new(description=t.gettext("In 10 minutes: {title}").format(title=summary(me, other, t)))
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", -ALARM_BEFORE)
         ev.add_component(alarm)

@@ -45,7 +45,7 @@ def participant_row(event_id: str, p: Participant, token: str, position: int) ->
         "max_meetings": p.max_meetings, "sectors": json.dumps(list(p.sectors)),
         "needs": json.dumps(list(p.needs)), "offers": json.dumps(list(p.offers)),
         "languages": json.dumps(list(p.languages)), "description": p.description,
-        "extra": json.dumps(dict(p.extra)), "token": token, "position": position,
+        "extra": json.dumps(dict(p.extra)), "token": token, "position": position, "locale": p.locale,
     }  # fmt: skip
 
 
@@ -112,7 +112,7 @@ class Events(Connection):
                     country=r["country"] or "", contact=r["contact"] or "", email=r["email"] or "",
                     sectors=tuple(json.loads(r["sectors"])), needs=tuple(json.loads(r["needs"])),
                     offers=tuple(json.loads(r["offers"])), languages=tuple(json.loads(r["languages"])),
-                    description=r["description"] or "", extra=json.loads(r["extra"] or "{}"),
+                    description=r["description"] or "", extra=json.loads(r["extra"] or "{}"), locale=r["locale"] or "",
                 )
             )  # fmt: skip
         return tuple(out)
@@ -141,6 +141,11 @@ class Events(Connection):
         row = self.db.execute("SELECT event_id, id FROM participants WHERE token = ? AND removed_at IS NULL"
                               " AND erased_at IS NULL", [token]).fetchone()  # fmt: skip
         return (row[0], row[1]) if row else None
+
+    def participant_locale(self, event_id: str, pid: str) -> str:
+        """The participant's chosen language ("" when they chose none, or there is no such participant)."""
+        row = self.db.execute("SELECT locale FROM participants WHERE event_id = ? AND id = ?", [event_id, pid]).fetchone()
+        return str(row[0] or "") if row else ""
 
     def renew_token(self, event_id: str, pid: str, actor: str) -> str:
         """Revoke a participant's link and return the new one's token."""

@@ -255,10 +255,14 @@ def _v14(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX login_failures_address ON login_failures (address, at)")
 
 
+def _v15(db: sqlite_utils.Database) -> None:
+    """Each participant's language for their mail and pages ("" = the event's default language)."""
+    db.execute("ALTER TABLE participants ADD COLUMN locale TEXT NOT NULL DEFAULT ''")
+
 
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                             _v12, _v13, _v14]
+                                                             _v12, _v13, _v14, _v15]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,21 +17,22 @@
     list.replaceChildren();
     if (!agenda.length) { list.append(el("li", "muted", "No meetings yet.")); return; }
     for (const a of agenda) {
+      const w = a.words || {};  // the page's language (webapp/portal.py _agenda)
       const li = el("li", "meeting st-" + a.status + (a.phase ? " phase-" + a.phase : ""));
       li.dataset.meeting = a.id;
       const when = el("div", "when");
       when.append(el("b", "", a.time), el("span", "", a.day), el("small", "", a.event_time));
-      if (a.phase === "now" || a.phase === "next") when.append(el("span", "tag phase", a.phase));
+      if (a.phase === "now" || a.phase === "next") when.append(el("span", "tag phase", w[a.phase] || a.phase));
       const what = el("div", "what");
       what.append(el("b", "", a.other), document.createTextNode(" "), el("span", "muted", a.other_country),
         el("div", "small", a.other_offers));
       const info = el("div", "small");
-      if (a.status === "cancelled") info.append(el("span", "tag st-cancelled", "cancelled"));
-      else if (a.status === "no_show") info.append(el("span", "tag st-no_show", "missed"));
+      if (a.status === "cancelled") info.append(el("span", "tag st-cancelled", w.cancelled || "cancelled"));
+      else if (a.status === "no_show") info.append(el("span", "tag st-no_show", w.no_show || "missed"));
       else {
-        if (a.status === "held") info.append(el("span", "tag st-held", "held"), " · ");
-        info.append(document.createTextNode("Room " + a.room));
-        if (a.video) { const v = el("a", "", "join video"); v.href = a.video; v.rel = "noreferrer"; info.append(" · ", v); }
+        if (a.status === "held") info.append(el("span", "tag st-held", w.held || "held"), " · ");
+        info.append(document.createTextNode(w.room || "Room " + a.room));
+        if (a.video) { const v = el("a", "", w.video || "join video"); v.href = a.video; v.rel = "noreferrer"; info.append(" · ", v); }
       }
       const ics = el("a", "", ".ics"); ics.href = a.ics; info.append(" · ", ics);
       what.append(info);
