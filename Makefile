@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench lint serve clean pango translations
+.PHONY: demo test bench lint serve clean pango test-debs translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -55,8 +55,16 @@ pango:
 	@dpkg -s $(PANGO_LIBS) >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PANGO_LIBS); }
 
-test: $(STAMP) $(JS_STAMP) $(CHROMIUM) pango $(REDIS)
-	$(PY) -m pytest
+# test-only Debian tools: poppler's pdftoppm draws the report's first page in the tests
+TEST_DEBS := poppler-utils
+test-debs:
+	@dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(TEST_DEBS); }
+
+# the suite runs on as many workers as the machine has cores (pytest-xdist; TEST_WORKERS=1 for one)
+TEST_WORKERS ?= auto
+test: $(STAMP) $(JS_STAMP) $(CHROMIUM) pango $(REDIS) test-debs
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: $(STAMP) $(REDIS)
 	$(PY) bench/pipeline_bench.py
