@@ -17,6 +17,11 @@
     if (bar) { bar.value = shown; bar.textContent = shown.toFixed(0) + "%"; }
   }
   const button = document.getElementById("solve-btn");
+  // the page's words, translated by the server (event.html): "{name}" filled from `values`
+  const words = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
+  function say(key, values) {
+    return (words[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  }
 
   function wireMoveForm() {
     const form = document.getElementById("move-form");
@@ -59,21 +64,21 @@
     if (!box) return;
     box.hidden = false;
     advance(p.percent);
-    phase.textContent = `${p.words} · ${shown.toFixed(0)}% · ${p.elapsed.toFixed(1)} s of at most ${p.limit} s`;
+    phase.textContent = say("progress", { words: p.words, percent: shown.toFixed(0), elapsed: p.elapsed.toFixed(1), limit: p.limit });
     text.textContent = p.sentence;
   });
   socket.on("solve_done", async (r) => {
     if (box) {
       advance(100);
-      phase.textContent = `Done in ${r.seconds} s.`;
-      text.textContent = `${r.sentence} Gap ${(100 * r.gap).toFixed(2)}%, ${r.idle_slots} idle slots, ` +
-        `${r.unscheduled} wanted meetings not placed.`;
+      phase.textContent = say("done", { seconds: r.seconds });
+      text.textContent = `${r.sentence} ` +
+        say("summary", { gap: (100 * r.gap).toFixed(2), idle: r.idle_slots, unplaced: r.unscheduled });
     }
     if (button) button.disabled = false;
-    document.querySelectorAll("button[disabled]").forEach((b) => { if (b.textContent.includes("Publish")) b.disabled = false; });
+    document.querySelectorAll("button[disabled]").forEach((b) => { if (b.closest("form[action$='/publish']")) b.disabled = false; });
     await refreshGrid();
   });
-  socket.on("solve_failed", (e) => { if (!text) return; text.textContent = "The solve failed: " + e.error; if (button) button.disabled = false; });
+  socket.on("solve_failed", (e) => { if (!text) return; text.textContent = say("failed", { error: e.error }); if (button) button.disabled = false; });
   socket.on("schedule_changed", () => refreshGrid());
 
   if (button) {
@@ -83,12 +88,12 @@
       box.hidden = false;
       shown = 0;
       advance(0);
-      phase.textContent = "Starting…";
+      phase.textContent = say("starting", {});
       text.textContent = "";
       const resp = await fetch(page.dataset.solveUrl, { method: "POST", headers: { "X-CSRFToken": csrf } });
       if (resp.status === 200) { const body = await resp.json(); if (body.preview) { window.location = body.preview; return; } }
       if (resp.status === 409 || resp.status === 503) { const body = await resp.json(); text.textContent = body.error; button.disabled = false; }
-      else if (!resp.ok) { text.textContent = "Could not start the solve (" + resp.status + ")."; button.disabled = false; }
+      else if (!resp.ok) { text.textContent = say("not_started", { status: resp.status }); button.disabled = false; }
     });
   }
 })();
