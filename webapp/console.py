@@ -35,6 +35,7 @@ from .console_words import PHASE_MEANING, PHASE_NAMES, next_step_words, phase_se
 from .extensions import get_store
 from .live import clock, notify, send_invites
 from .moves import move_by_hand
+from .progress import page_words
 
 bp = Blueprint("console", __name__)
 bp.add_app_template_global(status_word, "status_word")
@@ -77,7 +78,7 @@ def event(event_id):
         "event.html", ev=data.event, k=kpis(data, meetings), meetings=meetings, todo=todo, tab="overview",
         todo_words=next_step_words(todo, len(meetings), failed), phase_name=PHASE_NAMES[stage],
         solving=store.solving(event_id), last_solve=store.last_solve(event_id), stage=stage,
-        phase_meaning=PHASE_MEANING[stage],
+        phase_meaning=PHASE_MEANING[stage], progress_words=page_words(),
         version=store.schedule_version(event_id), retention=store.retention(event_id)[0],
         slots=build_slots(data.event),
     )  # fmt: skip

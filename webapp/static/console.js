@@ -22,6 +22,24 @@
   function say(key, values) {
     return (words[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
   }
+  // the solve's own words (webapp/progress.py page_words): gettext templates, "%(n)d", "%(gap).1f", "%%"
+  const said = words.sentences || {};
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)(?:\.(\d+)f|[sd])/g, (_, name, digits) =>
+      digits ? Number(values[name]).toFixed(Number(digits)) : String(values[name])).replace(/%%/g, "%");
+  }
+  function phaseWords(p) { return (said.phases || {})[p.phase] || p.words; }
+  function quality(p) {
+    if (!said.so_far) return p.sentence;
+    if (p.gap === null || p.gap === undefined) return p.meetings ? fill(said.so_far, { n: p.meetings }) : said.none_yet;
+    if (p.gap <= 1e-9) return fill(said.best, { n: p.meetings });
+    return fill(said.better, { n: p.meetings, gap: 100 * p.gap });
+  }
+  function doneSentence(r) {
+    if (!said.no_more) return r.sentence;
+    return r.meetings >= r.upper_bound ? fill(said.no_more, { n: r.meetings })
+      : fill(said.at_most, { n: r.meetings, bound: r.upper_bound });
+  }
 
   function wireMoveForm() {
     const form = document.getElementById("move-form");
@@ -64,14 +82,14 @@
     if (!box) return;
     box.hidden = false;
     advance(p.percent);
-    phase.textContent = say("progress", { words: p.words, percent: shown.toFixed(0), elapsed: p.elapsed.toFixed(1), limit: p.limit });
-    text.textContent = p.sentence;
+    phase.textContent = say("progress", { words: phaseWords(p), percent: shown.toFixed(0), elapsed: p.elapsed.toFixed(1), limit: p.limit });
+    text.textContent = quality(p);
   });
   socket.on("solve_done", async (r) => {
     if (box) {
       advance(100);
       phase.textContent = say("done", { seconds: r.seconds });
-      text.textContent = `${r.sentence} ` +
+      text.textContent = `${doneSentence(r)} ` +
         say("summary", { gap: (100 * r.gap).toFixed(2), idle: r.idle_slots, unplaced: r.unscheduled });
     }
     if (button) button.disabled = false;
