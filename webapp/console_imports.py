@@ -37,11 +37,11 @@ def import_event():
     files = [f for f in request.files.getlist("files") if f and f.filename]
     problems: list[str] = []
     if not files:
-        problems.append("Choose an event file (.json or .xlsx) or the CSV files "
-                        "(event.json, participants.csv, requests.csv).")
+        problems.append(gettext("Choose an event file (.json or .xlsx) or the CSV files "
+                                "(event.json, participants.csv, requests.csv)."))
     for f in files:
         if Path(f.filename).suffix.lower() not in UPLOAD_TYPES:
-            problems.append(f"{f.filename}: only .json, .csv and .xlsx files are accepted")
+            problems.append(gettext("%(file)s: only .json, .csv and .xlsx files are accepted", file=f.filename))
     data = None
     store = get_store()
     if not problems:
@@ -93,7 +93,7 @@ def _parked(name: str) -> Path:
         raise NotFound("no such upload")
     path = _uploads() / f"{name}.json"
     if not path.exists():
-        raise NotFound("this upload was already applied or discarded; upload the file again")
+        raise NotFound(gettext("this upload was already applied or discarded; upload the file again"))
     return path
 
 
