@@ -17,8 +17,9 @@ from flask import (
     request,  # fmt: skip
     url_for,
 )
+from flask_babel import gettext, ngettext
 
-from scheduler.changes.pipeline import PHASE_TEXT, not_placed, phase, preview
+from scheduler.changes.pipeline import not_placed, phase, preview
 from scheduler.domain.errors import Conflict, NotFound
 from scheduler.domain.timegrid import build_slots, local_label
 from scheduler.files import schedules, spreadsheets, writer
@@ -30,11 +31,14 @@ from scheduler.viewmodels.lists import grid_page, page_number, paginate
 
 from . import jobs
 from .auth import current_user, staff_required
+from .console_words import PHASE_MEANING, PHASE_NAMES, next_step_words, phase_sentence, status_word
 from .extensions import get_store
 from .live import clock, notify, send_invites
 from .moves import move_by_hand
+from .progress import page_words
 
 bp = Blueprint("console", __name__)
+bp.add_app_template_global(status_word, "status_word")
 
 
 @bp.app_errorhandler(NotFound)
@@ -72,7 +76,9 @@ def event(event_id):
     todo = next_action(stage, len(data.participants), len(data.requests), len(meetings), failed)
     return render_template(
         "event.html", ev=data.event, k=kpis(data, meetings), meetings=meetings, todo=todo, tab="overview",
-        solving=store.solving(event_id), last_solve=store.last_solve(event_id), stage=stage, phase_text=PHASE_TEXT,
+        todo_words=next_step_words(todo, len(meetings), failed), phase_name=PHASE_NAMES[stage],
+        solving=store.solving(event_id), last_solve=store.last_solve(event_id), stage=stage,
+        phase_meaning=PHASE_MEANING[stage], progress_words=page_words(),
         version=store.schedule_version(event_id), retention=store.retention(event_id)[0],
         slots=build_slots(data.event),
     )  # fmt: skip
@@ -115,11 +121,6 @@ def recommendations(event_id):
                            tab="recommendations")  # fmt: skip
 
 
-def _n(count: int, word: str) -> str:
-    """``1 meeting``, ``2 meetings``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _phase(store, data) -> str:
     return phase(data, store.published(data.event.id), clock())
 
@@ -132,14 +133,14 @@ def solve(event_id):
     store.expire_requests(event_id, clock())  # a request past its answer time is not scheduled
     stage = _phase(store, store.load(event_id))
     if stage == "closed":
-        return jsonify({"error": "The event is over: its schedule is kept as the record of what happened."}), 409
+        return jsonify({"error": gettext("The event is over: its schedule is kept as the record of what happened.")}), 409
     if stage != "draft":
         return jsonify({"preview": url_for("console.reoptimise", event_id=event_id)}), 200
     try:
         if not jobs.start_solve(current_app._get_current_object(), event_id, current_user()["username"]):
-            return jsonify({"error": "A schedule is already being generated for this event."}), 409
+            return jsonify({"error": gettext("A schedule is already being generated for this event.")}), 409
     except jobs.QueueUnavailable as exc:
-        return jsonify({"error": f"The schedule could not be started: {exc}. Try again when it is back."}), 503
+        return jsonify({"error": gettext("The schedule could not be started: %(why)s. Try again when it is back.", why=exc)}), 503
     return jsonify({"started": True}), 202
 
 
@@ -161,7 +162,7 @@ def reoptimise(event_id):
     data = store.load(event_id)
     stage = _phase(store, data)
     if stage in ("draft", "closed"):
-        flash(PHASE_TEXT[stage], "error" if stage == "closed" else "info")
+        flash(phase_sentence(stage), "error" if stage == "closed" else "info")
         return redirect(url_for("console.event", event_id=event_id))
     allow = request.args.get("moves") == "1"
     _, plan, change = _reoptimise_plan(store, data, allow)
@@ -169,7 +170,7 @@ def reoptimise(event_id):
     unplaced = not_placed(data, plan.meetings)
     return render_template("reoptimise.html", ev=data.event, change=change, people=people, allow=allow,
                            unplaced=unplaced,
-                           stage=stage, phase_text=PHASE_TEXT[stage], version=store.schedule_version(event_id),
+                           stage=stage, phase_text=phase_sentence(stage), version=store.schedule_version(event_id),
                            tz=data.event.timezone, seconds=plan.seconds,
                            told=sorted(people[p].name for p in change.affected if p in people))  # fmt: skip
 
@@ -183,15 +184,15 @@ def apply_reoptimise(event_id):
     store = get_store()
     data = store.load(event_id)
     if _phase(store, data) in ("draft", "closed"):
-        flash("Nothing was changed: the event's phase changed meanwhile. Look at the page again.", "error")
+        flash(gettext("Nothing was changed: the event's phase changed meanwhile. Look at the page again."), "error")
         return redirect(url_for("console.event", event_id=event_id))
     try:
         expected = int(request.form.get("version", ""))
     except ValueError:
-        flash("The preview was incomplete; open the preview again.", "error")
+        flash(gettext("The preview was incomplete; open the preview again."), "error")
         return redirect(url_for("console.event", event_id=event_id))
     if not store.start_solve(event_id, stale_after=timedelta(minutes=3)):
-        flash("A schedule is being generated or repaired right now; try again in a moment.", "error")
+        flash(gettext("A schedule is being generated or repaired right now; try again in a moment."), "error")
         return redirect(url_for("console.event", event_id=event_id))
     try:
         before, plan, change = _reoptimise_plan(store, data, request.form.get("moves") == "1")
@@ -200,14 +201,16 @@ def apply_reoptimise(event_id):
                             detail={"action": "reoptimise", "added": len(change.added), "moved": len(change.moved),
                                     "cancelled": len(change.cancelled)})  # fmt: skip
     except Conflict:
-        flash("The schedule changed since you saw the preview, so nothing was applied. "
-              "Here is the schedule as it is now; generate again to see a fresh preview.", "error")  # fmt: skip
+        flash(gettext("The schedule changed since you saw the preview, so nothing was applied. "
+                      "Here is the schedule as it is now; generate again to see a fresh preview."), "error")  # fmt: skip
         return redirect(url_for("console.event", event_id=event_id))
     finally:
         store.end_solve(event_id)
     told = notify(store, data, before, store.meetings(event_id), "The organisers updated the schedule")
-    flash(f"Applied: {_n(len(change.added), 'meeting')} added, {len(change.moved)} moved, {len(change.cancelled)} "
-          f"cancelled; {_n(len(told), 'participant')} told, each with an updated invite.")  # fmt: skip
+    flash(gettext("Applied: %(added)s added, %(moved)s moved, %(cancelled)s cancelled; %(told)s told, each with an "
+                  "updated invite.", added=ngettext("%(num)d meeting", "%(num)d meetings", len(change.added)),
+                  moved=len(change.moved), cancelled=len(change.cancelled),
+                  told=ngettext("%(num)d participant", "%(num)d participants", len(told))))  # fmt: skip
     return redirect(url_for("console.schedule", event_id=event_id))
 
 
@@ -233,8 +236,11 @@ def _bad(message: str):
 def publish(event_id):
     store = get_store()
     queued, skipped, report = send_invites(store, store.load(event_id))
-    flash(f"Published: {queued} invites queued, {report.sent} delivered"
-          + (f"; {len(skipped)} could not be sent (see the outbox)" if skipped else "") + ".")  # fmt: skip
+    if skipped:
+        flash(gettext("Published: %(queued)s invites queued, %(sent)s delivered; %(skipped)s could not be sent (see "
+                      "the outbox).", queued=queued, sent=report.sent, skipped=len(skipped)))  # fmt: skip
+    else:
+        flash(gettext("Published: %(queued)s invites queued, %(sent)s delivered.", queued=queued, sent=report.sent))
     for s in skipped[:10]:
         flash(f"{s.participant}: {s.reason}", "error")
     return redirect(url_for("console.event", event_id=event_id))  # the phase is "published" now

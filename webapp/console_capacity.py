@@ -10,6 +10,7 @@ imports this module before registering it."""
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 
 from scheduler.domain.errors import InvalidInput
@@ -27,7 +28,7 @@ def capacity(event_id):
     """The capacity page; ``?percent=N`` (1 to 100, default 99) sets the share to reach."""
     text = request.args.get("percent", "99").strip()
     if not text.isdigit():
-        raise InvalidInput(f"percent: {text!r} is not a whole number from 1 to 100")
+        raise InvalidInput(gettext("percent: %(raw)r is not a whole number from 1 to 100", raw=text))
     data = get_store().load(event_id)
     plan = capacity_plan(data, Options(percent=int(text)))
     plot = Markup(capacity_svg(plan))  # our own drawing, re-serialised by ElementTree: no markup of the user

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from scheduler.changes.merge import replace_warning
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
@@ -36,11 +37,11 @@ def import_event():
     files = [f for f in request.files.getlist("files") if f and f.filename]
     problems: list[str] = []
     if not files:
-        problems.append("Choose an event file (.json or .xlsx) or the CSV files "
-                        "(event.json, participants.csv, requests.csv).")
+        problems.append(gettext("Choose an event file (.json or .xlsx) or the CSV files "
+                                "(event.json, participants.csv, requests.csv)."))
     for f in files:
         if Path(f.filename).suffix.lower() not in UPLOAD_TYPES:
-            problems.append(f"{f.filename}: only .json, .csv and .xlsx files are accepted")
+            problems.append(gettext("%(file)s: only .json, .csv and .xlsx files are accepted", file=f.filename))
     data = None
     store = get_store()
     if not problems:
@@ -61,7 +62,8 @@ def import_event():
             problems = [str(exc)]
     if problems:
         return render_template("events.html", events=store.event_summaries(), problems=problems), 400
-    flash(f"Imported {data.event.name}: {len(data.participants)} participants, {len(data.requests)} requests.")
+    flash(gettext("Imported %(name)s: %(participants)s participants, %(requests)s requests.", name=data.event.name,
+                  participants=len(data.participants), requests=len(data.requests)))
     return redirect(url_for("console.event", event_id=data.event.id))
 
 
@@ -91,7 +93,7 @@ def _parked(name: str) -> Path:
         raise NotFound("no such upload")
     path = _uploads() / f"{name}.json"
     if not path.exists():
-        raise NotFound("this upload was already applied or discarded; upload the file again")
+        raise NotFound(gettext("this upload was already applied or discarded; upload the file again"))
     return path
 
 
@@ -113,7 +115,7 @@ def import_apply(upload):
     path = _parked(upload)
     if request.form.get("action") == "discard":
         path.unlink(missing_ok=True)
-        flash("Discarded: nothing was imported.")
+        flash(gettext("Discarded: nothing was imported."))
         return redirect(url_for("console.events"))
     data = formats.parse_event_document(json.loads(path.read_text("utf-8")), "upload")  # validated again
     store = get_store()
@@ -124,12 +126,12 @@ def import_apply(upload):
             if request.form.get("confirm") != "1":
                 return _preview(store, data, "replace"), 400
             store.save_event(data, replace=True, confirmed=True, actor=actor)
-            why, done = "The organiser replaced the event", "Replaced the event"
+            why, done = "The organiser replaced the event", gettext("Replaced the event")
         else:
             version = request.form.get("version", "")
             plan, _ = store.merge(data, actor=actor, now=clock(),
                                   expected_version=int(version) if version.isdigit() else None)  # fmt: skip
-            why, done = "The organiser re-imported the event", f"Merged: {plan.summary()}"
+            why, done = "The organiser re-imported the event", gettext("Merged: %(summary)s", summary=plan.summary())
     except Conflict as exc:
         path.unlink(missing_ok=True)
         flash(str(exc), "error")
@@ -137,7 +139,7 @@ def import_apply(upload):
     path.unlink(missing_ok=True)
     recheck(store)  # links revoked by the change (removed participants, a replace) end their sockets
     told = notify(store, store.load(ev_id), old, store.meetings(ev_id), why)
-    flash(f"{done}. {len(told)} participants told.")
+    flash(gettext("%(done)s. %(n)s participants told.", done=done, n=len(told)))
     return redirect(url_for("console.event", event_id=ev_id))
 
 

@@ -6,6 +6,7 @@ The routes belong to the console's blueprint (:data:`.console.bp`), so their nam
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 
 from scheduler.domain.errors import InvalidInput, NotFound
 from scheduler.domain.sessions import parse_sessions, short
@@ -25,12 +26,12 @@ def request_sessions(event_id, sender, receiver):
     data = store.load(event_id)
     people = data.by_id()
     back = redirect(url_for("console.requests_page", event_id=event_id))
-    label = f"Request {people[sender].name if sender in people else sender} → " \
-            f"{people[receiver].name if receiver in people else receiver}"  # fmt: skip
+    label = gettext("Request %(a)s → %(b)s", a=people[sender].name if sender in people else sender,
+                    b=people[receiver].name if receiver in people else receiver)  # fmt: skip
     try:
         named = parse_sessions(data.event, request.form.get("sessions", ""))
     except ValueError as exc:
-        flash(f"{label}, sessions: {exc}", "error")
+        flash(gettext("%(label)s, sessions: %(why)s", label=label, why=exc), "error")
         return back
     before = store.meetings(event_id)
     try:
@@ -39,11 +40,14 @@ def request_sessions(event_id, sender, receiver):
     except (InvalidInput, NotFound) as exc:
         flash(f"{label}: {exc}", "error")
         return back
-    words = f"{short(data.event, named)} only" if named else "any session"
+    words = gettext("%(sessions)s only", sessions=short(data.event, named)) if named else gettext("any session")
     if gone:
-        told = notify(store, data, before, store.meetings(event_id), f"{label} now asks for {words}")
-        flash(f"{label}: {words}. Its meeting no longer fitted and is cancelled; {len(told)} people told. "
-              "Generate the schedule again to place it in the sessions it asks for.")  # fmt: skip
+        a, b = (people[p].name if p in people else p for p in (sender, receiver))
+        why = f"Request {a} → {b} now asks for {short(data.event, named) + ' only' if named else 'any session'}"
+        told = notify(store, data, before, store.meetings(event_id), why)
+        flash(gettext("%(label)s: %(words)s. Its meeting no longer fitted and is cancelled; %(n)s people told. "
+                      "Generate the schedule again to place it in the sessions it asks for.",
+                      label=label, words=words, n=len(told)))  # fmt: skip
     else:
-        flash(f"{label}: {words}.")
+        flash(gettext("%(label)s: %(words)s.", label=label, words=words))
     return back

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext
+
 from scheduler.domain.errors import Conflict, NotFound
 from scheduler.domain.timegrid import build_slots
 from scheduler.solving.problem import lowest_free_room
@@ -19,7 +21,7 @@ from .extensions import get_store
 from .live import clock, notify
 
 #: what a person whose page is out of date reads, on the console and on the board alike
-STALE = ("The schedule changed meanwhile (someone else made a change), so nothing was moved. "
+STALE = lazy_gettext("The schedule changed meanwhile (someone else made a change), so nothing was moved. "
          "The page below is fresh: check the meeting and try again.")  # fmt: skip
 
 
@@ -40,15 +42,15 @@ def move_by_hand(event_id: str, meeting_id: str, form, *, why: str, reason: str)
     old = store.meetings(event_id)
     m = next((x for x in old if x.id == meeting_id), None)
     if m is None:
-        return Outcome(False, "meeting: that meeting is not in this event any more; the page below is fresh")
+        return Outcome(False, gettext("meeting: that meeting is not in this event any more; the page below is fresh"))
     try:
         version = int(form.get("version", ""))
     except ValueError:
-        return Outcome(False, "The page did not say which version of the schedule it showed; reload it and try again.")
+        return Outcome(False, gettext("The page did not say which version of the schedule it showed; reload it and try again."))
     try:
         slot_index = int(form.get("slot", ""))
     except ValueError:
-        return Outcome(False, "slot: choose the slot to move the meeting to")
+        return Outcome(False, gettext("slot: choose the slot to move the meeting to"))
     slots = build_slots(data.event)
     closed = store.live_settings(event_id)["closed_rooms"]
     room_text = str(form.get("room", "")).strip()
@@ -56,7 +58,7 @@ def move_by_hand(event_id: str, meeting_id: str, form, *, why: str, reason: str)
         try:
             room = int(room_text)
         except ValueError:
-            return Outcome(False, "room: must be a number")
+            return Outcome(False, gettext("room: must be a number"))
     elif 0 <= slot_index < len(slots):  # the first open room nobody uses then
         taken = {x.room for x in old if x.start == slots[slot_index].start and x.id != m.id
                  and x.status not in ("cancelled", "no_show")} | set(closed)  # fmt: skip
@@ -64,7 +66,7 @@ def move_by_hand(event_id: str, meeting_id: str, form, *, why: str, reason: str)
     else:
         room = 0
     if version != store.schedule_version(event_id):
-        return Outcome(False, STALE)
+        return Outcome(False, str(STALE))
     problem = move_problem(data, old, m, slots, slot_index, room, closed, now=clock())
     if problem and not room_text and problem.startswith("room: must be"):
         problem = "room: every open room is taken in that slot; choose another slot"
@@ -75,8 +77,8 @@ def move_by_hand(event_id: str, meeting_id: str, form, *, why: str, reason: str)
         store.update_meeting(event_id, m.id, actor=current_user()["username"], start=s.start, end=s.end, room=room,
                              expected_version=version, reason=reason)  # fmt: skip
     except Conflict:
-        return Outcome(False, STALE)  # someone saved in between the check and the write
+        return Outcome(False, str(STALE))  # someone saved in between the check and the write
     except NotFound:
-        return Outcome(False, "meeting: that meeting is not in this event any more; the page below is fresh")
+        return Outcome(False, gettext("meeting: that meeting is not in this event any more; the page below is fresh"))
     notify(store, data, old, store.meetings(event_id), why)
-    return Outcome(True, "Meeting moved; both participants were told.")
+    return Outcome(True, gettext("Meeting moved; both participants were told."))

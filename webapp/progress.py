@@ -12,17 +12,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from scheduler.solver import Progress
 
 #: phase -> (words, share of the bar where it starts, where it ends), in the order they run
 PHASES: dict[str, tuple[Any, float, float]] = {
-    "queued": (_l("Waiting for a free solver"), 0.0, 2.0),
-    "build": (_l("Reading the requests"), 2.0, 10.0),
-    "select": (_l("Placing meetings"), 10.0, 75.0),
-    "compact": (_l("Making days compact"), 75.0, 98.0),
-    "done": (_l("Done"), 100.0, 100.0),
+    "queued": (lazy_gettext("Waiting for a free solver"), 0.0, 2.0),
+    "build": (lazy_gettext("Reading the requests"), 2.0, 10.0),
+    "select": (lazy_gettext("Placing meetings"), 10.0, 75.0),
+    "compact": (lazy_gettext("Making days compact"), 75.0, 98.0),
+    "done": (lazy_gettext("Done"), 100.0, 100.0),
 }
 
 
@@ -60,6 +60,19 @@ def done_sentence(meetings: int, upper_bound: int) -> str:
     if meetings >= upper_bound:
         return _("%(n)d meetings placed; no schedule can place more.", n=meetings)
     return _("%(n)d meetings placed; at most %(bound)d are possible.", n=meetings, bound=upper_bound)
+
+
+def page_words() -> dict[str, Any]:
+    """The progress words for the organiser page's script, in the page's language (call it while
+    rendering): ``phases`` (phase key -> words) and the sentences of :func:`quality` and
+    :func:`done_sentence` unformatted (``%(n)d``, ``%(gap).1f``, ``%(bound)d``), which the script
+    fills from each message, so a solve running outside any request still reads in each watcher's language."""
+    return {"phases": {key: str(words) for key, (words, _start, _end) in PHASES.items()},
+            "none_yet": _("No meetings placed yet."), "so_far": _("%(n)d meetings placed so far."),
+            "best": _("%(n)d meetings placed; no better schedule is possible."),
+            "better": _("%(n)d meetings placed; the best possible is at most %(gap).1f%% better."),
+            "no_more": _("%(n)d meetings placed; no schedule can place more."),
+            "at_most": _("%(n)d meetings placed; at most %(bound)d are possible.")}  # fmt: skip
 
 
 def described(payload: dict[str, Any], floor: float = 0.0) -> dict[str, Any]:

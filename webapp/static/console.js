@@ -17,6 +17,29 @@
     if (bar) { bar.value = shown; bar.textContent = shown.toFixed(0) + "%"; }
   }
   const button = document.getElementById("solve-btn");
+  // the page's words, translated by the server (event.html): "{name}" filled from `values`
+  const words = JSON.parse((document.getElementById("i18n") || { textContent: "{}" }).textContent);
+  function say(key, values) {
+    return (words[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  }
+  // the solve's own words (webapp/progress.py page_words): gettext templates, "%(n)d", "%(gap).1f", "%%"
+  const said = words.sentences || {};
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)(?:\.(\d+)f|[sd])/g, (_, name, digits) =>
+      digits ? Number(values[name]).toFixed(Number(digits)) : String(values[name])).replace(/%%/g, "%");
+  }
+  function phaseWords(p) { return (said.phases || {})[p.phase] || p.words; }
+  function quality(p) {
+    if (!said.so_far) return p.sentence;
+    if (p.gap === null || p.gap === undefined) return p.meetings ? fill(said.so_far, { n: p.meetings }) : said.none_yet;
+    if (p.gap <= 1e-9) return fill(said.best, { n: p.meetings });
+    return fill(said.better, { n: p.meetings, gap: 100 * p.gap });
+  }
+  function doneSentence(r) {
+    if (!said.no_more) return r.sentence;
+    return r.meetings >= r.upper_bound ? fill(said.no_more, { n: r.meetings })
+      : fill(said.at_most, { n: r.meetings, bound: r.upper_bound });
+  }
 
   function wireMoveForm() {
     const form = document.getElementById("move-form");
@@ -59,21 +82,21 @@
     if (!box) return;
     box.hidden = false;
     advance(p.percent);
-    phase.textContent = `${p.words} · ${shown.toFixed(0)}% · ${p.elapsed.toFixed(1)} s of at most ${p.limit} s`;
-    text.textContent = p.sentence;
+    phase.textContent = say("progress", { words: phaseWords(p), percent: shown.toFixed(0), elapsed: p.elapsed.toFixed(1), limit: p.limit });
+    text.textContent = quality(p);
   });
   socket.on("solve_done", async (r) => {
     if (box) {
       advance(100);
-      phase.textContent = `Done in ${r.seconds} s.`;
-      text.textContent = `${r.sentence} Gap ${(100 * r.gap).toFixed(2)}%, ${r.idle_slots} idle slots, ` +
-        `${r.unscheduled} wanted meetings not placed.`;
+      phase.textContent = say("done", { seconds: r.seconds });
+      text.textContent = `${doneSentence(r)} ` +
+        say("summary", { gap: (100 * r.gap).toFixed(2), idle: r.idle_slots, unplaced: r.unscheduled });
     }
     if (button) button.disabled = false;
-    document.querySelectorAll("button[disabled]").forEach((b) => { if (b.textContent.includes("Publish")) b.disabled = false; });
+    document.querySelectorAll("button[disabled]").forEach((b) => { if (b.closest("form[action$='/publish']")) b.disabled = false; });
     await refreshGrid();
   });
-  socket.on("solve_failed", (e) => { if (!text) return; text.textContent = "The solve failed: " + e.error; if (button) button.disabled = false; });
+  socket.on("solve_failed", (e) => { if (!text) return; text.textContent = say("failed", { error: e.error }); if (button) button.disabled = false; });
   socket.on("schedule_changed", () => refreshGrid());
 
   if (button) {
@@ -83,12 +106,12 @@
       box.hidden = false;
       shown = 0;
       advance(0);
-      phase.textContent = "Starting…";
+      phase.textContent = say("starting", {});
       text.textContent = "";
       const resp = await fetch(page.dataset.solveUrl, { method: "POST", headers: { "X-CSRFToken": csrf } });
       if (resp.status === 200) { const body = await resp.json(); if (body.preview) { window.location = body.preview; return; } }
       if (resp.status === 409 || resp.status === 503) { const body = await resp.json(); text.textContent = body.error; button.disabled = false; }
-      else if (!resp.ok) { text.textContent = "Could not start the solve (" + resp.status + ")."; button.disabled = false; }
+      else if (!resp.ok) { text.textContent = say("not_started", { status: resp.status }); button.disabled = false; }
     });
   }
 })();
