@@ -34,6 +34,7 @@ from .auth import current_user, staff_required
 from .console_words import PHASE_MEANING, PHASE_NAMES, next_step_words, phase_sentence, status_word
 from .extensions import get_store
 from .live import clock, notify, send_invites
+from .memo import remembered
 from .moves import move_by_hand
 from .progress import page_words
 
@@ -114,8 +115,10 @@ def participant(event_id, pid):
 @bp.get("/events/<event_id>/recommendations")
 @staff_required("organiser")
 def recommendations(event_id):
-    data = get_store().load(event_id)
-    recs = matching.recommend(data, 3, exclude=[(r.sender, r.receiver) for r in data.requests])
+    store = get_store()
+    data = store.load(event_id)
+    recs = remembered("recommendations", store, event_id,
+                      lambda: matching.recommend(data, 3, exclude=[(r.sender, r.receiver) for r in data.requests]))
     page = paginate(sorted(recs.items()), page_number(request.args.get("page")))  # 50 traditional SMEs a page
     return render_template("recommendations.html", ev=data.event, page=page, people=data.by_id(),
                            tab="recommendations")  # fmt: skip

@@ -29,6 +29,7 @@ from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
 from .live import deliver_soon
+from .memo import remembered
 
 #: request statuses and origins the requests page filters by
 STATUSES = ("suggested", "pending", "accepted", "declined", "expired", "withdrawn", "imposed")
@@ -103,7 +104,8 @@ def not_placed_page(event_id):
     """The wanted meetings that got no meeting, and why, 50 a page."""
     store = get_store()
     data = store.load(event_id)
-    page = paginate(unplaced(data, store.meetings(event_id)), page_number(request.args.get("page")))
+    rows = remembered("not placed", store, event_id, lambda: unplaced(data, store.meetings(event_id)))
+    page = paginate(rows, page_number(request.args.get("page")))
     return render_template("console_not_placed.html", ev=data.event, page=page, people=data.by_id(),
                            tab="not_placed")  # fmt: skip
 

@@ -21,6 +21,7 @@ from .auth import staff_required
 from .console import bp
 from .extensions import get_store
 from .live import clock
+from .memo import remembered
 
 #: the audit action ``run.py demo`` records when it simulates outcomes (cli/report.py)
 DEMO_ACTION = "demo_outcomes"
@@ -44,10 +45,15 @@ def _generated() -> str:
 @staff_required("organiser", "host")
 def results(event_id):
     """The Results page: the report's body (our own markup, escaped by its template) with downloads."""
-    figures, demo = _figures(event_id)
-    report = build_report(figures, _generated(), demo=demo)
-    return render_template("results.html", ev=get_store().event(event_id), report=report,
-                           body=Markup(report_body(report)), formats=FORMATS)  # fmt: skip
+    def compute():
+        figures, demo = _figures(event_id)
+        report = build_report(figures, _generated(), demo=demo)
+        return report, report_body(report)
+
+    store = get_store()
+    report, body = remembered("results", store, event_id, compute, _generated())  # charts take a second
+    return render_template("results.html", ev=store.event(event_id), report=report,
+                           body=Markup(body), formats=FORMATS)  # fmt: skip
 
 
 @bp.get("/events/<event_id>/results.<fmt>")

@@ -39,6 +39,21 @@ class Schedules(Connection):
             raise NotFound(f"no event {event_id!r}")
         return int(row[0])
 
+    def change_stamp(self, event_id: str) -> tuple:
+        """A value that changes whenever anything of the event changes: its row (settings, imports,
+        the schedule version), the newest audit record, request lifecycle record and survey answer.
+        Views use it to reuse figures computed for the same state (``webapp/memo.py``)."""
+        row = self.db.execute(
+            "SELECT e.schedule_version, e.imported_at,"
+            " (SELECT max(id) FROM audit WHERE event_id = e.id),"
+            " (SELECT max(id) FROM request_history WHERE event_id = e.id),"
+            " (SELECT max(updated_at) FROM survey_answers WHERE event_id = e.id),"
+            " (SELECT count(*) FROM checkins WHERE event_id = e.id)"
+            " FROM events e WHERE e.id = ?", [event_id]).fetchone()  # fmt: skip
+        if row is None:
+            raise NotFound(f"no event {event_id!r}")
+        return tuple(row)
+
     def save_schedule(self, schedule: Schedule, *, actor: str = "solver", expected_version: int | None = None,
                       now: datetime | None = None, detail: dict[str, Any] | None = None) -> int:
         """Replace the event's meetings with ``schedule``; return the new schedule version.
