@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from scheduler.domain.errors import Conflict, InvalidInput, StaleVersion
 from scheduler.viewmodels.board import host_board
@@ -69,14 +70,14 @@ def settings(event_id):
 
     minutes, waitlist = whole("standby_minutes"), whole("waitlist")
     if not 0 <= minutes < ev.slot_minutes:
-        flash(f"standby_minutes: must be a whole number from 0 to {ev.slot_minutes - 1}", "error")
+        flash(gettext("standby_minutes: must be a whole number from 0 to %(max)s", max=ev.slot_minutes - 1), "error")
         return back(event_id)
     if not 0 <= waitlist <= MAX_WAITLIST:
-        flash(f"waitlist: must be a whole number from 0 to {MAX_WAITLIST}", "error")
+        flash(gettext("waitlist: must be a whole number from 0 to %(max)s", max=MAX_WAITLIST), "error")
         return back(event_id)
     store.set_live_settings(event_id, actor=current_user()["username"], standby_minutes=minutes,
                             auto_repair=request.form.get("auto_repair") == "1", waitlist=waitlist)  # fmt: skip
-    flash("Settings saved.")
+    flash(gettext("Settings saved."))
     return back(event_id)
 
 
@@ -84,7 +85,8 @@ def settings(event_id):
 @staff_required("organiser", "host")
 def standby_now(event_id):
     new = offer_standby(get_store(), event_id)
-    flash(f"{len(new)} standby offers made." if new else "Nobody is waiting for a missing partner just now.")
+    flash(gettext("%(num)s standby offers made.", num=len(new)) if new
+          else gettext("Nobody is waiting for a missing partner just now."))
     return back(event_id)
 
 
@@ -93,13 +95,13 @@ def standby_now(event_id):
 def undo(event_id):
     store = get_store()
     if store.last_change(event_id) is None:
-        flash("There is nothing to undo: no change was made since the schedule was saved.", "error")
+        flash(gettext("There is nothing to undo: no change was made since the schedule was saved."), "error")
         return back(event_id)
     refused = checked_change(event_id, "A host undid the last change",
                              lambda actor, version: store.undo(event_id, actor=actor, expected_version=version))
     if refused:
         return refused
-    flash("The last change was undone; the participants it touched were told.")
+    flash(gettext("The last change was undone; the participants it touched were told."))
     return back(event_id)
 
 
@@ -127,9 +129,9 @@ def checked_change(event_id: str, why: str, change):
         change(current_user()["username"], version)
     except Conflict as exc:
         stale = isinstance(exc, StaleVersion)
-        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. "
-              "The board below is fresh: check it and try again." if stale else
-              f"{str(exc)[:1].upper()}{str(exc)[1:]}. The board below is fresh.", "error")  # fmt: skip
+        flash(gettext("The schedule changed meanwhile (someone else made a change), so nothing was changed. "
+                      "The board below is fresh: check it and try again.") if stale else
+              f"{str(exc)[:1].upper()}{str(exc)[1:]}. " + gettext("The board below is fresh."), "error")  # fmt: skip
         return back(event_id)
     notify(store, data, old, store.meetings(event_id), why)
     return None
