@@ -23,7 +23,8 @@ def phone(tmp_path_factory):
     tokens = seed_db(db, [doc])[EV]
     with Store(db) as s:
         s.save_schedule(Schedule(EV, MEETINGS))
-    server = Server(db, now="2027-03-26T08:00:00+01:00", extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    # during the first session: the portal's main button is "I'm here" while the event is live
+    server = Server(db, now="2027-03-26T09:10:00+01:00", extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)

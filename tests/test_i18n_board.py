@@ -1,0 +1,87 @@
+"""The host board in French, on a phone (390x844) and on a desktop, and the staff page in German,
+in headless Chromium: translated, and axe-core finds no serious or critical WCAG 2.1 A/AA violation."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from scheduler.domain.model import Schedule
+from scheduler.store import Store
+from tests.a11y import axe_violations
+from tests.builders import document
+from tests.test_browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.test_surveys_rounds import EV, MEETINGS, PEOPLE
+from tests.webtools import PASSWORD, Server, seed_db
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    db = tmp_path_factory.mktemp("i18n-board") / "b.db"
+    doc = document(list(PEOPLE), id=EV)
+    seed_db(db, [doc])
+    with Store(db) as s:
+        s.save_schedule(Schedule(EV, MEETINGS))
+    # during the first session: a running slot, meetings to mark, a standby section
+    server = Server(db, now="2027-03-26T09:10:00+01:00", extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield server, browser
+        browser.close()
+    server.stop()
+
+
+def logged_in(browser, server, user: str, locale: str, viewport: dict):
+    """A page of a fresh context whose browser asks for ``locale``, ``user`` logged in through the form."""
+    page = browser.new_context(viewport=viewport, locale=locale).new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("input[name=password]")).to_have_count(0)
+    return page
+
+
+def clean(page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"i18n-{name}.png"), full_page=True)
+    assert axe_violations(page) == [], name
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("phone", {"width": 390, "height": 844}),
+                                                ("desktop", {"width": 1366, "height": 900})])  # fmt: skip
+def test_the_host_board_in_french(world, name, viewport):
+    server, browser = world
+    page = logged_in(browser, server, "hans", "fr-FR", viewport)
+    page.goto(server.url + f"/events/{EV}/board")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", name="Tableau des hôtes")).to_be_visible()
+    expect(page.locator("#phase")).to_have_text("en cours")  # the phase's word, not its value
+    table = page.locator("#board-table")
+    expect(table.locator(".tag.st-scheduled").first).to_have_text("prévu")
+    expect(table).not_to_contain_text("scheduled")
+    words = page.evaluate("() => JSON.parse(document.getElementById('i18n').textContent)")  # board.js's words
+    assert words["fresh_board"] == "Afficher le tableau à jour"
+    assert page.evaluate("() => tr('changed', {why: 'X', what: 'Y', num: 2})") == "X : Y ; 2 participants concernés."
+    page.locator("#tools summary").click()  # the repair forms too
+    expect(page.get_by_role("button", name="Enregistrer les réglages")).to_be_visible()
+    clean(page, f"board-fr-{name}")
+    page.context.close()
+
+
+def test_the_staff_page_in_german(world):
+    server, browser = world
+    page = logged_in(browser, server, "olga", "de-DE", {"width": 1366, "height": 900})
+    page.goto(server.url + "/staff")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.get_by_role("heading", name="Team-Konten")).to_be_visible()
+    expect(page.locator("#user-hans")).to_contain_text("Gastgeber")
+    clean(page, "staff-de")
+    page.get_by_label("Benutzername").fill("anna")  # a password the policy refuses, said in German
+    page.locator("form[action$='/staff'] input[name=password]").fill("short")
+    page.locator("form[action$='/staff'] input[name=password]").evaluate("e => e.removeAttribute('minlength')")
+    page.get_by_role("button", name="Hinzufügen").click()
+    expect(page.locator(".flash").first).to_contain_text(
+        "Das Konto wurde nicht hinzugefügt: Passwort: verwenden Sie mindestens 12 Zeichen (dieses hat 5)")
+    clean(page, "staff-de-refused")
+    page.context.close()
