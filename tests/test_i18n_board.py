@@ -3,7 +3,10 @@ in headless Chromium: translated, and axe-core finds no serious or critical WCAG
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
 from playwright.sync_api import expect, sync_playwright
 
 from scheduler.domain.model import Schedule
@@ -19,7 +22,7 @@ from tests.webtools import PASSWORD, Server, seed_db
 def world(tmp_path_factory):
     db = tmp_path_factory.mktemp("i18n-board") / "b.db"
     doc = document(list(PEOPLE), id=EV)
-    seed_db(db, [doc])
+    tokens = seed_db(db, [doc])[EV]
     with Store(db) as s:
         s.save_schedule(Schedule(EV, MEETINGS))
     # during the first session: a running slot, meetings to mark, a standby section
@@ -27,7 +30,7 @@ def world(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield server, browser
+        yield server, browser, tokens
         browser.close()
     server.stop()
 
@@ -51,7 +54,7 @@ def clean(page, name: str) -> None:
 @pytest.mark.parametrize(("name", "viewport"), [("phone", {"width": 390, "height": 844}),
                                                 ("desktop", {"width": 1366, "height": 900})])  # fmt: skip
 def test_the_host_board_in_french(world, name, viewport):
-    server, browser = world
+    server, browser, _ = world
     page = logged_in(browser, server, "hans", "fr-FR", viewport)
     page.goto(server.url + f"/events/{EV}/board")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
@@ -70,7 +73,7 @@ def test_the_host_board_in_french(world, name, viewport):
 
 
 def test_the_staff_page_in_german(world):
-    server, browser = world
+    server, browser, _ = world
     page = logged_in(browser, server, "olga", "de-DE", {"width": 1366, "height": 900})
     page.goto(server.url + "/staff")
     expect(page.locator("html")).to_have_attribute("lang", "de")
@@ -85,3 +88,12 @@ def test_the_staff_page_in_german(world):
         "Das Konto wurde nicht hinzugefügt: Passwort: verwenden Sie mindestens 12 Zeichen (dieses hat 5)")
     clean(page, "staff-de-refused")
     page.context.close()
+
+
+def test_the_slot_picker_writes_its_days_in_spanish(world):
+    server, _, tokens = world
+    r = requests.get(server.url + f"/p/{tokens['t-1']}/availability", headers={"Accept-Language": "es"})
+    assert r.status_code == 200 and '<html lang="es">' in r.text
+    legends = re.findall(r"<legend>([^<]+)</legend>", r.text)
+    assert legends[0] == "viernes, 26 de marzo de 2027" and "Friday" not in r.text
+    assert "hora del evento vie, 26 mar 09:00" in r.text and "Guardar mis franjas" in r.text
