@@ -97,3 +97,33 @@ def test_the_slot_picker_writes_its_days_in_spanish(world):
     legends = re.findall(r"<legend>([^<]+)</legend>", r.text)
     assert legends[0] == "viernes, 26 de marzo de 2027" and "Friday" not in r.text
     assert "hora del evento vie, 26 mar 09:00" in r.text and "Guardar mis franjas" in r.text
+
+
+def test_a_participant_hears_a_hosts_move_in_their_own_language(tmp_path):
+    """The live line of a change reaches each participant in their profile's language (the reason too)."""
+    from scheduler.files.formats import parse_event_document
+    from scheduler.solver import SolverConfig, solve
+    from tests.test_sockets import EVENT, NOW, Tab, br19_doc, move_on_board, until
+    from tests.webtools import login
+
+    db = tmp_path / "live-fr.db"
+    doc = br19_doc()
+    doc["participants"][0]["locale"] = "fr"  # t-1 reads French; s-1 chose nothing (the event's: English)
+    tokens = seed_db(db, [doc])[EVENT]
+    with Store(db) as s:
+        s.save_schedule(solve(parse_event_document(doc), config=SolverConfig(time_limit=3)).schedule)
+    server = Server(db, now=NOW, extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    try:
+        french, english = Tab(server.url, token=tokens["t-1"]), Tab(server.url, token=tokens["s-1"])
+        move_on_board(login(server.url, "hans")[0], server.url, db)
+        assert until(lambda: "agenda_changed" in french.names() and "agenda_changed" in english.names())
+        fr = dict(french.got)["agenda_changed"]
+        assert fr["why"] == "Un hôte a déplacé un rendez-vous"
+        assert re.fullmatch(r"Votre rendez-vous avec Beta Vision est déplacé du ven\. 26 mars \d\d:\d\d "
+                            r"au ven\. 26 mars \d\d:\d\d, salle 1", fr["changes"][0]), fr["changes"]
+        en = dict(english.got)["agenda_changed"]
+        assert en["why"] == "A host moved a meeting" and en["changes"][0].startswith("Your meeting with Alfa Tecidos Lda moved from Fri 26 Mar")
+        french.close()
+        english.close()
+    finally:
+        server.stop()

@@ -14,7 +14,7 @@ from scheduler.viewmodels.board import host_board
 
 from .auth import current_user, staff_required
 from .extensions import get_store
-from .live import clock, notify, offer_standby
+from .live import N_, clock, notify, offer_standby
 from .moves import move_by_hand
 
 bp = Blueprint("board", __name__, url_prefix="/events/<event_id>/board")
@@ -51,7 +51,7 @@ def board(event_id):
 @staff_required("organiser", "host")
 def move(event_id):
     """Move one meeting by hand (the rule the console shares: ``moves.move_by_hand``)."""
-    done = move_by_hand(event_id, request.form.get("meeting", ""), request.form, why="A host moved a meeting",
+    done = move_by_hand(event_id, request.form.get("meeting", ""), request.form, why=N_("A host moved a meeting"),
                         reason="moved by hand on the host board")  # fmt: skip
     flash(done.message, "message" if done.ok else "error")
     return back(event_id)
@@ -97,7 +97,7 @@ def undo(event_id):
     if store.last_change(event_id) is None:
         flash(gettext("There is nothing to undo: no change was made since the schedule was saved."), "error")
         return back(event_id)
-    refused = checked_change(event_id, "A host undid the last change",
+    refused = checked_change(event_id, N_("A host undid the last change"),
                              lambda actor, version: store.undo(event_id, actor=actor, expected_version=version))
     if refused:
         return refused

@@ -23,10 +23,13 @@ from scheduler.solving.problem import pair_key
 from .auth import current_user, staff_required
 from .board import back, bp, checked_change, form_version, now
 from .extensions import get_store
-from .live import notify
+from .live import N_, notify
 
 #: a repair lock older than this was left by a process that died
 REPAIR_LOCK_STALE = timedelta(minutes=3)
+#: the reason participants are told when a host marks their meeting (in their language: live.push_changes)
+MARKED = {"held": N_("A host marked a meeting held"), "no_show": N_("A host marked a meeting no-show"),
+          "cancelled": N_("A host marked a meeting cancelled")}  # fmt: skip
 
 
 @bp.post("/meetings/<meeting_id>/<action>")
@@ -48,7 +51,7 @@ def mark(event_id, meeting_id, action):
     people = store.load(event_id).by_id()
     reason = (f"{people[absent].name} did not come" if status == "no_show" and absent
               else f"marked {status.replace('_', '-')}")  # fmt: skip
-    refused = checked_change(event_id, f"A host marked a meeting {status.replace('_', '-')}", lambda actor, version:
+    refused = checked_change(event_id, MARKED[status], lambda actor, version:
                              store.update_meeting(event_id, meeting_id, actor=actor, status=status,
                                                   expected_version=version, reason=reason))  # fmt: skip
     if refused:

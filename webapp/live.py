@@ -70,6 +70,12 @@ def offer_standby(store, event_id: str) -> list[dict]:
     return new
 
 
+def N_(text: str) -> str:  # noqa: N802 -- gettext's own name for "mark only"
+    """``text`` unchanged, marked for the catalogue (``make translations``): a reason pushed to
+    participants, translated by :func:`push_changes` into each reader's language."""
+    return text
+
+
 def describe(change: Change, me: str, data: EventData, people: dict | None = None, language: Language | None = None) -> str:
     """What changed for ``me``, in words, in their zone and their language (``language``: theirs,
     else their profile's or the event's; ``people``: ``data.by_id()``, passed in when describing

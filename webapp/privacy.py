@@ -23,7 +23,7 @@ from .auth import current_user, staff_required
 from .console import bp as console
 from .extensions import get_store
 from .i18n import mail_languages
-from .live import clock, deliver_soon, push_changes, send_invites
+from .live import N_, clock, deliver_soon, push_changes, send_invites
 from .portal import bp as portal
 from .sockets import recheck
 
@@ -81,7 +81,7 @@ def erase_participant(event_id, pid):
         before = store.meetings(event_id)
         store.cancel_meetings(event_id, future, actor=actor, now=clock(),
                               why=f"participant {pid} is erased (GDPR art. 17)")  # fmt: skip
-        push_changes(data, before, store.meetings(event_id), "A participant left the event")
+        push_changes(data, before, store.meetings(event_id), N_("A participant left the event"))
         if store.published(event_id):
             send_invites(store, data, only=future, wait=True)  # the CANCEL leaves before the address goes
     try:
