@@ -63,6 +63,8 @@ def test_the_host_board_in_french(world, name, viewport):
     table = page.locator("#board-table")
     expect(table.locator(".tag.st-scheduled").first).to_have_text("prévu")
     expect(table).not_to_contain_text("scheduled")
+    expect(table.locator("tbody tr").first).to_contain_text("ven. 26 mars 09:00")  # slots labelled by Babel
+    expect(page.locator("#undo")).to_contain_text("un nouveau planning")  # what undo reverses, in words
     words = page.evaluate("() => JSON.parse(document.getElementById('i18n').textContent)")  # board.js's words
     assert words["fresh_board"] == "Afficher le tableau à jour"
     assert page.evaluate("() => tr('changed', {why: 'X', what: 'Y', num: 2})") == "X : Y ; 2 participants concernés."

@@ -14,6 +14,7 @@ from scheduler.viewmodels.board import host_board
 
 from .auth import current_user, staff_required
 from .extensions import get_store
+from .i18n import page_language
 from .live import N_, clock, notify, offer_standby
 from .moves import move_by_hand
 
@@ -37,7 +38,7 @@ def board(event_id):
     checked = store.checked_in(event_id)
     view = host_board(data, store.meetings(event_id), t, checked=checked, offers=store.offers(event_id),
                       records=store.audit_log(event_id, last=12), last=store.last_change(event_id),
-                      every_day=bool(request.args.get("all")))  # fmt: skip
+                      every_day=bool(request.args.get("all")), lang=page_language())  # fmt: skip
     return render_template("board.html", ev=data.event, rows=view.rows, people=people, now=t, history=view.history,
                            me=current_user()["username"], last_change=view.last_change, checked=checked,
                            running=view.running, version=store.schedule_version(event_id),
