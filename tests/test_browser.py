@@ -180,8 +180,8 @@ def test_two_participants_meet_now_from_their_phones(browser_world, tmp_path):
         expect(host.locator(f'tr[data-meeting="{other.id}"]')).to_contain_text(people[other.a].name + " ✓")
         host.once("dialog", lambda d: d.accept())  # "Mark … absent from this meeting?"
         host.locator(f'tr[data-meeting="{other.id}"] button[name=absent][value="{other.b}"]').click()
-        expect(host.locator(".flash").first).to_contain_text("Meeting marked no show")
-        expect(host.locator(f'tr[data-meeting="{other.id}"] .tag.st-no_show')).to_have_text("no_show")
+        expect(host.locator(".flash").first).to_contain_text("Meeting marked no-show")
+        expect(host.locator(f'tr[data-meeting="{other.id}"] .tag.st-no_show')).to_have_text("no-show")
         expect(host.locator("#absence-form select[name=participant]")).to_have_value(other.b)
         with Store(db) as s:
             assert next(x for x in s.meetings("live-phone") if x.id == other.id).status == "no_show"

@@ -412,7 +412,7 @@ def test_the_board_lists_recent_changes_with_who_what_and_why(ops):
     rows = [[html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
             for tr in re.findall(r"<tr><td>.*?</tr>", section, re.S)]
     assert [r[1:3] for r in rows[:3]] == [
-        ["hans", "undo (rebalance)"],
+        ["hans", "undo (a repair)"],
         ["hans", "repair applied"],
         ["hans", f"{people[m.a].name} is here"],
     ]

@@ -33,6 +33,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import get_store
@@ -112,11 +113,13 @@ def _throttled(username: str, address: str, now: datetime) -> str | None:
     if len(mine) >= int(cfg.get("LOGIN_MAX_FAILURES", 5)):
         until = mine[-1] + window
         minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-        return (f"Too many failed log-ins for this account: it is locked for {minutes} more minute"
-                f"{'s' if minutes != 1 else ''}. An organiser can reset its password.")
+        return ngettext("Too many failed log-ins for this account: it is locked for %(num)d more minute. "
+                        "An organiser can reset its password.",
+                        "Too many failed log-ins for this account: it is locked for %(num)d more minutes. "
+                        "An organiser can reset its password.", minutes)  # fmt: skip
     if len(store.login_failures(address=address, since=now - window)) >= int(
             cfg.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 30)):  # fmt: skip
-        return "Too many failed log-ins from your address: try again later."
+        return gettext("Too many failed log-ins from your address: try again later.")
     return None
 
 
@@ -137,7 +140,7 @@ def login():
             ok = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password) and user is not None
             if not ok:
                 store.record_login_failure(username, address, now)
-                error, status = "Unknown user or wrong password.", 401
+                error, status = gettext("Unknown user or wrong password."), 401
             else:
                 return _logged_in(user, password)
     resp = current_app.make_response((render_template("login.html", error=error), status))
@@ -169,5 +172,5 @@ def logout():
 
         recheck(get_store())  # and so do its live connections in this process
     session.clear()
-    flash("You are logged out.")
+    flash(gettext("You are logged out."))
     return redirect(url_for("auth.login"))

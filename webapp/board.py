@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from scheduler.domain.errors import Conflict, InvalidInput, StaleVersion
 from scheduler.viewmodels.board import host_board
 
 from .auth import current_user, staff_required
 from .extensions import get_store
-from .live import clock, notify, offer_standby
+from .i18n import page_language
+from .live import N_, clock, notify, offer_standby
 from .moves import move_by_hand
 
 bp = Blueprint("board", __name__, url_prefix="/events/<event_id>/board")
@@ -36,7 +38,7 @@ def board(event_id):
     checked = store.checked_in(event_id)
     view = host_board(data, store.meetings(event_id), t, checked=checked, offers=store.offers(event_id),
                       records=store.audit_log(event_id, last=12), last=store.last_change(event_id),
-                      every_day=bool(request.args.get("all")))  # fmt: skip
+                      every_day=bool(request.args.get("all")), lang=page_language())  # fmt: skip
     return render_template("board.html", ev=data.event, rows=view.rows, people=people, now=t, history=view.history,
                            me=current_user()["username"], last_change=view.last_change, checked=checked,
                            running=view.running, version=store.schedule_version(event_id),
@@ -50,7 +52,7 @@ def board(event_id):
 @staff_required("organiser", "host")
 def move(event_id):
     """Move one meeting by hand (the rule the console shares: ``moves.move_by_hand``)."""
-    done = move_by_hand(event_id, request.form.get("meeting", ""), request.form, why="A host moved a meeting",
+    done = move_by_hand(event_id, request.form.get("meeting", ""), request.form, why=N_("A host moved a meeting"),
                         reason="moved by hand on the host board")  # fmt: skip
     flash(done.message, "message" if done.ok else "error")
     return back(event_id)
@@ -69,14 +71,14 @@ def settings(event_id):
 
     minutes, waitlist = whole("standby_minutes"), whole("waitlist")
     if not 0 <= minutes < ev.slot_minutes:
-        flash(f"standby_minutes: must be a whole number from 0 to {ev.slot_minutes - 1}", "error")
+        flash(gettext("standby_minutes: must be a whole number from 0 to %(max)s", max=ev.slot_minutes - 1), "error")
         return back(event_id)
     if not 0 <= waitlist <= MAX_WAITLIST:
-        flash(f"waitlist: must be a whole number from 0 to {MAX_WAITLIST}", "error")
+        flash(gettext("waitlist: must be a whole number from 0 to %(max)s", max=MAX_WAITLIST), "error")
         return back(event_id)
     store.set_live_settings(event_id, actor=current_user()["username"], standby_minutes=minutes,
                             auto_repair=request.form.get("auto_repair") == "1", waitlist=waitlist)  # fmt: skip
-    flash("Settings saved.")
+    flash(gettext("Settings saved."))
     return back(event_id)
 
 
@@ -84,7 +86,8 @@ def settings(event_id):
 @staff_required("organiser", "host")
 def standby_now(event_id):
     new = offer_standby(get_store(), event_id)
-    flash(f"{len(new)} standby offers made." if new else "Nobody is waiting for a missing partner just now.")
+    flash(gettext("%(num)s standby offers made.", num=len(new)) if new
+          else gettext("Nobody is waiting for a missing partner just now."))
     return back(event_id)
 
 
@@ -93,13 +96,13 @@ def standby_now(event_id):
 def undo(event_id):
     store = get_store()
     if store.last_change(event_id) is None:
-        flash("There is nothing to undo: no change was made since the schedule was saved.", "error")
+        flash(gettext("There is nothing to undo: no change was made since the schedule was saved."), "error")
         return back(event_id)
-    refused = checked_change(event_id, "A host undid the last change",
+    refused = checked_change(event_id, N_("A host undid the last change"),
                              lambda actor, version: store.undo(event_id, actor=actor, expected_version=version))
     if refused:
         return refused
-    flash("The last change was undone; the participants it touched were told.")
+    flash(gettext("The last change was undone; the participants it touched were told."))
     return back(event_id)
 
 
@@ -127,9 +130,9 @@ def checked_change(event_id: str, why: str, change):
         change(current_user()["username"], version)
     except Conflict as exc:
         stale = isinstance(exc, StaleVersion)
-        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. "
-              "The board below is fresh: check it and try again." if stale else
-              f"{str(exc)[:1].upper()}{str(exc)[1:]}. The board below is fresh.", "error")  # fmt: skip
+        flash(gettext("The schedule changed meanwhile (someone else made a change), so nothing was changed. "
+                      "The board below is fresh: check it and try again.") if stale else
+              f"{str(exc)[:1].upper()}{str(exc)[1:]}. " + gettext("The board below is fresh."), "error")  # fmt: skip
         return back(event_id)
     notify(store, data, old, store.meetings(event_id), why)
     return None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from flask import flash, render_template, request
+from flask_babel import gettext
 
 from scheduler.changes.pipeline import restorable
 from scheduler.domain.errors import Conflict, InvalidInput, StaleVersion
@@ -22,10 +23,13 @@ from scheduler.solving.problem import pair_key
 from .auth import current_user, staff_required
 from .board import back, bp, checked_change, form_version, now
 from .extensions import get_store
-from .live import notify
+from .live import N_, notify
 
 #: a repair lock older than this was left by a process that died
 REPAIR_LOCK_STALE = timedelta(minutes=3)
+#: the reason participants are told when a host marks their meeting (in their language: live.push_changes)
+MARKED = {"held": N_("A host marked a meeting held"), "no_show": N_("A host marked a meeting no-show"),
+          "cancelled": N_("A host marked a meeting cancelled")}  # fmt: skip
 
 
 @bp.post("/meetings/<meeting_id>/<action>")
@@ -33,33 +37,35 @@ REPAIR_LOCK_STALE = timedelta(minutes=3)
 def mark(event_id, meeting_id, action):
     status = {"held": "held", "no-show": "no_show", "cancel": "cancelled"}.get(action)
     if status is None:
-        flash(f"action: unknown action {action!r}", "error")
+        flash(gettext("action: unknown action %(action)s", action=repr(action)), "error")
         return back(event_id)
     store = get_store()
     absent = request.form.get("absent")
     m = next((x for x in store.meetings(event_id) if x.id == meeting_id), None)
     if m is None:
-        flash("meeting: that meeting is not in this event any more; the board below is fresh", "error")
+        flash(gettext("meeting: that meeting is not in this event any more; the board below is fresh"), "error")
         return back(event_id)
     if absent and absent not in (m.a, m.b):
-        flash("absent: that person is not in this meeting; choose one of its two participants", "error")
+        flash(gettext("absent: that person is not in this meeting; choose one of its two participants"), "error")
         return back(event_id)
     people = store.load(event_id).by_id()
     reason = (f"{people[absent].name} did not come" if status == "no_show" and absent
               else f"marked {status.replace('_', '-')}")  # fmt: skip
-    refused = checked_change(event_id, f"A host marked a meeting {status.replace('_', '-')}", lambda actor, version:
+    refused = checked_change(event_id, MARKED[status], lambda actor, version:
                              store.update_meeting(event_id, meeting_id, actor=actor, status=status,
                                                   expected_version=version, reason=reason))  # fmt: skip
     if refused:
         return refused
-    flash(f"Meeting marked {status.replace('_', ' ')}.")
+    flash({"held": gettext("Meeting marked held."), "no_show": gettext("Meeting marked no-show."),
+           "cancelled": gettext("Meeting marked cancelled.")}[status])  # fmt: skip
     repair, hint = None, None
     if status == "no_show" and absent:
         # missing one meeting is not leaving for the day: the absent keep their later meetings
         # (a missed pair may meet again later) and the partner left waiting is refilled first;
         # the host says "gone for the day" with one more click (the form comes prefilled)
         repair, hint = Repair(absences=(Absence(absent, until=m.end),)), absent
-        flash(f"If {people[absent].name} has left for the day, the “Someone is away” form below is ready for them.")
+        flash(gettext("If %(name)s has left for the day, the “Someone is away” form below is ready for them.",
+                      name=people[absent].name))
     elif status == "cancelled" and m.start > now():  # both sides lost a meeting still to come
         repair = Repair(lost=(m.a, m.b))
     if repair is not None:
@@ -150,17 +156,17 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     settings = store.live_settings(event_id)
     for pid in [a.participant for a in repair.absences] + list(repair.lost):
         if pid not in people:
-            flash("participant: that person is not in this event; choose someone from the list", "error")
+            flash(gettext("participant: that person is not in this event; choose someone from the list"), "error")
             return back(event_id)
     if repair.close_room is not None and not 1 <= repair.close_room <= data.event.rooms:
-        flash(f"room: must be between 1 and {data.event.rooms}", "error")
+        flash(gettext("room: must be between 1 and %(num)s", num=data.event.rooms), "error")
         return back(event_id)
     try:
         # the event as the repair sees it: the host's late request imposed, and the waitlist
         # (each traditional SME's top recommendations) to refill the day of those who lost a meeting
         live_data = with_waitlist(_with_late(data, repair.late), settings["waitlist"])
     except (InvalidInput, Conflict) as exc:
-        flash(f"late request: {exc}", "error")
+        flash(gettext("late request: %(why)s", why=exc), "error")
         return back(event_id)
     closed = sorted(set(settings["closed_rooms"]) | ({repair.close_room} - {None}))
     wanted = [repair.late[:2]] if repair.late else []
@@ -172,11 +178,11 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
             tz=data.event.timezone,
             told=sorted(people[p].name for p in plan.affected if p in people))  # fmt: skip
     if expected is not None and expected != store.schedule_version(event_id):  # stale: refuse before the lock
-        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. The board "
-              "below is fresh: preview the repair again.", "error")
+        flash(gettext("The schedule changed meanwhile (someone else made a change), so nothing was changed. The "
+                      "board below is fresh: preview the repair again."), "error")
         return back(event_id)
     if not store.start_solve(event_id, stale_after=REPAIR_LOCK_STALE):
-        flash("Another repair or a schedule solve is running for this event; try again in a moment.", "error")
+        flash(gettext("Another repair or a schedule solve is running for this event; try again in a moment."), "error")
         return back(event_id)
     try:
         meetings = store.meetings(event_id)
@@ -196,18 +202,19 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                                         "displaced": _displaced(plan, meetings) if repair.close_room is not None else [],
                                 "why": repair.describe(people, data.event.timezone)})  # fmt: skip
     except (Conflict, InvalidInput) as exc:
-        flash("The schedule changed meanwhile (someone else made a change), so nothing was changed. The board "
-              "below is fresh: preview the repair again." if isinstance(exc, StaleVersion)
-              else f"{exc} Nothing was changed; the board below is fresh.", "error")  # fmt: skip
+        flash(gettext("The schedule changed meanwhile (someone else made a change), so nothing was changed. The "
+                      "board below is fresh: preview the repair again.") if isinstance(exc, StaleVersion)
+              else f"{exc} " + gettext("Nothing was changed; the board below is fresh."), "error")  # fmt: skip
         return back(event_id)
     finally:
         store.end_solve(event_id)
     notify(store, data, meetings, store.meetings(event_id), "The schedule was repaired: " + repair.describe(
         people, data.event.timezone))  # fmt: skip
     rooms_only = sum(1 for b, a in plan.moved if b.start == a.start)
-    flash(f"Applied: {len(plan.added)} meetings added, {rooms_only} changed room only (same time), "
-          f"{len(plan.moved) - rooms_only} moved to another time, {len(plan.cancelled)} cancelled; "
-          f"{len(plan.affected)} participants told.")  # fmt: skip
+    flash(gettext("Applied: %(added)s meetings added, %(rooms)s changed room only (same time), %(moved)s moved to "
+                  "another time, %(cancelled)s cancelled; %(told)s participants told.", added=len(plan.added),
+                  rooms=rooms_only, moved=len(plan.moved) - rooms_only, cancelled=len(plan.cancelled),
+                  told=len(plan.affected)))  # fmt: skip
     return back(event_id, away=hint)
 
 
@@ -230,12 +237,12 @@ def absence(event_id):
         try:
             hh = datetime.strptime(request.form.get("until", ""), "%H:%M").time()
         except ValueError:
-            flash("until: write the time as HH:MM (event zone)", "error")
+            flash(gettext("until: write the time as HH:MM (event zone)"), "error")
             return back(event_id)
         until = local_instant(to_local(now(), data.event.timezone).date(), hh, data.event.timezone)
         if until <= now():
-            flash(f"until: {hh:%H:%M} has already passed (now {local_label(now(), data.event.timezone)}, "
-                  f"{data.event.timezone})", "error")  # fmt: skip
+            flash(gettext("until: %(time)s has already passed (now %(now)s, %(zone)s)", time=hh.strftime("%H:%M"),
+                          now=local_label(now(), data.event.timezone), zone=data.event.timezone), "error")  # fmt: skip
             return back(event_id)
     return _plan(event_id, Repair(absences=(Absence(pid, until),)), apply=request.form.get("apply") == "1")
 
@@ -246,11 +253,11 @@ def close_room(event_id):
     try:
         room = int(request.form.get("room", ""))
     except ValueError:
-        flash("room: choose the room to close", "error")
+        flash(gettext("room: choose the room to close"), "error")
         return back(event_id)
     rooms = get_store().load(event_id).event.rooms
     if not 1 <= room <= rooms:
-        flash(f"room: {room} is not between 1 and {rooms}", "error")
+        flash(gettext("room: %(room)s is not between 1 and %(num)s", room=room, num=rooms), "error")
         return back(event_id)
     return _plan(event_id, Repair(close_room=room), apply=False)
 
@@ -264,7 +271,7 @@ def open_room(event_id, room):
     data = store.load(event_id)
     closed = store.live_settings(event_id)["closed_rooms"]
     if room not in closed:
-        flash(f"Room {room} is already open.")
+        flash(gettext("Room %(room)s is already open.", room=room))
         return back(event_id)
     still = [r for r in closed if r != room]
     meetings = store.meetings(event_id)
@@ -272,9 +279,9 @@ def open_room(event_id, room):
     actor = current_user()["username"]
     if not found.back:  # nothing can go back: open it at once
         store.set_live_settings(event_id, actor=actor, closed_rooms=still)
-        flash(f"Room {room} is open again; new meetings may use it."
-              + (f" The {len(found.stay)} meetings its closing moved or cancelled stay as they are "
-                 "(their old time has passed or is taken)." if found.stay else ""))  # fmt: skip
+        flash(gettext("Room %(room)s is open again; new meetings may use it.", room=room)
+              + (" " + gettext("The %(num)s meetings its closing moved or cancelled stay as they are (their old "
+                               "time has passed or is taken).", num=len(found.stay)) if found.stay else ""))  # fmt: skip
         return back(event_id)
     if request.form.get("apply") != "1":
         people = data.by_id()
@@ -295,16 +302,17 @@ def open_room(event_id, room):
                                     detail={"action": "reopen", "room": room, "restored": sorted(restored),
                                             "why": f"room {room} reopened"})  # fmt: skip
     except Conflict:
-        flash("The schedule changed meanwhile (someone else made a change), so the room stays closed and "
-              "nothing was restored. Press “Reopen” again to see what can go back now.", "error")  # fmt: skip
+        flash(gettext("The schedule changed meanwhile (someone else made a change), so the room stays closed and "
+                      "nothing was restored. Press “Reopen” again to see what can go back now."), "error")  # fmt: skip
         return back(event_id)
     if restored:
         notify(store, data, meetings, store.meetings(event_id),
                f"Room {room} is open again: your meeting is back at its original time and room")  # fmt: skip
-        flash(f"Room {room} is open again; {len(restored)} meetings are back at their original time and room, "
-              "and both participants of each were told.")  # fmt: skip
+        flash(gettext("Room %(room)s is open again; %(num)s meetings are back at their original time and room, "
+                      "and both participants of each were told.", room=room, num=len(restored)))  # fmt: skip
     else:
-        flash(f"Room {room} is open again; the meetings its closing moved or cancelled stay as they are.")
+        flash(gettext("Room %(room)s is open again; the meetings its closing moved or cancelled stay as they are.",
+                      room=room))
     return back(event_id)
 
 
@@ -327,7 +335,7 @@ def late_request(event_id):
     try:
         priority = int(form.get("priority", "1"))
     except ValueError:
-        flash("priority: must be 1, 2 or 3", "error")
+        flash(gettext("priority: must be 1, 2 or 3"), "error")
         return back(event_id)
     return _plan(event_id, Repair(late=(form.get("from", ""), form.get("to", ""), priority)), apply=False)
 
@@ -339,7 +347,7 @@ def apply(event_id):
     try:
         repair = Repair.from_form(request.form)
     except (ValueError, KeyError):
-        flash("The preview form was incomplete; preview the repair again.", "error")
+        flash(gettext("The preview form was incomplete; preview the repair again."), "error")
         return back(event_id)
     return _plan(event_id, repair, apply=True, expected=form_version())
 

@@ -11,6 +11,7 @@ import json
 import re
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from scheduler.domain.errors import InvalidInput
 from scheduler.domain.timegrid import local_label
@@ -23,9 +24,9 @@ from .console import bp
 from .extensions import get_store
 from .live import clock, send_surveys
 
-AUDIENCE = {"adoption": "every participant, once",
-            "feedback": "both sides of every meeting that ended and was not cancelled, per meeting",
-            "followup": "both sides of every meeting held (not cancelled, not a no-show), per meeting and wave"}  # fmt: skip
+AUDIENCE = {"adoption": lazy_gettext("every participant, once"),
+            "feedback": lazy_gettext("both sides of every meeting that ended and was not cancelled, per meeting"),
+            "followup": lazy_gettext("both sides of every meeting held (not cancelled, not a no-show), per meeting and wave")}  # fmt: skip
 
 
 def _back(event_id: str, anchor: str = ""):
@@ -70,8 +71,9 @@ def survey_round(event_id):
     except InvalidInput as exc:
         flash(str(exc), "error")
         return _back(event_id, f"#survey-{sid}"), 303
-    flash(f"Planned {what}: invitation {local_label(send_at, tz, '%Y-%m-%d %H:%M')} ({tz}), "
-          f"{len(reminders)} reminder{'s' if len(reminders) != 1 else ''}.")  # fmt: skip
+    flash(ngettext("Planned %(what)s: invitation %(when)s (%(zone)s), %(num)d reminder.",
+                   "Planned %(what)s: invitation %(when)s (%(zone)s), %(num)d reminders.", len(reminders),
+                   what=what, when=local_label(send_at, tz, "%Y-%m-%d %H:%M"), zone=tz))  # fmt: skip
     return _back(event_id, f"#survey-{sid}")
 
 
@@ -87,8 +89,8 @@ def survey_defaults(event_id):
             store.set_round(event_id, rnd.survey_id, rnd.send_at, list(rnd.reminders), wave=rnd.wave,
                             actor=current_user()["username"], now=clock())  # fmt: skip
             done += 1
-    flash(f"Planned {done} round{'s' if done != 1 else ''} with the default dates"
-          + (" (rounds already set were kept)." if have else "."))  # fmt: skip
+    flash(ngettext("Planned %(num)d round with the default dates.", "Planned %(num)d rounds with the default dates.", done)
+          + (" " + gettext("Rounds already set were kept.") if have else ""))  # fmt: skip
     return _back(event_id)
 
 
@@ -98,8 +100,9 @@ def survey_send(event_id):
     store = get_store()
     store.event(event_id)
     queued, skipped = send_surveys(store, [event_id])
-    flash(f"{queued} survey message{'s' if queued != 1 else ''} queued and delivered (see the outbox)."
-          + (f" {len(skipped)} could not be written." if skipped else ""))  # fmt: skip
+    flash(ngettext("%(num)d survey message queued and delivered (see the outbox).",
+                   "%(num)d survey messages queued and delivered (see the outbox).", queued)
+          + (" " + gettext("%(num)s could not be written.", num=len(skipped)) if skipped else ""))  # fmt: skip
     for s in skipped[:10]:
         flash(f"{s.participant}: {s.reason}", "error")
     return _back(event_id)
@@ -122,12 +125,14 @@ def survey_edit(event_id, survey_id):
             raise InvalidInput("the survey must be a JSON object ({...})")
         saved = store.save_survey(event_id, survey_from_dict(doc), actor=current_user()["username"], now=clock())
     except json.JSONDecodeError as exc:
-        problems = [f"Not valid JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}."]
+        problems = [gettext("Not valid JSON: line %(line)s, column %(col)s: %(why)s.", line=exc.lineno, col=exc.colno,
+                             why=exc.msg)]
         return render_template("survey_edit.html", ev=ev, survey=current, text=text, problems=problems), 400
     except InvalidInput as exc:
         problems = [_named(str(p), doc if isinstance(doc, dict) else {}) for p in exc.problems]
         return render_template("survey_edit.html", ev=ev, survey=current, text=text, problems=problems), 400
-    flash(f"Saved {saved.id} as version {saved.version}; new answers use it, earlier ones keep their version.")
+    flash(gettext("Saved %(survey)s as version %(num)s; new answers use it, earlier ones keep their version.",
+                  survey=saved.id, num=saved.version))
     return _back(event_id, f"#survey-{saved.id}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import current_app
 
 from scheduler.changes.diff import Change, diff
+from scheduler.domain.language import Language
 from scheduler.domain.model import EventData, Meeting
 from scheduler.domain.timegrid import local_label
 from scheduler.invitations.delivery import (
@@ -69,29 +70,41 @@ def offer_standby(store, event_id: str) -> list[dict]:
     return new
 
 
-def describe(change: Change, me: str, data: EventData, people: dict | None = None) -> str:
-    """What changed for ``me``, in words and in their zone (``people``: ``data.by_id()``, passed
-    in when describing many changes, since building it costs a pass over every participant)."""
+def N_(text: str) -> str:  # noqa: N802 -- gettext's own name for "mark only"
+    """``text`` unchanged, marked for the catalogue (``make translations``): a reason pushed to
+    participants, translated by :func:`push_changes` into each reader's language."""
+    return text
+
+
+def describe(change: Change, me: str, data: EventData, people: dict | None = None, language: Language | None = None) -> str:
+    """What changed for ``me``, in words, in their zone and their language (``language``: theirs,
+    else their profile's or the event's; ``people``: ``data.by_id()``, passed in when describing
+    many changes, since building it costs a pass over every participant)."""
     people = people or data.by_id()
+    lang = language or mail_languages(data)(me)
     m = change.meeting
     other = people[m.b if m.a == me else m.a].name
     tz = people[me].timezone
-    when = local_label(m.start, tz, "%a %d %b %H:%M")
+    when = lang.when(m.start, tz, "short")
     if change.kind == "added":
-        return f"New meeting with {other} on {when}, room {m.room}"
+        return lang.gettext("New meeting with %(name)s on %(when)s, room %(room)s") % {
+            "name": other, "when": when, "room": m.room}
     if change.kind == "cancelled":
-        return f"Your meeting with {other} on {when} is cancelled"
+        return lang.gettext("Your meeting with %(name)s on %(when)s is cancelled") % {"name": other, "when": when}
     assert change.before is not None
-    was = local_label(change.before.start, tz, "%a %d %b %H:%M")
-    return f"Your meeting with {other} moved from {was} to {when}, room {m.room}"
+    was = lang.when(change.before.start, tz, "short")
+    return lang.gettext("Your meeting with %(name)s moved from %(was)s to %(when)s, room %(room)s") % {
+        "name": other, "was": was, "when": when, "room": m.room}
 
 
 def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:
     """Emit ``agenda_changed`` to every participant whose meetings changed; return who."""
     changes = diff(old, new)
-    people = data.by_id()
+    people, languages = data.by_id(), mail_languages(data)
     for pid, cs in changes.items():
-        socketio.emit("agenda_changed", {"why": why, "changes": [describe(c, pid, data, people) for c in cs]},
+        lang = languages(pid)
+        socketio.emit("agenda_changed", {"why": lang.gettext(why),
+                                         "changes": [describe(c, pid, data, people, lang) for c in cs]},
                       to=participant_room(data.event.id, pid))  # fmt: skip
     seen: dict[str, dict] = {}
     for cs in changes.values():

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from flask import g, render_template
 
 from scheduler.domain import zones
-from scheduler.domain.timegrid import allowed_slots, build_slots, local_label, to_local
+from scheduler.domain.timegrid import allowed_slots, build_slots, local_label
 
 from .extensions import get_store
+from .i18n import page_language
 from .live import clock
 from .portal import bp
 from .slotpicker import crosses_midnight
@@ -50,11 +51,11 @@ def availability(**_):
     slots = build_slots(data.event)
     allowed = allowed_slots(me, slots)
     days: dict[str, list[dict]] = {}
+    lang = page_language()  # the days and the event's times in the page's language
     for s in sorted(slots, key=lambda s: s.start):
-        local = to_local(s.start, me.timezone)
-        days.setdefault(local.strftime("%A %d %B %Y"), []).append({
+        days.setdefault(lang.when(s.start, me.timezone, "date"), []).append({
             "index": s.index, "time": f"{local_label(s.start, me.timezone)}-{local_label(s.end, me.timezone)}",
-            "event_time": f"{local_label(s.start, data.event.timezone, '%a %d %b %H:%M')}",
+            "event_time": lang.when(s.start, data.event.timezone, "short"),
             "checked": s.index in allowed, "midnight": crosses_midnight(s, me.timezone)})  # fmt: skip
     now = clock()
     offset = next((z["offset"] for z in zone_choices(now) if z["name"] == zones.canonical_zone(me.timezone)), "")

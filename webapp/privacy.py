@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound
 from scheduler.invitations.delivery import Transport
@@ -22,7 +23,7 @@ from .auth import current_user, staff_required
 from .console import bp as console
 from .extensions import get_store
 from .i18n import mail_languages
-from .live import clock, deliver_soon, push_changes, send_invites
+from .live import N_, clock, deliver_soon, push_changes, send_invites
 from .portal import bp as portal
 from .sockets import recheck
 
@@ -72,7 +73,7 @@ def erase_participant(event_id, pid):
     future = store.future_meetings(event_id, pid, clock())
     if request.method == "GET" or request.form.get("confirm") != pid:
         if request.method == "POST":
-            flash(f"Type the participant id {pid} to confirm the erasure; nothing was changed.", "error")
+            flash(gettext("Type the participant id %(id)s to confirm the erasure; nothing was changed.", id=pid), "error")
         return render_template("erase.html", ev=store.event(event_id), p=record, future=future)
     actor = current_user()["username"]
     if record["erased_at"] is None and future:
@@ -80,20 +81,20 @@ def erase_participant(event_id, pid):
         before = store.meetings(event_id)
         store.cancel_meetings(event_id, future, actor=actor, now=clock(),
                               why=f"participant {pid} is erased (GDPR art. 17)")  # fmt: skip
-        push_changes(data, before, store.meetings(event_id), "A participant left the event")
+        push_changes(data, before, store.meetings(event_id), N_("A participant left the event"))
         if store.published(event_id):
             send_invites(store, data, only=future, wait=True)  # the CANCEL leaves before the address goes
     try:
         done = store.erase_participants(event_id, [pid], actor=actor, now=clock())
     except Conflict as exc:
-        flash(f"Not erased: {exc}", "error")
+        flash(gettext("Not erased: %(why)s", why=exc), "error")
         return redirect(url_for("console.participant", event_id=event_id, pid=pid))
     recheck(store)  # pages open on their link lose the live connection now
     clean = store.compact()
     Transport(None, outbox_folder()).forget(done.messages)
-    flash(f"The personal data of {pid} was erased ({len(future)} meetings to come cancelled, their partners "
-          f"told; {sum(done.rewritten.values())} records rewritten)."
-          + ("" if clean else " The file is still in use: it is compacted at the next retention run."))
+    flash(gettext("The personal data of %(id)s was erased (%(num)s meetings to come cancelled, their partners told; "
+                  "%(records)s records rewritten).", id=pid, num=len(future), records=sum(done.rewritten.values()))
+          + ("" if clean else " " + gettext("The file is still in use: it is compacted at the next retention run.")))
     return redirect(url_for("console.participants", event_id=event_id))
 
 
@@ -119,13 +120,13 @@ def renew_link(event_id, pid):
         row = link_message(data.event, me, link, sequence, datetime.now(UTC), organiser, name,
                            mail_languages(data)(me.id))
     except ValueError as exc:
-        flash(f"{me.name} has a new personal link, but it could not be mailed ({exc}): send it yourself "
-              "(participants table, “open”).", "error")  # fmt: skip
+        flash(gettext("%(name)s has a new personal link, but it could not be mailed (%(why)s): send it yourself "
+                      "(participants table, “open”).", name=me.name, why=exc), "error")  # fmt: skip
     else:
         store.queue([row], datetime.now(UTC))  # mail goes by the real clock, as the invites
         deliver_soon()
-        flash(f"{me.name} has a new personal link, mailed to {row['recipient']}; the old link no longer works "
-              "and its open pages were closed.")  # fmt: skip
+        flash(gettext("%(name)s has a new personal link, mailed to %(email)s; the old link no longer works "
+                      "and its open pages were closed.", name=me.name, email=row["recipient"]))  # fmt: skip
     return redirect(url_for("console.participants", event_id=event_id))
 
 
@@ -137,7 +138,7 @@ def set_retention(event_id):
     except ValueError:
         raise InvalidInput(f"retention_days: {request.form.get('days', '')!r} is not a whole number of days") from None
     get_store().set_retention(event_id, days, actor=current_user()["username"], now=clock())
-    flash(f"Personal data of this event is kept {days} days after its last session, then erased.")
+    flash(gettext("Personal data of this event is kept %(num)s days after its last session, then erased.", num=days))
     return redirect(url_for("console.event", event_id=event_id))
 
 

@@ -18,7 +18,9 @@ from datetime import time
 from flask_babel import gettext as _
 
 from scheduler.domain.model import EventData, Participant, Slot
-from scheduler.domain.timegrid import allowed_slots, build_slots, local_label, to_local
+from scheduler.domain.timegrid import allowed_slots, build_slots, to_local
+
+from .i18n import page_language
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,9 @@ class Picked:
 
 
 def slot_words(s: Slot, tz: str) -> str:
-    """``Fri 26 Mar 21:00-21:25`` on the wall clock of ``tz``."""
-    return f"{local_label(s.start, tz, '%a %d %b %H:%M')}-{local_label(s.end, tz)}"
+    """``Fri 26 Mar 21:00-21:25`` on the wall clock of ``tz``, in the page's language (``ven. 26 mars 21:00-21:25``)."""
+    lang = page_language()
+    return f"{lang.when(s.start, tz, 'short')}-{lang.when(s.end, tz, 'time')}"
 
 
 def crosses_midnight(s: Slot, tz: str) -> bool:

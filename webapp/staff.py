@@ -9,28 +9,29 @@ every session of that account; removing an account ends its sessions and live co
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.security import check_password_hash
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, Problem
 from scheduler.domain.passwords import check_password, check_username
 from scheduler.store.users import ROLES
 
+from .account_words import problem_words
 from .auth import current_user, hash_password, staff_required
 from .extensions import get_store
 from .sockets import recheck
 
 bp = Blueprint("staff", __name__)
 
-def _problem(exc: InvalidInput | NotFound | Conflict | ValueError) -> str:
-    if isinstance(exc, InvalidInput):
-        return "; ".join(str(p) for p in exc.problems)
-    return str(exc)
-
-
 def _role(value: str) -> str:
     if value not in ROLES:
-        raise InvalidInput(f"role: choose organiser or host (got {value[:40]!r})")
+        raise InvalidInput([Problem("role", f"choose organiser or host (got {value[:40]!r})")])
     return value
+
+
+def _role_word(role: str) -> str:
+    """A role's name in the page's language (the stored value stays ``organiser`` / ``host``)."""
+    return {"organiser": gettext("organiser"), "host": gettext("host")}.get(role, role)
 
 
 @bp.get("/staff")
@@ -52,9 +53,9 @@ def add():
         check_password(password, username)
         get_store().add_user(username, hash_password(password), role)
     except (InvalidInput, Conflict) as exc:
-        flash(f"The account was not added: {_problem(exc)}", "error")
+        flash(gettext("The account was not added: %(why)s", why=problem_words(exc)), "error")
         return redirect(url_for("staff.staff")), 303
-    flash(f"Account {username} added as {role}.")
+    flash(gettext("Account %(name)s added as %(role)s.", name=username, role=_role_word(role)))
     return redirect(url_for("staff.staff"))
 
 
@@ -62,8 +63,8 @@ def _act(username: str, action, done: str):
     """Run one change on an account; flash what happened in words; back to the staff page."""
     try:
         action()
-    except (InvalidInput, NotFound, Conflict, ValueError) as exc:
-        flash(_problem(exc), "error")
+    except ValueError as exc:  # InvalidInput, NotFound, Conflict
+        flash(problem_words(exc), "error")
         return redirect(url_for("staff.staff")), 303
     recheck(get_store())  # live connections of an account that lost its access end now
     flash(done)
@@ -74,9 +75,9 @@ def _act(username: str, action, done: str):
 @staff_required("organiser")
 def remove(username):
     if username == current_user()["username"]:
-        flash("You cannot remove your own account; ask another organiser.", "error")
+        flash(gettext("You cannot remove your own account; ask another organiser."), "error")
         return redirect(url_for("staff.staff")), 303
-    return _act(username, lambda: get_store().remove_user(username), f"Account {username} removed.")
+    return _act(username, lambda: get_store().remove_user(username), gettext("Account %(name)s removed.", name=username))
 
 
 @bp.post("/staff/<username>/password")
@@ -88,18 +89,18 @@ def reset(username):
         check_password(password, username)
         get_store().set_password(username, hash_password(password))
 
-    return _act(username, do, f"The password of {username} was reset; their open sessions ended. "
-                              "Give them the new password by another channel than e-mail.")  # fmt: skip
+    return _act(username, do, gettext("The password of %(name)s was reset; their open sessions ended. Give them the new "
+                                      "password by another channel than e-mail.", name=username))  # fmt: skip
 
 
 @bp.post("/staff/<username>/role")
 @staff_required("organiser")
 def role(username):
     if username == current_user()["username"]:
-        flash("You cannot change your own role; ask another organiser.", "error")
+        flash(gettext("You cannot change your own role; ask another organiser."), "error")
         return redirect(url_for("staff.staff")), 303
     new = request.form.get("role", "")
-    return _act(username, lambda: get_store().set_role(username, _role(new)), f"{username} is now {new}.")
+    return _act(username, lambda: get_store().set_role(username, _role(new)), gettext("%(name)s is now %(role)s.", name=username, role=_role_word(new)))
 
 
 @bp.post("/staff/<username>/grant")
@@ -108,7 +109,8 @@ def grant(username):
     event_id, new = request.form.get("event", ""), request.form.get("role", "host")
     by = current_user()["username"]
     return _act(username, lambda: get_store().grant(event_id, username, _role(new), by=by),
-                f"{username} is {new} of event {event_id}.")  # fmt: skip
+                gettext("%(name)s is %(role)s of event %(event)s.", name=username, role=_role_word(new),
+                        event=event_id))  # fmt: skip
 
 
 @bp.post("/staff/<username>/revoke")
@@ -116,7 +118,7 @@ def grant(username):
 def revoke(username):
     event_id = request.form.get("event", "")
     return _act(username, lambda: get_store().revoke(event_id, username),
-                f"{username} no longer has a role on event {event_id}.")  # fmt: skip
+                gettext("%(name)s no longer has a role on event %(event)s.", name=username, event=event_id))  # fmt: skip
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -131,13 +133,13 @@ def own_password():
     new = request.form.get("new_password", "")
     try:
         if row is None or not check_password_hash(row["password_hash"], request.form.get("password", "")):
-            raise InvalidInput("current password: it is not right")
+            raise InvalidInput([Problem("current password", "it is not right")])
         if new != request.form.get("repeat", ""):
-            raise InvalidInput("new password: the two entries differ")
+            raise InvalidInput([Problem("new password", "the two entries differ")])
         check_password(new, me)
     except InvalidInput as exc:
-        flash(f"The password was not changed: {_problem(exc)}", "error")
+        flash(gettext("The password was not changed: %(why)s", why=problem_words(exc)), "error")
         return redirect(url_for("staff.own_password")), 303
     store.set_password(me, hash_password(new))
-    flash("Password changed: log in again with the new one (your other sessions ended too).")
+    flash(gettext("Password changed: log in again with the new one (your other sessions ended too)."))
     return redirect(url_for("auth.login"))

@@ -3,7 +3,8 @@
 The slots of the day being run (or of every day) with their meetings, the running slot's
 meetings counted by where they stand, the meetings a host may still move and the slots they
 may go to, the "meet now" offers of the running slot, the recent changes in words and what
-"Undo last change" would reverse. Times are labelled in the event's zone.
+"Undo last change" would reverse. Times are labelled in the event's zone; words and dates in
+the reader's :class:`~scheduler.domain.language.Language` (English by default).
 
 The store's records (audit log, last change, standby offers) come in as the store gives them;
 ``now`` is a parameter.
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from scheduler.changes.pipeline import UPCOMING
+from scheduler.domain.language import ENGLISH, Language
 from scheduler.domain.model import EventData, Meeting, Slot
 from scheduler.domain.timegrid import build_slots, local_label, to_local
 
@@ -27,6 +29,18 @@ SLOT_LABEL = "%a %d %b %H:%M"
 #: what undo would reverse, in words (other snapshot actions are the reason a host gave)
 UNDO_WHAT = {"rebalance": "a repair", "standby": "a meet-now meeting", "schedule": "a new schedule",
              "solve": "a new schedule", "undo": "an undo", "reopen": "meetings put back in a reopened room"}  # fmt: skip
+
+
+def _words(lang: Language) -> dict[str, str]:
+    """:data:`UNDO_WHAT` in ``lang`` (each string written out for the catalogue)."""
+    return {"rebalance": lang.gettext("a repair"), "standby": lang.gettext("a meet-now meeting"),
+            "schedule": lang.gettext("a new schedule"), "solve": lang.gettext("a new schedule"),
+            "undo": lang.gettext("an undo"), "reopen": lang.gettext("meetings put back in a reopened room")}  # fmt: skip
+
+
+def slot_label(instant: datetime, tz: str, lang: Language = ENGLISH) -> str:
+    """A slot's start on ``tz``'s clock: ``Fri 26 Mar 09:00`` (:data:`SLOT_LABEL`), or Babel's in ``lang``."""
+    return local_label(instant, tz, SLOT_LABEL) if lang.code == "en" else lang.when(instant, tz, "short")
 
 
 @dataclass(frozen=True)
@@ -99,15 +113,17 @@ def current_slot(slots: Iterable[Slot], now: datetime) -> Slot | None:
     return next((s for s in slots if s.start <= now < s.end), None)
 
 
-def board_rows(data: EventData, meetings: Iterable[Meeting], now: datetime) -> tuple[BoardRow, ...]:
-    """Every slot of the event with its meetings by room, the running one and those over marked."""
+def board_rows(data: EventData, meetings: Iterable[Meeting], now: datetime, lang: Language = ENGLISH
+               ) -> tuple[BoardRow, ...]:  # fmt: skip
+    """Every slot of the event with its meetings by room, the running one and those over marked
+    (labels in ``lang``)."""
     tz = data.event.timezone
     slots = build_slots(data.event)
     running = current_slot(slots, now)
     at: dict[datetime, list[Meeting]] = defaultdict(list)
     for m in meetings:
         at[m.start].append(m)
-    return tuple(BoardRow(s, local_label(s.start, tz, SLOT_LABEL), tuple(sorted(at[s.start], key=lambda m: m.room)),
+    return tuple(BoardRow(s, slot_label(s.start, tz, lang), tuple(sorted(at[s.start], key=lambda m: m.room)),
                           current=s == running, past=s.end <= now) for s in slots)  # fmt: skip
 
 
@@ -127,10 +143,11 @@ def running_counts(meetings: Iterable[Meeting], checked: Iterable[str]) -> Runni
     return RunningCounts(**count) if count["meetings"] else None
 
 
-def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapping[str, Any]]
-            ) -> tuple[HistoryLine, ...]:  # fmt: skip
-    """The audit ``records`` (oldest first, as the store gives them) in words, newest first:
-    when (event zone, real time), who, what and why. People are named; a meeting by its pair."""
+def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapping[str, Any]],
+            lang: Language = ENGLISH) -> tuple[HistoryLine, ...]:  # fmt: skip
+    """The audit ``records`` (oldest first, as the store gives them) in words of ``lang``, newest
+    first: when (event zone, real time), who, what and why. People are named; a meeting by its pair."""
+    _ = lang.gettext
     tz = data.event.timezone
     people = data.by_id()
     by_id = {m.id: m for m in meetings}
@@ -140,7 +157,7 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
 
     def meeting(mid):
         m = by_id.get(mid)
-        return f"{name(m.a)} ⇄ {name(m.b)}" if m else f"meeting {mid}"
+        return f"{name(m.a)} ⇄ {name(m.b)}" if m else _("meeting %(id)s") % {"id": mid}
 
     out = []
     for r in reversed(list(records)):
@@ -149,20 +166,29 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
             b, a = d.get("before", {}), d.get("after", {})
             what = f"{meeting(d.get('meeting'))}: {b.get('status')} → {a.get('status')}"
             if (b.get("start"), b.get("room")) != (a.get("start"), a.get("room")):
-                what += f", now {local_label(datetime.fromisoformat(a['start']), tz, '%a %H:%M')} room {a.get('room')}"
+                start = datetime.fromisoformat(a["start"])
+                when = local_label(start, tz, "%a %H:%M") if lang.code == "en" else lang.when(start, tz, "short")
+                what += _(", now %(when)s room %(room)s") % {"when": when, "room": a.get("room")}
             why = d.get("reason", "")
         elif r["action"] == "schedule":
             kind = d.get("action", "solve")
-            what = {"rebalance": "repair applied", "undo": f"undo ({d.get('undid', 'last change')})",
-                    "reopen": f"room {d.get('room')} reopened, {len(d.get('restored', []))} meetings back",
-                    "standby": f"meet-now meeting {name(d.get('a'))} ⇄ {name(d.get('b'))}"}.get(kind, "schedule saved")  # fmt: skip
+            undid = d.get("undid")
+            what = {"rebalance": _("repair applied"),
+                    "undo": _("undo (%(what)s)") % {"what": _words(lang).get(undid, undid) if undid else _("last change")},
+                    "reopen": _("room %(room)s reopened, %(num)s meetings back") % {
+                        "room": d.get("room"), "num": len(d.get("restored", []))},
+                    "standby": _("meet-now meeting %(a)s ⇄ %(b)s") % {"a": name(d.get("a")), "b": name(d.get("b"))},
+                    }.get(kind, _("schedule saved"))  # fmt: skip
             why = d.get("why", "")
         elif r["action"] == "checkin":
-            what, why = f"{name(d.get('participant'))} is here", ""
+            what, why = _("%(name)s is here") % {"name": name(d.get("participant"))}, ""
         elif r["action"] == "standby_offer":
-            what, why = f"meet-now offer {d.get('offer', '')} {d.get('status', 'made')}".strip(), ""
+            status = d.get("status", "made")
+            status = {"made": _("made"), "declined": _("declined"), "confirmed": _("confirmed"),
+                      "expired": _("expired"), "void": _("void")}.get(status, status)  # fmt: skip
+            what, why = _("meet-now offer %(id)s %(status)s") % {"id": d.get("offer", ""), "status": status}, ""
         elif r["action"] == "live_settings":
-            what, why = "live settings changed", ""
+            what, why = _("live settings changed"), ""
         else:
             what, why = r["action"], ""
         out.append(HistoryLine(local_label(datetime.fromisoformat(r["at"]), tz, "%H:%M:%S"), name(r["actor"]),
@@ -170,24 +196,25 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
     return tuple(out)
 
 
-def last_change(record: Mapping[str, Any] | None, tz: str) -> LastChange | None:
+def last_change(record: Mapping[str, Any] | None, tz: str, lang: Language = ENGLISH) -> LastChange | None:
     """What "Undo last change" would reverse, from the store's last change (``actor``, ``at``
-    aware, ``action``); None when there is nothing to undo."""
+    aware, ``action``), in words of ``lang``; None when there is nothing to undo."""
     if record is None:
         return None
     user = record["actor"]
-    return LastChange(user, user, local_label(record["at"], tz, "%H:%M"), UNDO_WHAT.get(record["action"], record["action"]))
+    return LastChange(user, user, local_label(record["at"], tz, "%H:%M"), _words(lang).get(record["action"], record["action"]))
 
 
 def host_board(data: EventData, meetings: Iterable[Meeting], now: datetime, *, checked: Iterable[str] = (),
                offers: Iterable[Mapping[str, Any]] = (), records: Iterable[Mapping[str, Any]] = (),
-               last: Mapping[str, Any] | None = None, every_day: bool = False) -> Board:  # fmt: skip
+               last: Mapping[str, Any] | None = None, every_day: bool = False, lang: Language = ENGLISH
+               ) -> Board:  # fmt: skip
     """The host board at ``now``: the day being run (every day when ``every_day``, or when no
     slot falls on today), the running slot's counts among the ``checked``-in and its ``offers``,
-    the audit ``records`` in words and the ``last`` change undo would reverse."""
+    the audit ``records`` in words and the ``last`` change undo would reverse (words and labels in ``lang``)."""
     meetings = tuple(meetings)
     tz = data.event.timezone
-    rows = board_rows(data, meetings, now)
+    rows = board_rows(data, meetings, now, lang)
     running = next((r for r in rows if r.current), None)
     today = to_local(now, tz).date()
     on_today = tuple(r for r in rows if to_local(r.slot.start, tz).date() == today)
@@ -201,5 +228,5 @@ def host_board(data: EventData, meetings: Iterable[Meeting], now: datetime, *, c
         upcoming=tuple(m for m in meetings if m.start > now and m.status in UPCOMING and m.id in ids),
         future=tuple((r.slot.index, r.label) for r in rows if r.slot.start > now),
         offers=tuple(o for o in offers if start is not None and o["slot_start"] == start),
-        history=history(data, meetings, records), last_change=last_change(last, tz),
+        history=history(data, meetings, records, lang), last_change=last_change(last, tz, lang),
     )  # fmt: skip

@@ -19,14 +19,14 @@
     if (link) {
       const a = document.createElement("a");
       a.href = page.dataset.gridUrl;
-      a.textContent = "Show the fresh board";
+      a.textContent = tr("fresh_board");
       b.append(a);
     }
     b.hidden = false;
   }
   async function refresh() {
     const resp = await fetch(page.dataset.gridUrl, { headers: { Accept: "text/html" } });
-    if (resp.redirected && resp.url.includes("/login")) { tell("You are logged out: log in again.", false, "error"); return; }
+    if (resp.redirected && resp.url.includes("/login")) { tell(tr("logged_out"), false, "error"); return; }
     if (!resp.ok) return;
     const fresh = new DOMParser().parseFromString(await resp.text(), "text/html").getElementById("event-page");
     const version = (doc) => doc.querySelector("#schedule-version").textContent;
@@ -37,7 +37,7 @@
     page.replaceChildren(...fresh.childNodes);
     const again = document.getElementById("board-filter");
     if (again && q) { again.value = q; again.dispatchEvent(new Event("input", { bubbles: true })); }
-    tell(`While you were offline the schedule changed (version ${was} → ${now}); the board below is fresh.`, false);
+    tell(tr("offline_changed", { was, now }), false);
   }
   const socket = io({ transports: ["websocket", "polling"] });
   let connectedBefore = false;
@@ -50,8 +50,8 @@
   socket.on("schedule_changed", (msg) => {
     const counts = {};
     for (const c of msg.changes || []) counts[c.kind] = (counts[c.kind] || 0) + 1;
-    const what = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ");
-    tell(`${msg.why}: ${what || "no meeting changed"}; ${msg.participants.length} participants affected.`);
+    const what = Object.entries(counts).map(([k, n]) => tr("kind_" + k, { num: n })).join(", ");
+    tell(tr("changed", { why: msg.why, what: what || tr("nothing_changed"), num: msg.participants.length }));
   });
-  socket.on("offer_changed", (msg) => tell(`Standby offer ${msg.id} is ${msg.status}.`));
+  socket.on("offer_changed", (msg) => tell(tr("offer_" + msg.status, { id: msg.id })));
 })();

@@ -15,7 +15,7 @@
 
   function render(agenda) {
     list.replaceChildren();
-    if (!agenda.length) { list.append(el("li", "muted", "No meetings yet.")); return; }
+    if (!agenda.length) { list.append(el("li", "muted", tr("no_meetings"))); return; }
     for (const a of agenda) {
       const w = a.words || {};  // the page's language (webapp/portal.py _agenda)
       const li = el("li", "meeting st-" + a.status + (a.phase ? " phase-" + a.phase : ""));
@@ -27,12 +27,12 @@
       what.append(el("b", "", a.other), document.createTextNode(" "), el("span", "muted", a.other_country),
         el("div", "small", a.other_offers));
       const info = el("div", "small");
-      if (a.status === "cancelled") info.append(el("span", "tag st-cancelled", w.cancelled || "cancelled"));
-      else if (a.status === "no_show") info.append(el("span", "tag st-no_show", w.no_show || "missed"));
+      if (a.status === "cancelled") info.append(el("span", "tag st-cancelled", w.cancelled || tr("cancelled")));
+      else if (a.status === "no_show") info.append(el("span", "tag st-no_show", w.no_show || tr("missed")));
       else {
-        if (a.status === "held") info.append(el("span", "tag st-held", w.held || "held"), " · ");
-        info.append(document.createTextNode(w.room || "Room " + a.room));
-        if (a.video) { const v = el("a", "", w.video || "join video"); v.href = a.video; v.rel = "noreferrer"; info.append(" · ", v); }
+        if (a.status === "held") info.append(el("span", "tag st-held", w.held || tr("held")), " · ");
+        info.append(document.createTextNode(w.room || tr("room", { room: a.room })));
+        if (a.video) { const v = el("a", "", w.video || tr("video")); v.href = a.video; v.rel = "noreferrer"; info.append(" · ", v); }
       }
       const ics = el("a", "", ".ics"); ics.href = a.ics; info.append(" · ", ics);
       what.append(info);
@@ -52,10 +52,10 @@
       const li = el("li");
       li.dataset.offer = o.id;
       li.append(el("b", "", o.other), document.createTextNode(" "),
-        el("span", "muted", `${o.other_country} · ${o.percent}% match · ${o.time}, room ${o.room}`),
+        el("span", "muted", `${o.other_country} · ${tr("match", { percent: o.percent })} · ${o.time}, ${tr("room_lower", { room: o.room })}`),
         el("div", "small", o.reasons.join("; ")));
-      if (o.mine === "accepted") li.append(el("div", "small", `You accepted; waiting for ${o.other}.`));
-      else for (const [act, label] of [["accept", "Meet now"], ["decline", "No, thanks"]]) {
+      if (o.mine === "accepted") li.append(el("div", "small", tr("you_accepted", { name: o.other })));
+      else for (const [act, label] of [["accept", tr("meet_now")], ["decline", tr("no_thanks")]]) {
         const form = el("form", "inline");
         form.method = "post";
         form.action = root.dataset.offerBase + o.id + "/" + act;
@@ -81,7 +81,7 @@
   function tellRevoked(message) {
     revoked = true;
     banner.classList.add("error");
-    banner.replaceChildren(el("b", "", message || "This link was renewed; use the new link you were sent."));
+    banner.replaceChildren(el("b", "", message || tr("renewed")));
     banner.hidden = false;
     list.classList.add("stale");
   }
@@ -95,19 +95,20 @@
     for (const a of after) {
       const b = old.get(a.id);
       old.delete(a.id);
-      if (!b) { out.push(`new meeting with ${a.other} on ${a.day} at ${start(a)}, room ${a.room}`); continue; }
+      if (!b) { out.push(tr("new_meeting", { name: a.other, day: a.day, time: start(a), room: a.room })); continue; }
       if (a.status !== b.status && a.status === "cancelled") {
-        out.push(`your meeting with ${a.other} on ${b.day} at ${start(b)} is cancelled`); continue;
+        out.push(tr("is_cancelled", { name: a.other, day: b.day, time: start(b) })); continue;
       }
-      if (a.status !== b.status && b.status === "cancelled") out.push(`your meeting with ${a.other} on ${a.day} at ${start(a)} is back on`);
-      else if (a.status !== b.status && a.status === "no_show") out.push(`your meeting with ${a.other} at ${start(a)} was marked missed`);
-      else if (a.status !== b.status && a.status === "held") out.push(`your meeting with ${a.other} at ${start(a)} was marked held`);
+      if (a.status !== b.status && b.status === "cancelled") out.push(tr("back_on", { name: a.other, day: a.day, time: start(a) }));
+      else if (a.status !== b.status && a.status === "no_show") out.push(tr("marked_missed", { name: a.other, time: start(a) }));
+      else if (a.status !== b.status && a.status === "held") out.push(tr("marked_held", { name: a.other, time: start(a) }));
       const when = (x) => (a.day === b.day ? start(x) : `${x.day} ${start(x)}`);
       if (a.time !== b.time || a.day !== b.day)
-        out.push(`your meeting with ${a.other} moved from ${when(b)} to ${when(a)}` + (a.room !== b.room ? `, room ${a.room}` : ""));
-      else if (a.room !== b.room) out.push(`your meeting with ${a.other} at ${start(a)} moved to room ${a.room}`);
+        out.push(a.room !== b.room ? tr("moved_room", { name: a.other, was: when(b), now: when(a), room: a.room })
+          : tr("moved", { name: a.other, was: when(b), now: when(a) }));
+      else if (a.room !== b.room) out.push(tr("room_changed", { name: a.other, time: start(a), room: a.room }));
     }
-    for (const b of old.values()) out.push(`your meeting with ${b.other} on ${b.day} at ${start(b)} was removed`);
+    for (const b of old.values()) out.push(tr("removed", { name: b.other, day: b.day, time: start(b) }));
     return out;
   }
 
@@ -134,7 +135,7 @@
     if (revoked || !diff || !diff.length) return;
     const text = diff.join(" · ");
     banner.classList.remove("error");
-    banner.replaceChildren(el("b", "", again ? "While you were offline: " : "Since this page was loaded: "),
+    banner.replaceChildren(el("b", "", (again ? tr("while_offline") : tr("since_loaded")) + " "),
       document.createTextNode(text.charAt(0).toUpperCase() + text.slice(1)));
     banner.hidden = false;
   });
@@ -151,16 +152,16 @@
   });
   socket.on("standby_offer", (o) => {
     refreshOffers();
-    banner.replaceChildren(el("b", "", "Meet now: "),
-      document.createTextNode(`${o.other} is here and free (${o.percent}% match). Accept below to meet right away.`));
+    banner.replaceChildren(el("b", "", tr("meet_now_colon") + " "),
+      document.createTextNode(tr("here_and_free", { name: o.other, percent: o.percent })));
     banner.hidden = false;
   });
   socket.on("offer_update", (o) => {
     refreshOffers();
     let text = null;
-    if (o.status === "declined") text = `The meet-now offer with ${o.other} was declined.`;
+    if (o.status === "declined") text = tr("offer_declined", { name: o.other });
     else if (o.status === "void" || o.status === "expired")
-      text = `The meet-now offer with ${o.other} is no longer possible` + (o.note ? `: ${o.note}.` : ".");
+      text = o.note ? tr("offer_gone_why", { name: o.other, why: o.note }) : tr("offer_gone", { name: o.other });
     if (text) { banner.replaceChildren(document.createTextNode(text)); banner.hidden = false; }
   });
 })();
