@@ -61,7 +61,7 @@ def test_the_host_board_in_french(world, name, viewport):
     expect(page.get_by_role("heading", name="Tableau des hôtes")).to_be_visible()
     expect(page.locator("#phase")).to_have_text("en cours")  # the phase's word, not its value
     table = page.locator("#board-table")
-    expect(table.locator(".tag.st-scheduled").first).to_have_text("prévu")
+    expect(table.locator(".tag.st-scheduled").first).to_have_text("planifié")
     expect(table).not_to_contain_text("scheduled")
     expect(table.locator("tbody tr").first).to_contain_text("ven. 26 mars 09:00")  # slots labelled by Babel
     expect(page.locator("#undo")).to_contain_text("un nouveau planning")  # what undo reverses, in words
