@@ -26,6 +26,16 @@ def _secret_key(app: Flask) -> str:
     return path.read_text().strip()
 
 
+def _client_manager(config: dict[str, Any]):
+    """With ``REDIS_URL``: Socket.IO through Redis's message queue, one change's many messages
+    published as one batch (webapp/fanout.py); else None, one process."""
+    if not config.get("REDIS_URL"):
+        return None
+    from .fanout import BatchingRedisManager
+
+    return BatchingRedisManager(config["REDIS_URL"], channel=config["SOCKETIO_CHANNEL"])
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings (DATABASE, SECRET_KEY, ...)."""
     app = Flask(__name__, instance_relative_config=True)
@@ -67,7 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=allowed_origins(app.config),
                       ping_interval=app.config.get("SOCKET_PING_INTERVAL", 10),
                       ping_timeout=app.config.get("SOCKET_PING_TIMEOUT", 10),
-                      message_queue=app.config["REDIS_URL"] or None, channel=app.config["SOCKETIO_CHANNEL"])  # fmt: skip
+                      client_manager=_client_manager(app.config))  # fmt: skip
     release_vanished_clients(socketio, app.config.get("SOCKET_PING_INTERVAL", 10))
     import logging
 

@@ -23,6 +23,7 @@ from scheduler.invitations.delivery import (
 from scheduler.invitations.ical import contexts, organiser_of
 
 from .extensions import socketio
+from .fanout import emit_many
 from .i18n import catalogues, mail_languages
 
 
@@ -101,11 +102,9 @@ def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting]
     """Emit ``agenda_changed`` to every participant whose meetings changed; return who."""
     changes = diff(old, new)
     people, languages = data.by_id(), mail_languages(data)
-    for pid, cs in changes.items():
-        lang = languages(pid)
-        socketio.emit("agenda_changed", {"why": lang.gettext(why),
-                                         "changes": [describe(c, pid, data, people, lang) for c in cs]},
-                      to=participant_room(data.event.id, pid))  # fmt: skip
+    emit_many(("agenda_changed", {"why": (lang := languages(pid)).gettext(why),
+                                  "changes": [describe(c, pid, data, people, lang) for c in cs]},
+               participant_room(data.event.id, pid)) for pid, cs in changes.items())  # one batch via Redis
     seen: dict[str, dict] = {}
     for cs in changes.values():
         for c in cs:
