@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.security import check_password_hash
 
-from scheduler.domain.errors import Conflict, InvalidInput, Problem
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from scheduler.domain.passwords import check_password, check_username
 from scheduler.store.users import ROLES
 
@@ -63,7 +63,7 @@ def _act(username: str, action, done: str):
     """Run one change on an account; flash what happened in words; back to the staff page."""
     try:
         action()
-    except ValueError as exc:  # InvalidInput, NotFound, Conflict
+    except (InvalidInput, NotFound, Conflict, ValueError) as exc:  # an unknown account or event is a message, not a 404
         flash(problem_words(exc), "error")
         return redirect(url_for("staff.staff")), 303
     recheck(get_store())  # live connections of an account that lost its access end now
