@@ -90,6 +90,7 @@ def build_world(db: Path, n: int) -> dict[str, str]:
         store.save_schedule(Schedule(EVENT, meetings(0)), actor="bench")
         store.save_schedule(Schedule(EVENT, meetings(1)), actor="bench")  # the change "Undo" reverses
         store.add_user("hans", generate_password_hash(PASSWORD), "host")
+        store.grant(EVENT, "hans", "host")  # hosts run the boards of the events they are granted
         return store.tokens(EVENT)
 
 

@@ -25,7 +25,7 @@ from .memo import remembered
 
 #: the audit action ``run.py demo`` records when it simulates outcomes (cli/report.py)
 DEMO_ACTION = "demo_outcomes"
-MIMETYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
+MIMETYPES = {"pdf": "application/pdf", "html": "text/html",  # Flask adds the charset
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
 
 

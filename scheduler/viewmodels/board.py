@@ -35,7 +35,13 @@ def _words(lang: Language) -> dict[str, str]:
     """:data:`UNDO_WHAT` in ``lang`` (each string written out for the catalogue)."""
     return {"rebalance": lang.gettext("a repair"), "standby": lang.gettext("a meet-now meeting"),
             "schedule": lang.gettext("a new schedule"), "solve": lang.gettext("a new schedule"),
-            "undo": lang.gettext("an undo"), "reopen": lang.gettext("meetings put back in a reopened room")}  # fmt: skip
+            "undo": lang.gettext("an undo"), "reopen": lang.gettext("meetings put back in a reopened room"),
+            "demo_outcomes": lang.gettext("the demo's simulated day")}  # fmt: skip
+
+
+#: audit records that are not changes to the day's meetings: the board's history leaves them out
+NOT_THE_DAY = frozenset({"survey_saved", "survey_answered", "survey_round_set", "demo_outcomes", "erased",
+                         "retention"})
 
 
 def slot_label(instant: datetime, tz: str, lang: Language = ENGLISH) -> str:
@@ -161,6 +167,8 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
 
     out = []
     for r in reversed(list(records)):
+        if r["action"] in NOT_THE_DAY:
+            continue
         d = r["detail"]
         if r["action"] == "meeting":
             b, a = d.get("before", {}), d.get("after", {})
@@ -178,6 +186,7 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
                     "reopen": _("room %(room)s reopened, %(num)s meetings back") % {
                         "room": d.get("room"), "num": len(d.get("restored", []))},
                     "standby": _("meet-now meeting %(a)s ⇄ %(b)s") % {"a": name(d.get("a")), "b": name(d.get("b"))},
+                    "demo_outcomes": _words(lang)["demo_outcomes"],
                     }.get(kind, _("schedule saved"))  # fmt: skip
             why = d.get("why", "")
         elif r["action"] == "checkin":
