@@ -75,10 +75,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # serves); a page elsewhere (http://evil.example) cannot open one with the staff's cookie.
     # A client that vanished is dropped after ping_interval + ping_timeout seconds, its thread with it.
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=allowed_origins(app.config),
-                      ping_interval=app.config.get("SOCKET_PING_INTERVAL", 10),
-                      ping_timeout=app.config.get("SOCKET_PING_TIMEOUT", 10),
+                      ping_interval=app.config.get("SOCKET_PING_INTERVAL", 25),
+                      ping_timeout=app.config.get("SOCKET_PING_TIMEOUT", 20),
                       client_manager=_client_manager(app.config))  # fmt: skip
-    release_vanished_clients(socketio, app.config.get("SOCKET_PING_INTERVAL", 10))
+    release_vanished_clients(socketio, app.config.get("SOCKET_PING_INTERVAL", 25))
     import logging
 
     from .accesslog import mask_logs

@@ -69,25 +69,32 @@ class Language:
         """``instant`` on ``tz``'s wall clock: ``form`` "full" (jeudi 25 mars 2027 à 09:00),
         "date" (jeudi 25 mars 2027), "weekday" (jeudi 25 mars), "day" (jeu. 25 mars), "time" (09:00) or "short"
         (jeu. 25 mars 09:00), "long" (jeudi 25 mars 2027, 09:00); the zone's abbreviation follows a repeated (fold) hour."""
-        local, code = to_local(instant, tz), self.cldr
-        if form == "time":
-            text = format_time(local, "HH:mm", locale=code)
-        elif form == "date":
-            text = format_date(local, self.date_pattern, locale=code)
-        elif form == "weekday":  # CLDR has no full-weekday skeleton everywhere: the whole date but the year
-            text = re.sub(rf"(?:,| de)? {local.year}$", "", format_date(local, self.date_pattern, locale=code))
-        elif form == "day":
-            text = format_skeleton("MMMEd", local, locale=code)
-        elif form == "short":
-            text = f"{format_skeleton('MMMEd', local, locale=code)} {format_time(local, 'HH:mm', locale=code)}"
-        elif form == "long":
-            text = f"{format_date(local, self.date_pattern, locale=code)}, {format_time(local, 'HH:mm', locale=code)}"
-        else:
-            text = self.gettext("{date} at {time}").format(
-                date=format_date(local, self.date_pattern, locale=code), time=format_time(local, "HH:mm", locale=code))
-        if form not in ("date", "weekday", "day") and local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
-            text += f" {local.tzname()}"
-        return text
+        return _when(self, instant, tz, form)
+
+
+@lru_cache(maxsize=8192)
+def _when(lang: Language, instant: datetime, tz: str, form: str) -> str:
+    """:meth:`Language.when`, remembered: a change that touches 2,000 people writes the same few
+    slot starts thousands of times, and Babel's CLDR formatting costs a fraction of a millisecond each."""
+    local, code = to_local(instant, tz), lang.cldr
+    if form == "time":
+        text = format_time(local, "HH:mm", locale=code)
+    elif form == "date":
+        text = format_date(local, lang.date_pattern, locale=code)
+    elif form == "weekday":  # CLDR has no full-weekday skeleton everywhere: the whole date but the year
+        text = re.sub(rf"(?:,| de)? {local.year}$", "", format_date(local, lang.date_pattern, locale=code))
+    elif form == "day":
+        text = format_skeleton("MMMEd", local, locale=code)
+    elif form == "short":
+        text = f"{format_skeleton('MMMEd', local, locale=code)} {format_time(local, 'HH:mm', locale=code)}"
+    elif form == "long":
+        text = f"{format_date(local, lang.date_pattern, locale=code)}, {format_time(local, 'HH:mm', locale=code)}"
+    else:
+        text = lang.gettext("{date} at {time}").format(
+            date=format_date(local, lang.date_pattern, locale=code), time=format_time(local, "HH:mm", locale=code))
+    if form not in ("date", "weekday", "day") and local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += f" {local.tzname()}"
+    return text
 
 
 ENGLISH = Language()
