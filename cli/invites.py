@@ -34,17 +34,29 @@ def cmd_invites(args: argparse.Namespace) -> int:
                       "(run again with --send to queue and deliver them)")  # fmt: skip
         else:
             queued, skipped = delivery.queue_invites(store, args.event, ctx_for, now, organiser)
-            folder = Path(args.outbox_dir or f"data/outbox/{args.event}")
-            transport = delivery.Transport(smtp, None if smtp else folder)
-            report = delivery.deliver(store, transport, now)
-            where = f"SMTP {smtp.host}:{smtp.port}" if smtp else f"folder {folder}"
-            out.print(f"queued {queued} new messages; delivered {report.sent} via {where}; "
-                      f"{report.retrying} waiting to retry; {report.failed} failed")  # fmt: skip
-            for e in report.errors[:10]:
-                out.print(f"  server said: {e}")
-        for s in skipped:
-            print(f"warning: {s.participant} ({s.meeting}): {s.reason}", file=sys.stderr)
+            deliver_and_say(store, smtp, args.outbox_dir, args.event, now, f"{queued} new messages")
+        warn_skipped(skipped)
     return 0
+
+
+def deliver_and_say(store, smtp, outbox_dir: str | None, event_id: str, now: datetime, queued: str) -> None:
+    """Deliver what the outbox has due (by SMTP, else as .eml files in ``outbox_dir`` or
+    ``data/outbox/<event>``) and say how it went; ``queued``: what was just queued, in words."""
+    from scheduler.invitations import delivery
+
+    folder = Path(outbox_dir or f"data/outbox/{event_id}")
+    report = delivery.deliver(store, delivery.Transport(smtp, None if smtp else folder), now)
+    where = f"SMTP {smtp.host}:{smtp.port}" if smtp else f"folder {folder}"
+    out.print(f"queued {queued}; delivered {report.sent} via {where}; "
+              f"{report.retrying} waiting to retry; {report.failed} failed")  # fmt: skip
+    for e in report.errors[:10]:
+        out.print(f"  server said: {e}")
+
+
+def warn_skipped(skipped) -> None:
+    """One warning line on stderr per message that could not be queued (no or a bad address)."""
+    for s in skipped:
+        print(f"warning: {s.participant} ({s.meeting}): {s.reason}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------ options

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from cli.common import Subcommands, event_now, open_store, out, subcommand
+from cli.invites import deliver_and_say, warn_skipped
 from scheduler.domain.errors import InvalidInput
 
 
@@ -135,15 +136,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         sender = organiser_of(store.event(args.event), smtp.sender if smtp else "entente@localhost")[0]
         queued, skipped = queue_survey_mail(store, args.event, args.base_url, now, sender, catalogues=CATALOGUES)
-        folder = Path(args.outbox_dir or f"data/outbox/{args.event}")
-        report = delivery.deliver(store, delivery.Transport(smtp, None if smtp else folder), now)
-    where = f"SMTP {smtp.host}:{smtp.port}" if smtp else f"folder {folder}"
-    out.print(f"queued {queued} survey messages; delivered {report.sent} via {where}; "
-              f"{report.retrying} waiting to retry; {report.failed} failed")  # fmt: skip
-    for e in report.errors[:10]:
-        out.print(f"  server said: {e}")
-    for s in skipped:
-        print(f"warning: {s.participant} ({s.meeting}): {s.reason}", file=sys.stderr)
+        deliver_and_say(store, smtp, args.outbox_dir, args.event, now, f"{queued} survey messages")
+    warn_skipped(skipped)
     return 0
 
 
