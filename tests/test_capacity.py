@@ -24,7 +24,7 @@ from scheduler.solving.problem import build_problem
 from scheduler.store import Store
 from tests.builders import document, person
 from tests.conftest import ROOT
-from tests.webtools import PASSWORD, csrf_of
+from tests.webtools import PASSWORD, logged_in
 
 TRAD = [f"t{i}" for i in range(1, 5)]
 TECH = [f"s{i}" for i in range(1, 5)]
@@ -227,14 +227,6 @@ def web(tmp_path):
                       "OUTBOX_DIR": str(tmp_path / "outbox")})  # fmt: skip
     return app, tokens
 
-
-def logged_in(app, user: str):
-    """A test client logged in through the real form (with its CSRF token)."""
-    client = app.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    r = client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-    return client
 
 
 def test_console_page_shows_the_plot_and_the_tables_to_the_organiser(web):

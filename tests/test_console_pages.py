@@ -14,7 +14,7 @@ from scheduler.files.formats import parse_event_document
 from scheduler.files.generator import generate_event
 from scheduler.solver import SolverConfig, solve
 from scheduler.store import Store
-from tests.webtools import PASSWORD, csrf_of
+from tests.webtools import PASSWORD, csrf_of, logged_in
 
 EV = "gen-120"
 PAGES = ("", "/participants", "/requests", "/schedule", "/not-placed", "/outbox", "/setup")
@@ -40,13 +40,6 @@ def web(tmp_path_factory):
     assert r.status_code == 302
     return app, db
 
-
-def logged_in(app, user: str):
-    client = app.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    r = client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-    return client
 
 
 def token_of(client) -> str:

@@ -36,7 +36,7 @@ from tests.test_pilot_kpis import (
     adoption_answers,
     figures,
 )
-from tests.webtools import PASSWORD, csrf_of
+from tests.webtools import PASSWORD, logged_in
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -271,13 +271,6 @@ def app(stored):
     return create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "NOW": "2027-10-01T09:00:00+00:00",
                        "OUTBOX_DIR": str(db.parent / "outbox")})  # fmt: skip
 
-
-def logged_in(app, user: str):
-    client = app.test_client()
-    token = csrf_of(client.get("/login").get_data(as_text=True))
-    r = client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 302, r.get_data(as_text=True)
-    return client
 
 
 def test_results_page_shows_figures_charts_and_downloads_to_organiser_and_host(app):

@@ -232,3 +232,12 @@ def wait_for_delivery(db: Path, event_id: str, inbox, seconds: float = 20) -> No
             return
         time.sleep(0.2)
     raise AssertionError(f"outbox not delivered: {[r['status'] for r in rows]}")
+
+
+def logged_in(app, user: str):
+    """A Flask test client of ``app`` logged in as ``user`` through the real form (with its CSRF token)."""
+    client = app.test_client()
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": user, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return client

@@ -66,24 +66,25 @@ def _outcomes(f: PilotFigures, ax) -> None:
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=2)
 
 
+def _named(items, colour: str, n: int, ax) -> None:
+    """Horizontal bars of the top 8 shares (threats or opportunities), largest on top."""
+    items = items[:8][::-1]
+    bars = ax.barh([s.label for s in items], [s.share for s in items], color=colour)
+    ax.bar_label(bars, labels=[f"{100 * s.share:.0f}%" for s in items], padding=2, fontsize=8)
+    ax.set_xlim(0, 1.1)
+    ax.set_xlabel(f"share of traditional SMEs naming it (n={n})")
+
+
 def _threats(f: PilotFigures, ax) -> None:
     g = f.adoption.overall
     assert g is not None
-    items = g.threats[:8][::-1]
-    bars = ax.barh([s.label for s in items], [s.share for s in items], color=RED)
-    ax.bar_label(bars, labels=[f"{100 * s.share:.0f}%" for s in items], padding=2, fontsize=8)
-    ax.set_xlim(0, 1.1)
-    ax.set_xlabel(f"share of traditional SMEs naming it (n={g.n})")
+    _named(g.threats, RED, g.n, ax)
 
 
 def _opportunities(f: PilotFigures, ax) -> None:
     g = f.adoption.overall
     assert g is not None
-    items = g.opportunities[:8][::-1]
-    bars = ax.barh([s.label for s in items], [s.share for s in items], color=GREEN)
-    ax.bar_label(bars, labels=[f"{100 * s.share:.0f}%" for s in items], padding=2, fontsize=8)
-    ax.set_xlim(0, 1.1)
-    ax.set_xlabel(f"share of traditional SMEs naming it (n={g.n})")
+    _named(g.opportunities, GREEN, g.n, ax)
 
 
 def _gap(f: PilotFigures, ax) -> None:
