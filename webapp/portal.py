@@ -70,8 +70,9 @@ def _ctx(data) -> InviteContext:
     return contexts(data.event, {g.pid: g.token}, current_app.config["BASE_URL"], None, mail_languages(data))(g.pid)
 
 
-def _agenda(data, meetings):
-    people = data.by_id()
+def _agenda(event, people, meetings):
+    """My meetings as the page shows them (``people``: me and my partners by id; ``meetings``:
+    mine, or the whole event's)."""
     me = people[g.pid]
     t = clock()
     mine_sorted = [m for m in sorted(meetings, key=lambda m: m.start) if g.pid in (m.a, m.b)]
@@ -84,9 +85,9 @@ def _agenda(data, meetings):
         out.append({
             "id": m.id, "status": m.status, "room": m.room, "day": lang.when(m.start, me.timezone, "weekday"),
             "time": f"{lang.when(m.start, me.timezone, 'time')}-{lang.when(m.end, me.timezone, 'time')}",
-            "event_time": f"{lang.when(m.start, data.event.timezone, 'time')} {data.event.timezone}",
+            "event_time": f"{lang.when(m.start, event.timezone, 'time')} {event.timezone}",
             "other": other.name, "other_id": other.id, "other_country": other.country,
-            "other_offers": ", ".join(other.offers or other.needs), "video": video_url(data.event, m),
+            "other_offers": ", ".join(other.offers or other.needs), "video": video_url(event, m),
             "ics": url_for("portal.meeting_ics", meeting_id=m.id),
             # where the meeting stands on the event clock: running now, the next one, or over
             "phase": "now" if m.start <= t < m.end else "next" if m.id == upcoming else "past" if m.end <= t else "",
@@ -113,7 +114,7 @@ def home(**_):
         "portal.html", data=data, ev=data.event, me=me, people=data.by_id(), states=states, recs=recs,
         scheduled=scheduled, to_answer=sum(s.request.receiver == g.pid and s.request.status in ("pending", "suggested")
                                             for s in states),
-        agenda=_agenda(data, store.meetings(g.event_id)), token=g.token, offers=_offers(store, data),
+        agenda=_agenda(data.event, data.by_id(), store.meetings_of(g.event_id, g.pid)), token=g.token, offers=_offers(store, data),
         checked_in=g.pid in store.checked_in(g.event_id),
         feed_url=url_for("portal.my_feed", _external=True),
     )  # fmt: skip
@@ -121,9 +122,12 @@ def home(**_):
 
 @bp.get("/<token>/agenda.json")
 def agenda_json(**_):
+    # every open page asks for this right after a change reaches it (thousands at once on the live
+    # day): read only my meetings and the people in them, never the whole event
     store = get_store()
-    data = store.load(g.event_id)
-    return jsonify({"participant": g.pid, "agenda": _agenda(data, store.meetings(g.event_id))})
+    mine = store.meetings_of(g.event_id, g.pid)
+    people = store.participants_by_id(g.event_id, {g.pid, *(x for m in mine for x in (m.a, m.b))})
+    return jsonify({"participant": g.pid, "agenda": _agenda(store.event(g.event_id), people, mine)})
 
 
 @bp.post("/<token>/profile")

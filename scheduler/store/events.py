@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,23 @@ def participant_row(event_id: str, p: Participant, token: str, position: int) ->
         "extra": json.dumps(dict(p.extra)), "token": token, "position": position, "locale": p.locale,
     }  # fmt: skip
 
+
+
+def participant_of(r: dict[str, Any]) -> Participant:
+    """One ``participants`` row as the domain's :class:`Participant`."""
+    avail = None
+    if r["available"] is not None:
+        avail = tuple(Window(parse_day(w["date"]), parse_clock(w["start"]), parse_clock(w["end"]))
+                      for w in json.loads(r["available"]))  # fmt: skip
+    return Participant(
+        id=r["id"], name=r["name"], kind=r["kind"], timezone=r["timezone"],
+        working_hours=(parse_clock(r["wh_start"]), parse_clock(r["wh_end"])), available=avail,
+        max_meetings=r["max_meetings"], cluster=r["cluster"] or "",
+        country=r["country"] or "", contact=r["contact"] or "", email=r["email"] or "",
+        sectors=tuple(json.loads(r["sectors"])), needs=tuple(json.loads(r["needs"])),
+        offers=tuple(json.loads(r["offers"])), languages=tuple(json.loads(r["languages"])),
+        description=r["description"] or "", extra=json.loads(r["extra"] or "{}"), locale=r["locale"] or "",
+    )  # fmt: skip
 
 class Events(Connection):
     """One event, its participants, their personal links and profiles."""
@@ -95,27 +113,21 @@ class Events(Connection):
 
     def participants(self, event_id: str, *, removed: bool = False) -> tuple[Participant, ...]:
         """The event's participants in file order (``removed``: instead, the ones a re-import removed)."""
-        out = []
         where = "event_id = ? AND removed_at IS " + ("NOT NULL" if removed else "NULL")
-        for r in self.db["participants"].rows_where(where, [event_id], order_by="position"):
-            avail = None
-            if r["available"] is not None:
-                avail = tuple(
-                    Window(parse_day(w["date"]), parse_clock(w["start"]), parse_clock(w["end"]))
-                    for w in json.loads(r["available"])
-                )
-            out.append(
-                Participant(
-                    id=r["id"], name=r["name"], kind=r["kind"], timezone=r["timezone"],
-                    working_hours=(parse_clock(r["wh_start"]), parse_clock(r["wh_end"])), available=avail,
-                    max_meetings=r["max_meetings"], cluster=r["cluster"] or "",
-                    country=r["country"] or "", contact=r["contact"] or "", email=r["email"] or "",
-                    sectors=tuple(json.loads(r["sectors"])), needs=tuple(json.loads(r["needs"])),
-                    offers=tuple(json.loads(r["offers"])), languages=tuple(json.loads(r["languages"])),
-                    description=r["description"] or "", extra=json.loads(r["extra"] or "{}"), locale=r["locale"] or "",
-                )
-            )  # fmt: skip
-        return tuple(out)
+        return tuple(participant_of(r) for r in self.db["participants"].rows_where(where, [event_id], order_by="position"))
+
+    def participants_by_id(self, event_id: str, ids: Iterable[str]) -> dict[str, Participant]:
+        """The participants named by ``ids`` (present or removed by a re-import), by id; ids
+        the event does not have are left out. Reads only those rows: a participant's own page
+        asks for its partners, not for the whole event."""
+        wanted = sorted(set(ids))
+        out: dict[str, Participant] = {}
+        for i in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+            chunk = wanted[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db["participants"].rows_where(f"event_id = ? AND id IN ({marks})", [event_id, *chunk]):
+                out[r["id"]] = participant_of(r)
+        return out
 
     def load(self, event_id: str) -> EventData:
         """Return the whole stored event; requests of removed participants are left out (they

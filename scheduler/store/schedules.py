@@ -202,6 +202,16 @@ class Schedules(Connection):
             "version": version,
         }  # fmt: skip
 
+    def meetings_of(self, event_id: str, pid: str) -> tuple[Meeting, ...]:
+        """``pid``'s meetings (every status), by start: what their own page shows, without
+        reading the rest of the event's meetings."""
+        return tuple(
+            Meeting(r["id"], r["a"], r["b"], from_iso(r["start"]), from_iso(r["end"]), r["room"], r["status"],
+                    bool(r["locked"]), r["version"])  # fmt: skip
+            for r in self.db["meetings"].rows_where("event_id = ? AND (a = ? OR b = ?)", [event_id, pid, pid],
+                                                    order_by="start, room")  # fmt: skip
+        )
+
     def meetings(self, event_id: str) -> tuple[Meeting, ...]:
         return tuple(
             Meeting(r["id"], r["a"], r["b"], from_iso(r["start"]), from_iso(r["end"]), r["room"], r["status"],
