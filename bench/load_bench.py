@@ -14,9 +14,10 @@ back, so every participant's page gets ``agenda_changed``. Push latency runs fro
 moment the Undo request is sent (the host logged in and opened the board before: not
 timed) to the moment a page receives its message. The table also shows when the Undo
 request was answered (its redirect back to the board: the change committed and every push
-handed to Socket.IO), and what the
-server processes used: CPU seconds while connecting the pages and
-during the push, and their memory (RSS) at the end.
+handed to Socket.IO), when each page had its fresh agenda on screen (the real page,
+webapp/static/portal.js, fetches ``agenda.json`` as soon as the push arrives: 2,000 requests
+at once), and what the server processes used: CPU seconds while connecting the pages
+and during the push, and their memory (RSS) at the end.
 
     python bench/load_bench.py            # N = 2000
     python bench/load_bench.py --n 500
@@ -40,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import requests  # noqa: E402
 import socketio  # noqa: E402
@@ -174,21 +176,34 @@ def start(db: Path, folder: Path, processes: int, threads: int, with_redis: bool
     return servers
 
 
-async def open_pages(urls: list[str], tokens: list[str], got: dict[int, float]) -> list[socketio.AsyncClient]:
-    """Connect one client per token, spread over ``urls``; record when each hears agenda_changed."""
+async def open_pages(urls: list[str], tokens: list[str], got: dict[int, float], shown: dict[int, float],
+                     http: aiohttp.ClientSession) -> list[socketio.AsyncClient]:
+    """Connect one client per token, spread over ``urls``; record when each hears agenda_changed
+    (``got``) and, as the real page does (webapp/static/portal.js), when its fresh agenda has
+    come back from ``agenda.json`` (``shown``)."""
     clients: list[socketio.AsyncClient] = []
     gate = asyncio.Semaphore(50)  # connections being opened at once
+    fetches: set[asyncio.Task] = set()
 
     async def one(i: int, token: str) -> None:
         c = socketio.AsyncClient(reconnection=False)
+        url = urls[i % len(urls)]
+
+        async def refetch() -> None:
+            async with http.get(f"{url}/p/{token}/agenda.json", headers={"Accept": "application/json"}) as r:
+                if r.status == 200 and (await r.json()).get("agenda") is not None:
+                    shown.setdefault(i, time.monotonic())
 
         async def agenda(_data=None) -> None:
             got.setdefault(i, time.monotonic())
+            task = asyncio.create_task(refetch())
+            fetches.add(task)
+            task.add_done_callback(fetches.discard)
 
         c.on("agenda_changed", agenda)
         async with gate:
             try:
-                await c.connect(urls[i % len(urls)], auth={"token": token}, transports=["websocket"], wait_timeout=30)
+                await c.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=30)
                 clients.append(c)
             except Exception as exc:  # counted as not connected
                 print(f"page {i}: {exc}", file=sys.stderr)
@@ -222,27 +237,37 @@ def check_undone(url: str, board: tuple[requests.Session, str, str], answer: req
         raise RuntimeError(f"the undo was refused ({answer.status_code})")
 
 
+def _quantiles(values: list[float]) -> tuple[float, float, float]:
+    """p50, p95 and max of ``values`` (NaN when empty)."""
+    if not values:
+        return math.nan, math.nan, math.nan
+    q = statistics.quantiles(values, n=100) if len(values) >= 2 else values * 100
+    return q[49], q[94], max(values)
+
+
 async def measure(servers: Servers, tokens: list[str], wait: float) -> dict:
     got: dict[int, float] = {}
+    shown: dict[int, float] = {}
     cpu0 = servers.cpu()
-    clients = await open_pages(servers.urls, tokens, got)
-    await asyncio.sleep(2)  # let the servers settle (connect handlers, recheck loops)
-    cpu1 = servers.cpu()
-    board = await asyncio.to_thread(host_board, servers.urls[0])  # log-in and board page: before the clock
-    t0 = time.monotonic()
-    answer = await asyncio.to_thread(press_undo, servers.urls[0], board)
-    answered = time.monotonic() - t0  # the change is committed and every push handed to Socket.IO
-    deadline = time.monotonic() + wait
-    while len(got) < len(clients) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    cpu2 = servers.cpu()
-    await asyncio.to_thread(check_undone, servers.urls[0], board, answer)
-    rss = servers.rss_mb()
-    lat = sorted(t - t0 for t in got.values())
-    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
-    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else lat * 100
-    return {"connected": len(clients), "received": len(got), "p50": q[49] if lat else math.nan,
-            "p95": q[94] if lat else math.nan, "max": lat[-1] if lat else math.nan,
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        clients = await open_pages(servers.urls, tokens, got, shown, http)
+        await asyncio.sleep(2)  # let the servers settle (connect handlers, recheck loops)
+        cpu1 = servers.cpu()
+        board = await asyncio.to_thread(host_board, servers.urls[0])  # log-in and board page: before the clock
+        t0 = time.monotonic()
+        answer = await asyncio.to_thread(press_undo, servers.urls[0], board)
+        answered = time.monotonic() - t0  # the change is committed and every push handed to Socket.IO
+        deadline = time.monotonic() + wait
+        while (len(got) < len(clients) or len(shown) < len(clients)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        cpu2 = servers.cpu()
+        await asyncio.to_thread(check_undone, servers.urls[0], board, answer)
+        rss = servers.rss_mb()
+        await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+    p50, p95, top = _quantiles([t - t0 for t in got.values()])
+    s50, s95, stop = _quantiles([t - t0 for t in shown.values()])
+    return {"connected": len(clients), "received": len(got), "p50": p50, "p95": p95, "max": top,
+            "shown": len(shown), "s50": s50, "s95": s95, "smax": stop,
             "answered": answered, "cpu_connect": cpu1 - cpu0, "cpu_push": cpu2 - cpu1, "rss": rss}  # fmt: skip
 
 
@@ -252,7 +277,7 @@ def main() -> None:
     ap.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the push to reach every page")
     args = ap.parse_args()
     n = args.n - args.n % 2
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = Console(width=200)
     rows = []
     for label, processes, with_redis in (("1 process, no Redis", 1, False), ("2 processes + Redis", 2, True)):
         with tempfile.TemporaryDirectory(prefix="entente-load-") as tmp:
@@ -266,12 +291,13 @@ def main() -> None:
                 servers.stop()
     table = Table(title=f"Push to {n} open participant pages (one change touching all; {os.cpu_count()} cores)")
     for col in ("layout", "connected", "received", "undo answered s", "p50 s", "p95 s", "max s",
-                "server CPU s connecting",
-                "server CPU s push", "RSS MB per process"):
+                "agenda shown", "shown p50 s", "shown p95 s", "shown max s",
+                "server CPU s connecting", "server CPU s push", "RSS MB per process"):
         table.add_column(col, justify="left" if col == "layout" else "right")
     for label, r in rows:
-        table.add_row(label, str(r["connected"]), str(r["received"]), f"{r['answered']:.2f}", f"{r['p50']:.2f}", f"{r['p95']:.2f}",
-                      f"{r['max']:.2f}", f"{r['cpu_connect']:.1f}", f"{r['cpu_push']:.1f}",
+        table.add_row(label, str(r["connected"]), str(r["received"]), f"{r['answered']:.2f}", f"{r['p50']:.2f}",
+                      f"{r['p95']:.2f}", f"{r['max']:.2f}", str(r["shown"]), f"{r['s50']:.2f}", f"{r['s95']:.2f}",
+                      f"{r['smax']:.2f}", f"{r['cpu_connect']:.1f}", f"{r['cpu_push']:.1f}",
                       " + ".join(str(m) for m in r["rss"]))  # fmt: skip
     console.print(table)
 

@@ -22,6 +22,7 @@ from scheduler.invitations.delivery import (
 )
 from scheduler.invitations.ical import contexts, organiser_of
 
+from .agenda import agenda_rows
 from .extensions import socketio
 from .fanout import emit_many
 from .i18n import catalogues, mail_languages
@@ -100,10 +101,18 @@ def describe(change: Change, me: str, data: EventData, people: dict | None = Non
 
 def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:
     """Emit ``agenda_changed`` to every participant whose meetings changed; return who."""
+    new = tuple(new)
     changes = diff(old, new)
-    people, languages = data.by_id(), mail_languages(data)
-    emit_many(("agenda_changed", {"why": (lang := languages(pid)).gettext(why),
-                                  "changes": [describe(c, pid, data, people, lang) for c in cs]},
+    people, languages, now = data.by_id(), mail_languages(data), clock()
+    theirs: dict[str, list[Meeting]] = {}
+    for m in new:
+        for pid in (m.a, m.b):
+            theirs.setdefault(pid, []).append(m)
+    # each page gets its fresh agenda with the news (``lang``: the page uses it when it is in this
+    # language, else asks agenda.json): thousands of pages need not all ask the server at once
+    emit_many(("agenda_changed", {"why": (lang := languages(pid)).gettext(why), "lang": lang.code,
+                                  "changes": [describe(c, pid, data, people, lang) for c in cs],
+                                  "agenda": agenda_rows(data.event, people, theirs.get(pid, ()), pid, lang, now)},
                participant_room(data.event.id, pid)) for pid, cs in changes.items())  # one batch via Redis
     seen: dict[str, dict] = {}
     for cs in changes.values():

@@ -32,9 +32,9 @@ from scheduler.invitations.ical import (
     feed,
     meeting_invite,
     to_bytes,
-    video_url,
 )
 
+from .agenda import agenda_rows
 from .errors import bad_link
 from .extensions import get_store
 from .i18n import LANGUAGES, mail_languages, page_language
@@ -72,28 +72,10 @@ def _ctx(data) -> InviteContext:
 
 def _agenda(event, people, meetings):
     """My meetings as the page shows them (``people``: me and my partners by id; ``meetings``:
-    mine, or the whole event's)."""
-    me = people[g.pid]
-    t = clock()
-    mine_sorted = [m for m in sorted(meetings, key=lambda m: m.start) if g.pid in (m.a, m.b)]
-    upcoming = next((m.id for m in mine_sorted if m.start > t and m.status in ("scheduled", "moved")), None)
-    out, lang = [], page_language()
-    words = {"cancelled": gettext("cancelled"), "no_show": gettext("missed"), "held": gettext("held"),
-             "now": gettext("now"), "next": gettext("next"), "video": gettext("join video")}  # fmt: skip
-    for m in mine_sorted:
-        other = people[m.b if m.a == g.pid else m.a]
-        out.append({
-            "id": m.id, "status": m.status, "room": m.room, "day": lang.when(m.start, me.timezone, "weekday"),
-            "time": f"{lang.when(m.start, me.timezone, 'time')}-{lang.when(m.end, me.timezone, 'time')}",
-            "event_time": f"{lang.when(m.start, event.timezone, 'time')} {event.timezone}",
-            "other": other.name, "other_id": other.id, "other_country": other.country,
-            "other_offers": ", ".join(other.offers or other.needs), "video": video_url(event, m),
-            "ics": url_for("portal.meeting_ics", meeting_id=m.id),
-            # where the meeting stands on the event clock: running now, the next one, or over
-            "phase": "now" if m.start <= t < m.end else "next" if m.id == upcoming else "past" if m.end <= t else "",
-            "words": words | {"room": gettext("Room %(room)s", room=m.room)},  # portal.js writes these
-        })  # fmt: skip
-    return out
+    mine, or the whole event's), with ``.ics`` links completed under my link."""
+    rows = agenda_rows(event, people, meetings, g.pid, page_language(), clock())
+    base = url_for("portal.home")
+    return [r | {"ics": f"{base}/{r['ics']}"} for r in rows]
 
 
 @bp.get("/<token>")

@@ -144,7 +144,13 @@
   });
   socket.on("link_revoked", (msg) => { tellRevoked(msg.message); socket.disconnect(); });
   socket.on("agenda_changed", async (msg) => {
-    await reload();
+    if (msg.agenda && msg.lang === document.documentElement.lang) {
+      // the change brought my fresh agenda in this page's language: no need to ask for it
+      shown = msg.agenda.map((a) => ({ ...a, ics: root.dataset.icsBase + a.ics }));
+      render(shown);
+    } else {
+      await reload();
+    }
     if (revoked) return;
     banner.classList.remove("error");
     banner.replaceChildren(el("b", "", msg.why + ": "), document.createTextNode(msg.changes.join(" · ")));
