@@ -39,7 +39,11 @@ def _figures(event_id: str) -> tuple[PilotFigures, bool]:
 
 
 def _generated() -> str:
-    return clock().astimezone(UTC).strftime("%d %B %Y %H:%M UTC")
+    """The "figures as of" time in the page's language (English as it always was: 01 October 2027 09:00 UTC)."""
+    lang = page_language()
+    if lang.code == "en":
+        return clock().astimezone(UTC).strftime("%d %B %Y %H:%M UTC")
+    return f"{lang.when(clock(), 'UTC', 'long')} UTC"
 
 
 @bp.get("/events/<event_id>/results")
