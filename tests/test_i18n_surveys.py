@@ -235,6 +235,9 @@ def test_report_defaults_to_the_events_language_and_english_stays_english(adopte
     assert about["Ergebnisse des Pilotprojekts"] == "Test event" and "Mindestgruppengröße" in about
     assert [c.value for c in wb["threats"][1]] == ["Antwort", "KMU", "Anteil"]
     assert wb["threats"]["A2"].value == "Investitionskosten"
+    sentences = [row[1] for row in wb["recommendations"].iter_rows(min_row=2, values_only=True)]
+    assert "100% der traditionellen KMU (n=12) nennen „Investitionskosten“ unter den Risiken, die sie sehen: erste " \
+           "Investitionen kofinanzieren (Gutscheine oder Zuschüsse für kleine Unternehmen)." in sentences
     proc = run("--db", str(adopters_db), "report", "--event", EV, "--lang", "en", "-o", str(tmp_path / "en.html"))
     words = text((tmp_path / "en.html").read_text(encoding="utf-8"))
     assert "Policy recommendations" in words and "Cost of investment" in words

@@ -71,11 +71,12 @@ def pct(x: float) -> str:
 
 def said(label: str, lang: Language) -> str:
     """A built-in option's label inside a sentence of ``lang``: lower case in English (as ever), the
-    first letter lowered in the Romance languages, as written in German (nouns keep their capital)."""
+    first letter lowered in the Romance languages, quoted as written in German (whose nouns keep
+    their capital, and whose adjectives cannot be told from them here)."""
     label = lang.gettext(label)
     if lang.code == "en":
         return label.lower()
-    return label if lang.code == "de" else label[:1].lower() + label[1:]
+    return f"\u201e{label}\u201c" if lang.code == "de" else label[:1].lower() + label[1:]
 
 
 def _main_barrier(groups: tuple[Group, ...], rule: str, lang: Language) -> Iterator[Recommendation]:

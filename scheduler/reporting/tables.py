@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from scheduler.domain.language import ENGLISH, Language
 
 from .findings import MIN_GROUP, OTHER, Group, Share
-from .pilot import PilotFigures, share
+from .pilot import NO_CLUSTER, PilotFigures, share
 from .recommendations import Recommendation
 
 Cell = str | int | float | None
@@ -96,7 +96,8 @@ def report_tables(f: PilotFigures, recs: tuple[Recommendation, ...] = (), lang: 
         Table("clusters", _("Cluster attribution"),
               (T(_("cluster"), "text"), T(_("participants"), INT), T(_("traditional SMEs"), INT),
                T(_("with a meeting"), INT), T(_("meetings"), INT)),
-              tuple((x.cluster, x.participants, x.traditional, x.with_meeting, x.meetings) for x in f.clusters),
+              tuple((_("(no cluster)") if x.cluster == NO_CLUSTER else x.cluster, x.participants, x.traditional,
+                     x.with_meeting, x.meetings) for x in f.clusters),
               _("A meeting between two clusters counts in each.")),
         Table("technology_gap", _("Technologies demanded vs offered (profiles)"),
               (T(_("technology"), "text"), T(_("demanded by traditional SMEs"), INT), T(_("offered by tech SMEs"), INT),
