@@ -61,8 +61,10 @@ def _env() -> Environment:
 
 def report_body(report: Report) -> str:
     """The report's body as an HTML fragment (sections with classes, no inline style, escaped)."""
+    from markupsafe import Markup  # jinja2's own
+
     return _env().get_template("report_body.html").render(
-        _=report.lang.gettext, demo=report.demo, generated=report.generated, min_group=MIN_GROUP, recs=report.recommendations,
+        _=report.lang.gettext, demo=report.demo, demo_command=Markup("<code>run.py demo</code>"), generated=report.generated, min_group=MIN_GROUP, recs=report.recommendations,
         charts=report.charts, tables=report.tables, titles={t.id: t.title for t in report.tables})  # fmt: skip
 
 
