@@ -173,13 +173,13 @@ def test_survey_mail_in_german_and_french_through_a_real_smtp_server(tmp_path):
     seed_db(db, [document(people, language="de")])  # the event writes German to whoever set no language
     with Store(db) as s:
         s.save_schedule(Schedule(EV, MEETINGS))
+        s.set_round(EV, "feedback", at(14), [], actor="olga", now=at(12))  # 2027-03-26 14:00, the event's clock
     inbox, port = Inbox(), free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=port)
     smtp.start()
     try:
         env = {"MATCHMAKING_SMTP_HOST": "127.0.0.1", "MATCHMAKING_SMTP_PORT": str(port),
                "MATCHMAKING_SMTP_FROM": "events@cluster.example"}  # fmt: skip
-        cli(db, "survey", "rounds", "--event", EV, "--set", "feedback", "--send-at", "2027-03-26 14:00")
         out = cli(db, "survey", "send", "--event", EV, "--now", "2027-03-26T15:00:00+01:00",
                   "--base-url", "http://127.0.0.1:9", env=env).stdout  # fmt: skip
     finally:
@@ -238,10 +238,11 @@ def test_report_defaults_to_the_events_language_and_english_stays_english(adopte
     sentences = [row[1] for row in wb["recommendations"].iter_rows(min_row=2, values_only=True)]
     assert "100% der traditionellen KMU (n=12) nennen „Investitionskosten“ unter den Risiken, die sie sehen: erste " \
            "Investitionen kofinanzieren (Gutscheine oder Zuschüsse für kleine Unternehmen)." in sentences
-    proc = run("--db", str(adopters_db), "report", "--event", EV, "--lang", "en", "-o", str(tmp_path / "en.html"))
-    words = text((tmp_path / "en.html").read_text(encoding="utf-8"))
-    assert "Policy recommendations" in words and "Cost of investment" in words
-    assert "only 0% of traditional SMEs (0 of 12) had at least one meeting" in words
+    proc = run("--db", str(adopters_db), "report", "--event", EV, "--lang", "en", "-o", str(tmp_path / "en.xlsx"))
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(tmp_path / "en.xlsx")
+    assert wb["about"]["A1"].value == "Pilot results" and wb["threats"]["A2"].value == "Cost of investment"
+    assert "- only 0% of traditional SMEs (0 of 12) had at least one meeting" in proc.stdout
     bad = run("--db", str(adopters_db), "report", "--event", EV, "--lang", "xx", "-o", str(tmp_path / "r.html"))
     assert bad.returncode == 2 and "--lang" in bad.stderr and "Traceback" not in bad.stderr
 
