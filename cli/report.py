@@ -1,6 +1,7 @@
 """The pilot report from the command line: ``report --event ID -o FILE`` writes the KPIs, charts,
 survey findings and policy recommendations as ``.pdf``, ``.html`` or ``.xlsx`` (by the suffix),
-with ``pilot_inputs`` shared by the demo (its figures read the same records).
+with ``pilot_inputs`` shared by the demo (its figures read the same records). ``--lang`` chooses
+the report's language (default: the event's ``language`` setting, else English).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from cli.common import Subcommands, open_store, out, subcommand
 from scheduler.domain.errors import InvalidInput
+from scheduler.domain.language import LANGUAGES, Language, load, supported
 from scheduler.reporting.pilot import PilotFigures, pilot_figures
 from scheduler.reporting.report import FORMATS, build_report, render
 from scheduler.store import Store
@@ -37,10 +39,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = target.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise InvalidInput(f"-o/--output: {args.output!r} must end in .pdf, .html or .xlsx (the format to write)")
+    if args.lang is not None and supported(args.lang) is None:
+        raise InvalidInput(f"--lang: {args.lang!r} is not a language of the report: use one of {', '.join(LANGUAGES)}")
     with open_store(args) as store:
         figures, demo = stored_figures(store, args.event)
-    generated = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")
-    report = build_report(figures, generated, demo=demo, with_charts=fmt != "xlsx")
+        lang = report_language(args.lang or str(store.event(args.event).extra.get("language") or ""))
+    now = datetime.now(UTC)
+    generated = now.strftime("%d %B %Y %H:%M UTC") if lang.code == "en" else f"{lang.when(now, 'UTC', 'long')} UTC"
+    report = build_report(figures, generated, demo=demo, with_charts=fmt != "xlsx", lang=lang)
     target.write_bytes(render(report, fmt))
     out.print(f"wrote {target} ({fmt}: {len(report.tables)} tables, {len(report.charts)} charts, "
               f"{len(report.recommendations)} recommendations)" + (" from demo data" if demo else ""))
@@ -49,8 +55,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def report_language(code: str) -> Language:
+    """The report's :class:`Language` for ``code`` (its catalogue from ``webapp/translations``; English
+    for an empty or unknown code)."""
+    from webapp.i18n import CATALOGUES  # where the compiled catalogues are
+
+    return load(code or "en", CATALOGUES)
+
+
 def add_report(sub: Subcommands) -> None:
     r = subcommand(sub, "report", cmd_report, "the pilot report: KPIs, charts, survey findings, recommendations")
     r.add_argument("--event", required=True, help="the stored event's id")
     r.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="report.pdf, report.html or report.xlsx (every table, one sheet each)")
+    r.add_argument("--lang", metavar="CODE",
+                   help=f"the report's language: {', '.join(LANGUAGES)} (default: the event's language, else en)")

@@ -20,6 +20,7 @@ from scheduler.reporting.report import FORMATS, build_report, render, report_bod
 from .auth import staff_required
 from .console import bp
 from .extensions import get_store
+from .i18n import page_language
 from .live import clock
 from .memo import remembered
 
@@ -38,7 +39,11 @@ def _figures(event_id: str) -> tuple[PilotFigures, bool]:
 
 
 def _generated() -> str:
-    return clock().astimezone(UTC).strftime("%d %B %Y %H:%M UTC")
+    """The "figures as of" time in the page's language (English as it always was: 01 October 2027 09:00 UTC)."""
+    lang = page_language()
+    if lang.code == "en":
+        return clock().astimezone(UTC).strftime("%d %B %Y %H:%M UTC")
+    return f"{lang.when(clock(), 'UTC', 'long')} UTC"
 
 
 @bp.get("/events/<event_id>/results")
@@ -47,11 +52,11 @@ def results(event_id):
     """The Results page: the report's body (our own markup, escaped by its template) with downloads."""
     def compute():
         figures, demo = _figures(event_id)
-        report = build_report(figures, _generated(), demo=demo)
+        report = build_report(figures, _generated(), demo=demo, lang=lang)
         return report, report_body(report)
 
-    store = get_store()
-    report, body = remembered("results", store, event_id, compute, _generated())  # charts take a second
+    store, lang = get_store(), page_language()  # the console's language: headings, sentences, the built-in labels
+    report, body = remembered("results", store, event_id, compute, _generated(), lang.code)  # charts take a second
     return render_template("results.html", ev=store.event(event_id), report=report,
                            body=Markup(body), formats=FORMATS)  # fmt: skip
 
@@ -63,7 +68,7 @@ def results_file(event_id, fmt):
     if fmt not in FORMATS:
         abort(404)
     figures, demo = _figures(event_id)
-    report = build_report(figures, _generated(), demo=demo, with_charts=fmt != "xlsx")
+    report = build_report(figures, _generated(), demo=demo, with_charts=fmt != "xlsx", lang=page_language())
     stamp = clock().strftime("%Y%m%d")
     return Response(render(report, fmt), mimetype=MIMETYPES[fmt],
                     headers={"Content-Disposition": f"attachment; filename={event_id}-results-{stamp}.{fmt}"})

@@ -18,10 +18,12 @@ from scheduler.domain.timegrid import local_label
 from scheduler.surveys.model import survey_from_dict, survey_to_dict
 from scheduler.surveys.rounds import audience, counts, default_rounds, parse_when, round_of, waves
 from scheduler.surveys.tables import answers_csv
+from scheduler.surveys.translated import in_language
 
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
+from .i18n import page_language
 from .live import clock, send_surveys
 
 AUDIENCE = {"adoption": lazy_gettext("every participant, once"),
@@ -51,7 +53,7 @@ def surveys(event_id):
             rounds.append({"wave": wave, "send_at": local_label(rnd.send_at, tz, "%Y-%m-%d %H:%M") if rnd else "",
                            "reminders": [local_label(r, tz, "%Y-%m-%d %H:%M") for r in rnd.reminders] if rnd else [],
                            "open": bool(rnd and rnd.send_at <= now), "counts": c})  # fmt: skip
-        rows.append({"survey": survey, "audience": AUDIENCE[survey.kind], "rounds": rounds,
+        rows.append({"survey": in_language(survey, page_language()), "audience": AUDIENCE[survey.kind], "rounds": rounds,
                      "answers": len(store.answers(event_id, sid))})  # fmt: skip
     return render_template("surveys.html", ev=data.event, rows=rows, tz=tz)
 

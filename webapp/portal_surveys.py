@@ -19,6 +19,7 @@ from flask_babel import gettext
 from scheduler.domain.errors import InvalidInput, NotFound
 from scheduler.surveys.model import Answer, Survey, check_answers
 from scheduler.surveys.rounds import audience, owing
+from scheduler.surveys.translated import in_language
 
 from .extensions import get_store
 from .i18n import page_language
@@ -68,7 +69,7 @@ def survey_calls() -> list[dict[str, Any]]:
             text = (gettext("What came of your meetings with %(who)s?", who=who) if several
                     else gettext("What came of your meeting with %(who)s?", who=who))  # fmt: skip
         else:
-            text = gettext("Answer the survey: %(title)s", title=survey.title)
+            text = gettext("Answer the survey: %(title)s", title=in_language(survey, page_language()).title)
         out.append({"url": url_for("portal.survey_page", survey_id=sid, wave=wave or None), "text": text,
                     "done": not left})  # fmt: skip
     return out
@@ -118,8 +119,9 @@ def _render(store, survey: Survey, wave: str, values: dict, errors: dict, thanks
     me = store.load(g.event_id).by_id()[g.pid]
     is_open = (survey.id, wave) in _open_rounds(store)
     items = _described(store, survey) if is_open else []
-    return render_template("survey.html", ev=store.event(g.event_id), me=me, survey=survey, wave=wave,
-                           questions=survey.for_kind(me.kind), items=items, values=values, errors=errors,
+    shown = in_language(survey, page_language())  # the built-in words in the page's language, ids unchanged
+    return render_template("survey.html", ev=store.event(g.event_id), me=me, survey=shown, wave=wave,
+                           questions=shown.for_kind(me.kind), items=items, values=values, errors=errors,
                            thanks=thanks, is_open=is_open, sep=SEP), status  # fmt: skip
 
 
@@ -145,27 +147,32 @@ def survey_answer(survey_id: str, wave: str, **_):
     filled = {mid: r for mid, r in raw.items() if any(v not in ("", []) for v in r.values())}
     values = {f"{m}{SEP}{q}": v for m, r in raw.items() for q, v in r.items()}
     if not filled:
-        return _render(store, survey, wave, values, {"": ["Please answer at least one question."]}, status=400)
+        return _render(store, survey, wave, values, {"": [gettext("Please answer at least one question.")]}, status=400)
     now = datetime.now(UTC)
+    lang = page_language()
+    shown = in_language(survey, lang)  # messages quote the questions as the participant reads them
     checked, errors = [], {}
     for mid, r in filled.items():
         try:
-            checked.append(Answer(g.event_id, survey.id, survey.version, g.pid, check_answers(survey, r, me.kind),
-                                  now, meeting_id=mid, wave=wave))  # fmt: skip
+            checked.append(Answer(g.event_id, survey.id, survey.version, g.pid,
+                                  check_answers(shown, r, me.kind, lang), now, meeting_id=mid, wave=wave))  # fmt: skip
         except InvalidInput as exc:
             for p in exc.problems:
                 qid = p.path.removeprefix(f"{survey.id}.")
-                errors.setdefault(f"{mid}{SEP}{qid}" if qid in questions else "", []).append(_words(qid, p.message))
+                missing = qid in questions and r.get(qid) in (None, "", [])
+                errors.setdefault(f"{mid}{SEP}{qid}" if qid in questions else "", []).append(
+                    _words(qid, p.message, qid in questions, missing))
     if errors:
         return _render(store, survey, wave, values, errors, status=400)
     store.save_answers(checked, actor=g.pid)
     return redirect(url_for("portal.survey_page", survey_id=survey.id, wave=wave or None, thanks=1))
 
 
-def _words(qid: str, message: str) -> str:
-    """The core's message as the participant reads it next to the question."""
-    if message.startswith("please answer"):
-        return "Please answer this question."
-    if message == "is not a question of this survey":
-        return f"{qid!r} is not a question of this survey."
+def _words(qid: str, message: str, asked: bool, missing: bool) -> str:
+    """The core's message (already in the page's language) as the participant reads it next to the
+    question: ``asked`` whether ``qid`` is one of their questions, ``missing`` whether it was left empty."""
+    if missing:
+        return gettext("Please answer this question.")
+    if not asked:
+        return f"{qid!r} {message}."
     return message[:1].upper() + message[1:] + "."

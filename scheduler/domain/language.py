@@ -100,6 +100,12 @@ def _when(lang: Language, instant: datetime, tz: str, form: str) -> str:
 ENGLISH = Language()
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction without translating it (Babel's default keywords include ``N_``):
+    for texts stored, raised or kept in module constants, translated when shown with :meth:`Language.gettext`."""
+    return message
+
+
 @lru_cache(maxsize=32)
 def load(code: str, directory: str) -> Language:
     """The :class:`Language` ``code`` with its compiled catalogue ``<directory>/<code>/LC_MESSAGES/messages.mo``.

@@ -32,6 +32,7 @@ from scheduler.invitations.headers import (
 )
 from scheduler.surveys.model import Survey
 from scheduler.surveys.rounds import Round, audience, due_message, owing, round_of
+from scheduler.surveys.translated import in_language
 
 METHOD = "SURVEY"
 
@@ -42,8 +43,10 @@ def survey_path(survey_id: str, wave: str = "") -> str:
 
 
 def survey_subject(survey: Survey, event: B2BEvent, reminder: int, language: Language = ENGLISH) -> str:
-    """The Subject: the survey's title and the event's name, "Reminder: " before a reminder."""
-    return (language.gettext("Reminder: ") if reminder else "") + f"{survey.title} ({event.name})"
+    """The Subject: the survey's title and the event's name, "Reminder: " before a reminder, in
+    ``language`` (the built-in survey's title translated, an organiser's as written)."""
+    title = in_language(survey, language).title
+    return (language.gettext("Reminder: ") if reminder else "") + f"{title} ({event.name})"
 
 
 def survey_message(event: B2BEvent, survey: Survey, me: Participant, link: str, reminder: int,
@@ -52,13 +55,15 @@ def survey_message(event: B2BEvent, survey: Survey, me: Participant, link: str, 
     """Return the invitation (``reminder`` 0) or reminder n to ``me``: text and HTML alternatives.
 
     ``about``: for a per-meeting survey, one line per meeting asked about ("your meeting with X
-    on ..."); ``language``: the reader's (the texts around the survey's own words). Raises InvalidEmail when ``me.email`` is no address, HeaderRoundTripError (a
-    ValueError) when a header would not read back exactly."""
+    on ..."); ``language``: the reader's (the texts around the survey's words, and the built-in
+    survey's words themselves: :func:`~scheduler.surveys.translated.in_language`). Raises InvalidEmail
+    when ``me.email`` is no address, HeaderRoundTripError (a ValueError) when a header would not read back exactly."""
     to = check_email(me.email).delivery
     from_name, from_addr = parseaddr(sender)
-    from_name = from_name or f"{event.name} organisers"
+    from_name = from_name or language.gettext("{event} organisers").format(event=event.name)
     from_addr = wire_address(from_addr or sender)
     subject, t = survey_subject(survey, event, reminder, language), language
+    shown = in_language(survey, language)
     msg = EmailMessage(policy=ASCII_POLICY if to.isascii() and from_addr.isascii() else UTF8_POLICY)
     from_raw, from_name = mailbox("From", from_name, from_addr)
     to_raw, to_name = mailbox("To", me.name, to)
@@ -70,17 +75,18 @@ def survey_message(event: B2BEvent, survey: Survey, me: Participant, link: str, 
     dear = t.gettext("Dear {name},").format(name=me.contact or me.name)
     it_is_about, personal = t.gettext("It is about:"), t.gettext("This link is personal: please do not forward it.")
     signed = t.gettext("{event} organisers").format(event=event.name)
-    lines = [dear, "", head + (survey.intro or survey.title)]
+    lines = [dear, "", head + (shown.intro or shown.title)]
     if about:
         lines += ["", it_is_about, *(f"- {a}" for a in about)]
     lines += ["", t.gettext("Answer here (a couple of minutes, on your phone too): {link}").format(link=link), "",
               personal, "", signed]
     msg.set_content("\n".join(lines) + "\n")
     items = "".join(f"<li>{escape(a)}</li>" for a in about)
+    button = t.gettext("Answer the survey")  # outside the f-string: Babel does not extract from inside one
     html = (f"<p>{escape(dear)}</p>"
             + (f"<p>{escape(head.strip())}</p>" if head else "")
-            + f"<p>{escape(survey.intro or survey.title)}</p>" + (f"<p>{escape(it_is_about)}</p><ul>{items}</ul>" if items else "")
-            + f'<p><a href="{escape(link)}" style="font-size:1.2em">{escape(t.gettext("Answer the survey"))}</a></p>'
+            + f"<p>{escape(shown.intro or shown.title)}</p>" + (f"<p>{escape(it_is_about)}</p><ul>{items}</ul>" if items else "")
+            + f'<p><a href="{escape(link)}" style="font-size:1.2em">{escape(button)}</a></p>'
             + f"<p>{escape(personal)}</p>"
             + f"<p>{escape(signed)}</p>")  # fmt: skip
     msg.add_alternative(f"<!doctype html><html><body>{html}</body></html>", subtype="html")

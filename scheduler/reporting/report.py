@@ -4,7 +4,9 @@ package), PDF (WeasyPrint from that HTML) and an xlsx workbook (openpyxl, one sh
 :func:`build_report` bundles what every format shows: the figures' tables (:mod:`.tables`), the
 charts (:mod:`.pilot_charts`) and the recommendations (:mod:`.recommendations`). The console's
 Results page shows :func:`report_body`, the same fragment the HTML and PDF report wrap.
-Nothing here reads a clock: ``generated`` (the "figures as of" text) is passed in.
+Nothing here reads a clock: ``generated`` (the "figures as of" text) is passed in. Every format
+is written in the report's :class:`~scheduler.domain.language.Language` (headings, notes, sentences,
+the built-in surveys' labels; English by default); names, ids and technology tags are data and stay.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
+
+from scheduler.domain.language import ENGLISH, Language
 
 from .findings import MIN_GROUP
 from .pilot import PilotFigures
@@ -35,12 +39,15 @@ class Report:
     charts: tuple[Chart, ...]
     generated: str  # "figures as of ...", in words
     demo: bool = False  # the answers and outcomes were simulated (run.py demo)
+    lang: Language = ENGLISH  # the language every format is written in
 
 
-def build_report(figures: PilotFigures, generated: str, *, demo: bool = False, with_charts: bool = True) -> Report:
-    """Recommendations, tables and (unless ``with_charts`` is False) charts of ``figures``."""
-    recs = recommend(figures)
-    return Report(figures, recs, report_tables(figures, recs), charts(figures) if with_charts else (), generated, demo)
+def build_report(figures: PilotFigures, generated: str, *, demo: bool = False, with_charts: bool = True,
+                 lang: Language = ENGLISH) -> Report:
+    """Recommendations, tables and (unless ``with_charts`` is False) charts of ``figures``, in ``lang``."""
+    recs = recommend(figures, lang)
+    return Report(figures, recs, report_tables(figures, recs, lang), charts(figures, lang) if with_charts else (),
+                  generated, demo, lang)  # fmt: skip
 
 
 @cache
@@ -54,15 +61,18 @@ def _env() -> Environment:
 
 def report_body(report: Report) -> str:
     """The report's body as an HTML fragment (sections with classes, no inline style, escaped)."""
+    from markupsafe import Markup  # jinja2's own
+
     return _env().get_template("report_body.html").render(
-        demo=report.demo, generated=report.generated, min_group=MIN_GROUP, recs=report.recommendations,
+        _=report.lang.gettext, demo=report.demo, demo_command=Markup("<code>run.py demo</code>"), generated=report.generated, min_group=MIN_GROUP, recs=report.recommendations,
         charts=report.charts, tables=report.tables, titles={t.id: t.title for t in report.tables})  # fmt: skip
 
 
 def report_html(report: Report) -> str:
     """The whole report as one HTML document (its CSS inside, its charts inline: no other file)."""
     f = report.figures
-    return _env().get_template("report.html").render(name=f.event_name, event_id=f.event_id, body=report_body(report))
+    return _env().get_template("report.html").render(_=report.lang.gettext, lang=report.lang.code, name=f.event_name,
+                                                      event_id=f.event_id, body=report_body(report))  # fmt: skip
 
 
 def report_pdf(report: Report) -> bytes:
@@ -81,15 +91,15 @@ def report_xlsx(report: Report) -> bytes:
     wb = Workbook()
     about = wb.active
     about.title = "about"
-    f = report.figures
-    about.append(["Pilot results", f.event_name])
-    about.append(["event", f.event_id])
-    about.append(["figures as of", report.generated])
-    about.append(["minimum group size", MIN_GROUP])
+    f, _ = report.figures, report.lang.gettext
+    about.append([_("Pilot results"), f.event_name])
+    about.append([_("event"), f.event_id])
+    about.append([_("figures as of"), report.generated])
+    about.append([_("minimum group size"), MIN_GROUP])
     if report.demo:
-        about.append(["demo data", "simulated answers and meetings (run.py demo), not a real event"])
+        about.append([_("demo data"), _("simulated answers and meetings (run.py demo), not a real event")])
     about.append([])
-    about.append(["sheet", "table", "note"])
+    about.append([_("sheet"), _("table"), _("note")])
     for t in report.tables:
         about.append([t.id, t.title, t.note])
         ws = wb.create_sheet(t.id[:31])

@@ -23,64 +23,65 @@ Ids the rest of the product reads:
 
 from __future__ import annotations
 
+from scheduler.domain.language import N_
 from scheduler.surveys.model import Option, Question, Survey
 
 TECHNOLOGIES = (
-    ("ai", "Artificial intelligence and machine learning"), ("data", "Data analytics and big data"),
-    ("cloud", "Cloud computing"), ("iot", "Internet of Things and sensors"),
-    ("robotics", "Robotics and automation"), ("additive", "3D printing (additive manufacturing)"),
-    ("cybersecurity", "Cybersecurity"), ("blockchain", "Blockchain"), ("xr", "Augmented and virtual reality"),
-    ("hpc", "High-performance computing and simulation"), ("other", "Other"),
+    ("ai", N_("Artificial intelligence and machine learning")), ("data", N_("Data analytics and big data")),
+    ("cloud", N_("Cloud computing")), ("iot", N_("Internet of Things and sensors")),
+    ("robotics", N_("Robotics and automation")), ("additive", N_("3D printing (additive manufacturing)")),
+    ("cybersecurity", N_("Cybersecurity")), ("blockchain", N_("Blockchain")), ("xr", N_("Augmented and virtual reality")),
+    ("hpc", N_("High-performance computing and simulation")), ("other", N_("Other")),
 )  # fmt: skip
 
 OPPORTUNITIES = (
-    ("productivity", "Higher productivity, lower costs"), ("quality", "Better quality, fewer defects"),
-    ("new_products", "New products or services"), ("new_markets", "New markets or customers"),
-    ("sustainability", "Energy and resource savings"), ("decisions", "Better decisions from data"),
-    ("resilience", "More resilient supply chain"), ("working_conditions", "Better working conditions"),
+    ("productivity", N_("Higher productivity, lower costs")), ("quality", N_("Better quality, fewer defects")),
+    ("new_products", N_("New products or services")), ("new_markets", N_("New markets or customers")),
+    ("sustainability", N_("Energy and resource savings")), ("decisions", N_("Better decisions from data")),
+    ("resilience", N_("More resilient supply chain")), ("working_conditions", N_("Better working conditions")),
 )  # fmt: skip
 
 THREATS = (
-    ("cost", "Cost of investment"), ("skills", "Lack of skills in the company"),
-    ("data", "Data availability, quality or ownership"), ("cybersecurity", "Cybersecurity risks"),
-    ("regulation", "Regulation and legal uncertainty (AI Act, GDPR, ...)"),
-    ("lock_in", "Dependence on one supplier (lock-in)"), ("return", "Unclear return on investment"),
-    ("integration", "Integration with existing machines and systems"), ("finance", "Access to finance"),
-    ("culture", "Resistance to change in the company"),
+    ("cost", N_("Cost of investment")), ("skills", N_("Lack of skills in the company")),
+    ("data", N_("Data availability, quality or ownership")), ("cybersecurity", N_("Cybersecurity risks")),
+    ("regulation", N_("Regulation and legal uncertainty (AI Act, GDPR, ...)")),
+    ("lock_in", N_("Dependence on one supplier (lock-in)")), ("return", N_("Unclear return on investment")),
+    ("integration", N_("Integration with existing machines and systems")), ("finance", N_("Access to finance")),
+    ("culture", N_("Resistance to change in the company")),
 )  # fmt: skip
 
 SUPPORT = (
-    ("funding", "Grants or co-funding"), ("training", "Training and skills"),
-    ("test_before_invest", "Test-before-invest facilities"), ("advice", "Independent advice"),
-    ("partners", "Finding technology partners"), ("standards", "Standards and interoperability"),
-    ("legal", "Legal and regulatory guidance"),
+    ("funding", N_("Grants or co-funding")), ("training", N_("Training and skills")),
+    ("test_before_invest", N_("Test-before-invest facilities")), ("advice", N_("Independent advice")),
+    ("partners", N_("Finding technology partners")), ("standards", N_("Standards and interoperability")),
+    ("legal", N_("Legal and regulatory guidance")),
 )  # fmt: skip
 
 SECTORS = (
-    ("agrifood", "Agri-food"), ("manufacturing", "Manufacturing"), ("construction", "Construction"),
-    ("health", "Health"), ("energy", "Energy"), ("mobility", "Mobility and logistics"),
-    ("retail", "Retail"), ("tourism", "Tourism"), ("textile", "Textile"), ("other", "Other"),
+    ("agrifood", N_("Agri-food")), ("manufacturing", N_("Manufacturing")), ("construction", N_("Construction")),
+    ("health", N_("Health")), ("energy", N_("Energy")), ("mobility", N_("Mobility and logistics")),
+    ("retail", N_("Retail")), ("tourism", N_("Tourism")), ("textile", N_("Textile")), ("other", N_("Other")),
 )  # fmt: skip
 
 NEXT_STEPS = (
-    ("none", "No further contact planned"), ("call", "Another call"), ("visit", "A visit or demo"),
-    ("offer", "An offer or quotation"), ("pilot", "A pilot project"), ("agreement", "An agreement"),
+    ("none", N_("No further contact planned")), ("call", N_("Another call")), ("visit", N_("A visit or demo")),
+    ("offer", N_("An offer or quotation")), ("pilot", N_("A pilot project")), ("agreement", N_("An agreement")),
 )  # fmt: skip
 
 #: The staged outcome ladder, lowest first.
 OUTCOMES = (
-    ("no_contact", "No contact since the event"), ("valuable_contact", "Valuable contact, no project yet"),
-    ("negotiation", "Negotiation started"), ("agreement", "Cooperation agreement reached"),
+    ("no_contact", N_("No contact since the event")), ("valuable_contact", N_("Valuable contact, no project yet")),
+    ("negotiation", N_("Negotiation started")), ("agreement", N_("Cooperation agreement reached")),
 )  # fmt: skip
 
 AGREEMENTS = (
-    ("technology_purchase", "Technology purchase"), ("pilot_project", "Pilot project"),
-    ("rd_cooperation", "R&D cooperation"), ("licence", "Licence agreement"),
-    ("commercial", "Commercial agency or distribution"), ("joint_venture", "Joint venture"),
-    ("funding_application", "Joint funding application"), ("other", "Other"),
+    ("technology_purchase", N_("Technology purchase")), ("pilot_project", N_("Pilot project")),
+    ("rd_cooperation", N_("R&D cooperation")), ("licence", N_("Licence agreement")),
+    ("commercial", N_("Commercial agency or distribution")), ("joint_venture", N_("Joint venture")),
+    ("funding_application", N_("Joint funding application")), ("other", N_("Other")),
 )  # fmt: skip
 
-YES_NO_PARTLY = (("yes", "Yes"), ("partly", "Partly (late or cut short)"), ("no", "No"))
+YES_NO_PARTLY = (("yes", N_("Yes")), ("partly", N_("Partly (late or cut short)")), ("no", N_("No")))
 
 
 def _opts(pairs: tuple[tuple[str, str], ...]) -> tuple[Option, ...]:
@@ -89,49 +90,49 @@ def _opts(pairs: tuple[tuple[str, str], ...]) -> tuple[Option, ...]:
 
 ADOPTION = Survey(
     id="adoption", kind="adoption", version=1,
-    title="Technology adoption: opportunities and threats",
-    intro="Five questions, about two minutes. Answers are reported only as totals over at least five companies.",
+    title=N_("Technology adoption: opportunities and threats"),
+    intro=N_("Five questions, about two minutes. Answers are reported only as totals over at least five companies."),
     questions=(
-        Question("technologies", "multiple", "Which technologies does your company want to adopt?",
+        Question("technologies", "multiple", N_("Which technologies does your company want to adopt?"),
                  _opts(TECHNOLOGIES), required=True, audience="traditional"),
-        Question("readiness", "scale", "How ready is your company to adopt them?", audience="traditional",
-                 scale_labels=("not ready", "ready to start")),
-        Question("opportunities", "multiple", "Which benefits do you expect?", _opts(OPPORTUNITIES),
+        Question("readiness", "scale", N_("How ready is your company to adopt them?"), audience="traditional",
+                 scale_labels=(N_("not ready"), N_("ready to start"))),
+        Question("opportunities", "multiple", N_("Which benefits do you expect?"), _opts(OPPORTUNITIES),
                  audience="traditional"),
-        Question("threats", "multiple", "What holds you back, or what risks do you see?", _opts(THREATS),
+        Question("threats", "multiple", N_("What holds you back, or what risks do you see?"), _opts(THREATS),
                  audience="traditional"),
-        Question("main_threat", "single", "Which of these is the main barrier?", _opts(THREATS),
+        Question("main_threat", "single", N_("Which of these is the main barrier?"), _opts(THREATS),
                  audience="traditional"),
-        Question("support", "multiple", "What support would help you most?", _opts(SUPPORT), audience="traditional"),
-        Question("sectors_served", "multiple", "Which sectors do you serve?", _opts(SECTORS), required=True,
+        Question("support", "multiple", N_("What support would help you most?"), _opts(SUPPORT), audience="traditional"),
+        Question("sectors_served", "multiple", N_("Which sectors do you serve?"), _opts(SECTORS), required=True,
                  audience="tech"),
-        Question("client_blockers", "multiple", "What blocks adoption by your clients?", _opts(THREATS),
+        Question("client_blockers", "multiple", N_("What blocks adoption by your clients?"), _opts(THREATS),
                  audience="tech"),
-        Question("comments", "text", "Anything else you want policy makers to know?", max_length=1000),
+        Question("comments", "text", N_("Anything else you want policy makers to know?"), max_length=1000),
     ),
 )  # fmt: skip
 
 FEEDBACK = Survey(
     id="feedback", kind="feedback", version=1, per_meeting=True,
-    title="How was your meeting?",
-    intro="Three questions about this meeting.",
+    title=N_("How was your meeting?"),
+    intro=N_("Three questions about this meeting."),
     questions=(
-        Question("took_place", "single", "Did the meeting take place?", _opts(YES_NO_PARTLY), required=True),
-        Question("useful", "scale", "How useful was it?", scale_labels=("not useful", "very useful")),
-        Question("next_step", "single", "What is the next step?", _opts(NEXT_STEPS)),
-        Question("comments", "text", "Comments (optional)", max_length=1000),
+        Question("took_place", "single", N_("Did the meeting take place?"), _opts(YES_NO_PARTLY), required=True),
+        Question("useful", "scale", N_("How useful was it?"), scale_labels=(N_("not useful"), N_("very useful"))),
+        Question("next_step", "single", N_("What is the next step?"), _opts(NEXT_STEPS)),
+        Question("comments", "text", N_("Comments (optional)"), max_length=1000),
     ),
 )  # fmt: skip
 
 FOLLOWUP = Survey(
     id="followup", kind="followup", version=1, per_meeting=True,
-    title="What came of your meeting?",
-    intro="Two questions about a meeting you held at the event.",
+    title=N_("What came of your meeting?"),
+    intro=N_("Two questions about a meeting you held at the event."),
     questions=(
-        Question("outcome", "single", "Where does it stand today?", _opts(OUTCOMES), required=True),
-        Question("agreement_kind", "multiple", "If you reached or are negotiating an agreement, of which kind?",
+        Question("outcome", "single", N_("Where does it stand today?"), _opts(OUTCOMES), required=True),
+        Question("agreement_kind", "multiple", N_("If you reached or are negotiating an agreement, of which kind?"),
                  _opts(AGREEMENTS)),
-        Question("comments", "text", "Comments (optional)", max_length=1000),
+        Question("comments", "text", N_("Comments (optional)"), max_length=1000),
     ),
 )  # fmt: skip
 

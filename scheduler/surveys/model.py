@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.language import ENGLISH, N_, Language
 from scheduler.domain.model import Kind
 
 QuestionType = Literal["single", "multiple", "scale", "text"]
@@ -108,25 +109,27 @@ class Answer:
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
-def clean_text(text: str, limit: int) -> str:
+def clean_text(text: str, limit: int, lang: Language = ENGLISH) -> str:
     """Strip, refuse control characters (other than newline and tab) and bidi overrides, cap length.
+    The reason is written in ``lang``.
 
     Raises:
         ValueError: with a plain-words reason when the text cannot be kept.
     """
     text = unicodedata.normalize("NFC", text).strip()
     if len(text) > limit:
-        raise ValueError(f"at most {limit} characters (got {len(text)})")
+        raise ValueError(lang.gettext(N_("at most {limit} characters (got {got})")).format(limit=limit, got=len(text)))
     for ch in text:
         if ch in "\n\t":
             continue
         cat = unicodedata.category(ch)
         if cat == "Cc" or cat == "Cf" and ch not in "\u200d\u00ad":
-            raise ValueError(f"contains a control character (U+{ord(ch):04X})")
+            raise ValueError(lang.gettext(N_("contains a control character ({code})")).format(code=f"U+{ord(ch):04X}"))
     return text
 
 
-def check_answers(survey: Survey, raw: Mapping[str, Any], kind: Kind | None = None) -> dict[str, Value]:
+def check_answers(survey: Survey, raw: Mapping[str, Any], kind: Kind | None = None,
+                  lang: Language = ENGLISH) -> dict[str, Value]:
     """Check raw answers (a form or JSON: strings, lists, ints) against ``survey``.
 
     Args:
@@ -134,6 +137,8 @@ def check_answers(survey: Survey, raw: Mapping[str, Any], kind: Kind | None = No
         raw: question id -> value; a ``multiple`` takes a list (or one string), a ``scale`` an int
             or a digit string; empty values mean "no answer". Unknown ids are refused.
         kind: the participant's kind; questions for the other kind are refused.
+        lang: the language of the messages (the question texts are the ``survey``'s own: pass the
+            survey as the reader sees it, :func:`scheduler.surveys.translated.in_language`).
 
     Returns:
         question id -> checked value (``str`` / ``tuple[str, ...]`` / ``int``), unanswered omitted.
@@ -146,7 +151,7 @@ def check_answers(survey: Survey, raw: Mapping[str, Any], kind: Kind | None = No
     asked = {q.id: q for q in survey.for_kind(kind)}
     for qid in raw:
         if qid not in asked:
-            problems.append(Problem(f"{survey.id}.{qid}", "is not a question of this survey"))
+            problems.append(Problem(f"{survey.id}.{qid}", lang.gettext(N_("is not a question of this survey"))))
     for q in asked.values():
         path = f"{survey.id}.{q.id}"
         value = raw.get(q.id)
@@ -154,10 +159,10 @@ def check_answers(survey: Survey, raw: Mapping[str, Any], kind: Kind | None = No
             value = value[0] if len(value) == 1 else value
         if value is None or value == "" or value == [] or value == ():
             if q.required:
-                problems.append(Problem(path, f"please answer \u201c{q.text}\u201d"))
+                problems.append(Problem(path, lang.gettext(N_("please answer \u201c{question}\u201d")).format(question=q.text)))
             continue
         try:
-            out[q.id] = _check_value(q, value)
+            out[q.id] = _check_value(q, value, lang)
         except ValueError as exc:
             problems.append(Problem(path, str(exc)))
     if problems:
@@ -165,30 +170,33 @@ def check_answers(survey: Survey, raw: Mapping[str, Any], kind: Kind | None = No
     return out
 
 
-def _check_value(q: Question, value: Any) -> Value:
+def _check_value(q: Question, value: Any, lang: Language = ENGLISH) -> Value:
+    t = lang.gettext
     if q.type == "text":
         if not isinstance(value, str):
-            raise ValueError("must be text")
-        return clean_text(value, q.max_length)
+            raise ValueError(t(N_("must be text")))
+        return clean_text(value, q.max_length, lang)
     if q.type == "scale":
+        whole = t(N_("must be a whole number from {low} to {high}")).format(low=SCALE_MIN, high=SCALE_MAX)
         if isinstance(value, bool):
-            raise ValueError(f"must be a whole number from {SCALE_MIN} to {SCALE_MAX}")
+            raise ValueError(whole)
         if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 2:
             value = int(value.strip())
         if not isinstance(value, int) or not SCALE_MIN <= value <= SCALE_MAX:
-            raise ValueError(f"must be a whole number from {SCALE_MIN} to {SCALE_MAX}")
+            raise ValueError(whole)
         return value
     ids = q.option_ids()
     if q.type == "single":
         if not isinstance(value, str) or value not in ids:
-            raise ValueError(f"must be one of: {', '.join(ids)}")
+            raise ValueError(t(N_("must be one of: {options}")).format(options=", ".join(ids)))
         return value
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
-        raise ValueError("must be a list of options")
+        raise ValueError(t(N_("must be a list of options")))
     wrong = [v for v in items if v not in ids]
     if wrong:
-        raise ValueError(f"{', '.join(map(repr, wrong[:5]))} not among: {', '.join(ids)}")
+        raise ValueError(t(N_("{wrong} not among: {options}")).format(wrong=", ".join(map(repr, wrong[:5])),
+                                                                       options=", ".join(ids)))
     seen = dict.fromkeys(items)  # keep the order given, drop repeats
     return tuple(seen)
 
