@@ -27,6 +27,11 @@ LANGUAGES: dict[str, str] = {
 DEFAULT = "en"
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction; Babel's default keywords already include N_."""
+    return message
+
+
 def supported(code: str | None) -> str | None:
     """``code`` (``fr``, ``fr-BE``, ``pt_PT``) reduced to a shipped language, else None."""
     if not code:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scheduler.domain.language import N_
+
 from .findings import MIN_GROUP, Group, Share
 from .pilot import PilotFigures, share
 from .recommendations import Recommendation
@@ -50,6 +52,15 @@ def _suppressed(n: int, who: str = "respondents") -> str:
 
 T, INT, P, N = Column, "int", "pct", "num"
 
+#: the key figures' row of requests waiting for an answer, and what the policy does with them,
+#: by whether they are scheduled (the ``unless_declined`` policy) or not (``accepted_only``)
+PENDING_ROW = {True: N_("requests pending (scheduled)"), False: N_("requests pending (not scheduled until accepted)")}
+POLICY_NOTE = {
+    True: N_("Under this event's policy pending requests are scheduled unless declined, so meetings can outnumber "
+             "accepted requests."),
+    False: N_("Under this event's policy only accepted requests (and those both sides asked for) are scheduled."),
+}
+
 
 def _shares(rows: tuple[Share, ...]) -> tuple[tuple[Cell, ...], ...]:
     return tuple((s.label, s.count, s.share) for s in rows)
@@ -61,6 +72,7 @@ def report_tables(f: PilotFigures, recs: tuple[Recommendation, ...] = ()) -> tup
     out = [
         Table("kpis", "Key figures", (T("figure", "text"), T("value", N), T("share", P)), (
             ("requests", fu.requests, None), ("requests accepted (or imposed)", fu.accepted, share(fu.accepted, fu.requests)),
+            (PENDING_ROW[fu.pending_scheduled], fu.pending, share(fu.pending, fu.requests)),
             ("requests declined", fu.declined, share(fu.declined, fu.requests)),
             ("meetings scheduled", fu.scheduled, None), ("meetings held", fu.held, share(fu.held, fu.scheduled)),
             ("no-shows", fu.no_show, fu.no_show_share), ("meetings cancelled", fu.cancelled, None),
@@ -74,7 +86,7 @@ def report_tables(f: PilotFigures, recs: tuple[Recommendation, ...] = ()) -> tup
             ("cross-border meetings (share: of those with both countries known)", c.cross, c.share),
             ("meetings with a country unknown", c.unknown, None),
         ), "Meetings taking place: scheduled, moved or held. Shares: accepted and declined of requests, held of "
-           "meetings scheduled, no-shows of meetings marked (held or no-show)."),
+           "meetings scheduled, no-shows of meetings marked (held or no-show). " + POLICY_NOTE[fu.pending_scheduled]),
         Table("meetings_per_participant", "Meetings per participant",
               (T("meetings", INT), T("traditional SMEs", INT), T("tech SMEs", INT)),
               tuple((b.meetings, b.traditional, b.tech) for b in r.per_participant),
