@@ -74,7 +74,7 @@ def _event_doc(data, form) -> dict:
 
 
 def _language(ev: dict, chosen: str | None) -> None:
-    """Set the event's default language (``language``: mails and pages of participants without their own)
+    """Set the event's default language (``language``: the mails of participants without their own)
     from the form's select; a form without the field keeps it, and English stays unset when it was.
 
     Raises InvalidInput naming ``event.language`` for a code that is not a shipped language."""

@@ -68,8 +68,9 @@ def event_settings(ev: Event) -> list[Setting]:
     language = str(ev.extra.get("language") or DEFAULT)
     return [
         Setting("id", gettext("Event id"), ev.id, gettext("The event's name in files and links; it never changes.")),
-        Setting("language", gettext("Language of mails and pages"), LANGUAGES.get(language, language),
-                gettext("For participants who have not chosen a language of their own.")),
+        Setting("language", gettext("Language of participants' mails"), LANGUAGES.get(language, language),
+                gettext("For participants who have not chosen a language of their own; their pages follow their "
+                        "browser.")),
         Setting("timezone", gettext("Time zone of the sessions"), ev.timezone,
                 gettext("Session times are written on this clock; each participant reads them on their own.")),
         Setting("slots", gettext("Slots"),
