@@ -151,7 +151,7 @@ def test_a_language_not_shipped_is_refused_naming_the_field_and_nothing_changes(
 SETTINGS = {  # event, language -> setting -> its value in words
     (EV, "en"): {"request_policy": "Pending requests are scheduled unless declined", "request_ttl_hours": "72 hours",
                  "allow_same_kind": "not allowed", "slots": "25 minutes, with 5 minutes between",
-                 "compactness": "idle slots and sessions attended"},
+                 "compactness": "idle slots and sessions attended", "retention_days": "180 days"},
     (EV, "fr"): {"request_policy": "Les demandes en attente sont planifiées sauf si elles sont refusées",
                  "request_ttl_hours": "72 heures"},
     (STRICT, "en"): {"request_policy": "Only accepted requests are scheduled (and those both sides asked for)",
@@ -173,7 +173,8 @@ def test_the_settings_tab_shows_every_setting_in_words_with_what_it_does(world, 
         assert setting(page, key)[0] == words, key
     shown = re.findall(r'<dd id="setting-(\w+)">', page)
     assert shown == ["id", "language", "timezone", "slots", "rooms", "max_meetings", "allow_same_kind", "compactness",
-                     "request_policy", "request_ttl_hours", "video_url_template"]  # fmt: skip
+                     "request_policy", "request_ttl_hours", "video_url_template", "auto_repair", "standby_minutes",
+                     "waitlist", "retention_days"]  # fmt: skip
     meanings = [setting(page, key)[1] for key in shown]
     assert all(meanings) and len(set(meanings)) == len(meanings)  # one line of its own each
     words = text(page)

@@ -156,8 +156,10 @@ def event_setup(event_id):
     store = get_store()
     ev = store.event(event_id)  # NotFound: 404
     edit = "console.event_settings" in current_app.view_functions
-    return render_template("console_setup.html", ev=ev, retention=store.retention(event_id)[0],
-                           settings=event_settings(ev), sessions=[session_words(s) for s in ev.sessions],
+    retention = store.retention(event_id)[0]
+    return render_template("console_setup.html", ev=ev, retention=retention,
+                           settings=event_settings(ev, store.live_settings(event_id), retention.days),
+                           sessions=[session_words(s) for s in ev.sessions],
                            tokens=_organiser(), edit=edit, tab="setup")  # fmt: skip
 
 

@@ -58,8 +58,9 @@ def session_words(session) -> str:
     return f"{day}, {session.start.strftime('%H:%M')}–{session.end.strftime('%H:%M')}"
 
 
-def event_settings(ev: Event) -> list[Setting]:
-    """Every setting of ``ev`` in words, in the order of the settings form."""
+def event_settings(ev: Event, live: dict[str, Any], retention_days: int) -> list[Setting]:
+    """Every setting of ``ev`` in words, in the order of the settings form: the event file's, then
+    the live day's (``live``: ``Store.live_settings``) and how many days personal data is kept."""
     policy = {"unless_declined": gettext("A request waiting for an answer keeps its place in the schedule; "
                                          "a decline frees it."),
               "accepted_only": gettext("A request gets a meeting once the receiver accepts it, or when both "
@@ -67,7 +68,7 @@ def event_settings(ev: Event) -> list[Setting]:
     compact = str(ev.extra.get("compactness") or "idle")
     language = str(ev.extra.get("language") or DEFAULT)
     return [
-        Setting("id", gettext("Event id"), ev.id, gettext("The event's name in files and links; it never changes.")),
+        Setting("id", gettext("Event id"), ev.id, gettext("The event's identifier in files and links; it never changes.")),
         Setting("language", gettext("Language of participants' mails"), LANGUAGES.get(language, language),
                 gettext("For participants who have not chosen a language of their own; their pages follow their "
                         "browser.")),
@@ -93,4 +94,15 @@ def event_settings(ev: Event) -> list[Setting]:
                 gettext("A request nobody answered in that time expires.")),
         Setting("video_url_template", gettext("Video link of a room"), ev.video_url_template or gettext("none"),
                 gettext("{room} and {meeting} are filled in for each meeting.")),
+        Setting("auto_repair", gettext("Apply repairs after a no-show at once"),
+                gettext("yes") if live["auto_repair"] else gettext("no, a host applies them"),
+                gettext("A repair refills the free slots of someone whose partner did not come.")),
+        Setting("standby_minutes", gettext("Offer a “meet now” when a partner is this many minutes late"),
+                ngettext("%(num)d minute", "%(num)d minutes", live["standby_minutes"]),
+                gettext("The one who is waiting may meet another participant who is free at once.")),
+        Setting("waitlist", gettext("Recommendations per traditional SME a repair may refill from"),
+                str(live["waitlist"]), gettext("A repair may also place recommended meetings nobody asked for yet; 0: stored requests only.")),
+        Setting("retention_days", gettext("Days personal data is kept after the last session"),
+                ngettext("%(num)d day", "%(num)d days", retention_days),
+                gettext("Then the participants' personal data is erased; the event's figures stay.")),
     ]  # fmt: skip
