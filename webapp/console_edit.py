@@ -127,7 +127,8 @@ def _settings_page(store, event_id, form, problems, status=200):
     data = store.load(event_id)
     sessions = _windows(data.event)
     return render_template("event_settings.html", ev=data.event, form=form, problems=problems, policies=POLICIES,
-                           languages=LANGUAGES, policy_words=policy_words, default_language=str(data.event.extra.get("language") or DEFAULT),
+                           languages=LANGUAGES, default_language=str(data.event.extra.get("language") or DEFAULT),
+                           policy_words=policy_words,
                            sessions_text=sessions, retention=store.retention(event_id)[0],
                            live=store.live_settings(event_id)), status  # fmt: skip
 

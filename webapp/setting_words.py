@@ -68,7 +68,8 @@ def event_settings(ev: Event, live: dict[str, Any], retention_days: int) -> list
     compact = str(ev.extra.get("compactness") or "idle")
     language = str(ev.extra.get("language") or DEFAULT)
     return [
-        Setting("id", gettext("Event id"), ev.id, gettext("The event's identifier in files and links; it never changes.")),
+        Setting("id", gettext("Event id"), ev.id,
+                gettext("The event's identifier in files and links; it never changes.")),
         Setting("language", gettext("Language of participants' mails"), LANGUAGES.get(language, language),
                 gettext("For participants who have not chosen a language of their own; their pages follow their "
                         "browser.")),
@@ -101,7 +102,8 @@ def event_settings(ev: Event, live: dict[str, Any], retention_days: int) -> list
                 ngettext("%(num)d minute", "%(num)d minutes", live["standby_minutes"]),
                 gettext("The one who is waiting may meet another participant who is free at once.")),
         Setting("waitlist", gettext("Recommendations per traditional SME a repair may refill from"),
-                str(live["waitlist"]), gettext("A repair may also place recommended meetings nobody asked for yet; 0: stored requests only.")),
+                str(live["waitlist"]),
+                gettext("A repair may also place recommended meetings nobody asked for yet; 0: stored requests only.")),
         Setting("retention_days", gettext("Days personal data is kept after the last session"),
                 ngettext("%(num)d day", "%(num)d days", retention_days),
                 gettext("Then the participants' personal data is erased; the event's figures stay.")),
