@@ -128,16 +128,16 @@ def test_the_history_tells_the_stores_records_newest_first_in_words_and_names_th
         s.save_schedule(Schedule(EV, s.meetings(EV)), actor="hans", now=day + timedelta(minutes=9),
                         detail={"action": "rebalance", "why": "t1 SME away for the rest of the day"})  # fmt: skip
         records, last, offers, meetings = s.audit_log(EV, last=12), s.last_change(EV), s.offers(EV), s.meetings(EV)
-    assert history(data, meetings, records) == (
-        HistoryLine("09:09:00", "hans", "repair applied", "t1 SME away for the rest of the day"),
-        HistoryLine("09:08:00", "system", "meet-now offer 1 made", ""),
-        HistoryLine("09:07:00", "hans", "live settings changed", ""),
-        HistoryLine("09:06:00", "hans", "t2 SME ⇄ s2 SME: scheduled → moved, now Fri 09:30 room 3",
+    assert history(data, meetings, records) == (  # the import and first schedule were the day before
+        HistoryLine("Fri 26 Mar 09:09", "hans", "repair applied", "t1 SME away for the rest of the day"),
+        HistoryLine("Fri 26 Mar 09:08", "system", "meet-now offer 1 made", ""),
+        HistoryLine("Fri 26 Mar 09:07", "hans", "live settings changed", ""),
+        HistoryLine("Fri 26 Mar 09:06", "hans", "t2 SME ⇄ s2 SME: scheduled → moved, now Fri 09:30 room 3",
                     "moved by hand on the host board"),
-        HistoryLine("09:05:00", "hans", "t1 SME ⇄ s1 SME: scheduled → no_show", "t1 SME did not come"),
-        HistoryLine("09:01:00", "hans", "s1 SME is here", ""),
-        HistoryLine("09:00:00", "olga", "schedule saved", ""),
-        HistoryLine("09:00:00", "olga", "import", ""),
+        HistoryLine("Fri 26 Mar 09:05", "hans", "t1 SME ⇄ s1 SME: scheduled → no_show", "t1 SME did not come"),
+        HistoryLine("Fri 26 Mar 09:01", "hans", "s1 SME is here", ""),
+        HistoryLine("Thu 25 Mar 09:00", "olga", "schedule saved", ""),
+        HistoryLine("Thu 25 Mar 09:00", "olga", "import", ""),
     )  # fmt: skip
     assert last_change(last, data.event.timezone) == LastChange("hans", "hans", "09:09", "a repair")
     assert last_change(None, data.event.timezone) is None

@@ -16,7 +16,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.language import DEFAULT, LANGUAGES
 from scheduler.files import formats, writer
 from scheduler.files.inputs import format_clock, parse_windows
 from scheduler.matching.requests import POLICIES
@@ -26,6 +27,7 @@ from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
 from .live import clock, notify
+from .setting_words import policy_words
 from .sockets import recheck
 
 #: event fields edited as text, whole numbers, a number, a yes/no, windows
@@ -66,8 +68,24 @@ def _event_doc(data, form) -> dict:
     ev.pop("break_spread", None)
     if spread:
         ev["break_spread"] = None if spread.lower() == "none" else _number(spread)
+    _language(ev, form.get("language"))
     resolve_compactness(SolverConfig(), ev)
     return doc
+
+
+def _language(ev: dict, chosen: str | None) -> None:
+    """Set the event's default language (``language``: the mails of participants without their own)
+    from the form's select; a form without the field keeps it, and English stays unset when it was.
+
+    Raises InvalidInput naming ``event.language`` for a code that is not a shipped language."""
+    if chosen is None:
+        return
+    chosen = chosen.strip()
+    if chosen not in LANGUAGES:
+        raise InvalidInput([Problem("event.language", _("choose one of %(codes)s (got %(got)s)",
+                                                        codes=", ".join(LANGUAGES), got=repr(chosen[:20])))])
+    if chosen != (ev.get("language") or DEFAULT):
+        ev["language"] = chosen
 
 
 def _person_dict(form, base: dict) -> dict:
@@ -109,6 +127,8 @@ def _settings_page(store, event_id, form, problems, status=200):
     data = store.load(event_id)
     sessions = _windows(data.event)
     return render_template("event_settings.html", ev=data.event, form=form, problems=problems, policies=POLICIES,
+                           languages=LANGUAGES, default_language=str(data.event.extra.get("language") or DEFAULT),
+                           policy_words=policy_words,
                            sessions_text=sessions, retention=store.retention(event_id)[0],
                            live=store.live_settings(event_id)), status  # fmt: skip
 

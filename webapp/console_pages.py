@@ -30,6 +30,7 @@ from .console import bp
 from .extensions import get_store
 from .live import deliver_soon
 from .memo import remembered
+from .setting_words import event_settings, session_words
 
 #: request statuses and origins the requests page filters by
 STATUSES = ("suggested", "pending", "accepted", "declined", "expired", "withdrawn", "imposed")
@@ -150,11 +151,15 @@ def retry_message(event_id, message_id):
 @bp.get("/events/<event_id>/setup")
 @staff_required("organiser", "host")
 def event_setup(event_id):
-    """The event's settings, read-only: zone, sessions, slots, rooms, caps, personal-data retention."""
+    """The event's settings, read-only and in words, each with what it does: language, zone, sessions,
+    slots, rooms, caps, policy (:mod:`.setting_words`), personal-data retention."""
     store = get_store()
     ev = store.event(event_id)  # NotFound: 404
     edit = "console.event_settings" in current_app.view_functions
-    return render_template("console_setup.html", ev=ev, retention=store.retention(event_id)[0],
+    retention = store.retention(event_id)[0]
+    return render_template("console_setup.html", ev=ev, retention=retention,
+                           settings=event_settings(ev, store.live_settings(event_id), retention.days),
+                           sessions=[session_words(s) for s in ev.sessions],
                            tokens=_organiser(), edit=edit, tab="setup")  # fmt: skip
 
 

@@ -31,6 +31,20 @@ AUDIENCE = {"adoption": lazy_gettext("every participant, once"),
             "followup": lazy_gettext("both sides of every meeting held (not cancelled, not a no-show), per meeting and wave")}  # fmt: skip
 
 
+def received_words(answered: set[tuple[str, str]], sent: bool) -> str:
+    """What a round received, whatever its audience at the moment, in the Results page's words:
+    ``118 respondents · 461 answers`` (respondents: distinct participants), and
+    ``(received before the round was sent)`` when answers came in before its invitation went out
+    (a participant may answer from their page at any time; the demo stores simulated answers);
+    ``''`` when none came in. ``answered``: the (participant, meeting) pairs of the round."""
+    if not answered:
+        return ""
+    people = len({pid for pid, _m in answered})
+    words = (ngettext("%(num)d respondent", "%(num)d respondents", people) + " · "
+             + ngettext("%(num)d answer", "%(num)d answers", len(answered)))  # fmt: skip
+    return words if sent else words + " " + gettext("(received before the round was sent)")
+
+
 def _back(event_id: str, anchor: str = ""):
     return redirect(url_for("console.surveys", event_id=event_id) + anchor)
 
@@ -49,10 +63,11 @@ def surveys(event_id):
         rounds = []
         for wave in waves(survey):
             rnd = planned.get((sid, wave))
-            c = counts(asked, store.answered(event_id, sid, wave))
+            got = store.answered(event_id, sid, wave)
             rounds.append({"wave": wave, "send_at": local_label(rnd.send_at, tz, "%Y-%m-%d %H:%M") if rnd else "",
                            "reminders": [local_label(r, tz, "%Y-%m-%d %H:%M") for r in rnd.reminders] if rnd else [],
-                           "open": bool(rnd and rnd.send_at <= now), "counts": c})  # fmt: skip
+                           "open": bool(rnd and rnd.send_at <= now), "counts": counts(asked, got),
+                           "received": received_words(got, bool(rnd and rnd.send_at <= now))})  # fmt: skip
         rows.append({"survey": in_language(survey, page_language()), "audience": AUDIENCE[survey.kind], "rounds": rounds,
                      "answers": len(store.answers(event_id, sid))})  # fmt: skip
     return render_template("surveys.html", ev=data.event, rows=rows, tz=tz)

@@ -15,7 +15,8 @@ LIVE = ("scheduled", "moved", "held")
 
 
 def kpis(data: EventData, meetings: Iterable[Meeting]) -> dict[str, float | int]:
-    """Participants, requests, meetings (taking place, held, no-show), traditional SMEs served,
+    """Participants, requests (accepted; pending: waiting for an answer, which the ``unless_declined``
+    policy schedules), meetings (taking place, held, no-show), traditional SMEs served,
     cross-border share over meetings with both countries known (shares in 0..1)."""
     people = data.by_id()
     meetings = tuple(meetings)
@@ -30,6 +31,7 @@ def kpis(data: EventData, meetings: Iterable[Meeting]) -> dict[str, float | int]
         "tech": len(data.participants) - trad,
         "requests": len(data.requests),
         "accepted": sum(1 for r in data.requests if r.status in ("accepted", "imposed")),
+        "pending": sum(1 for r in data.requests if r.status in ("suggested", "pending")),
         "meetings": len(live),
         "held": sum(1 for m in meetings if m.status == "held"),
         "no_show": sum(1 for m in meetings if m.status == "no_show"),

@@ -3,7 +3,8 @@
 :func:`pilot_figures` takes what the store holds (the event with its requests, the meetings, the
 check-ins, the surveys and their answers) and returns :class:`PilotFigures`:
 
-- :class:`Funnel`: requests, accepted (or imposed by the organiser), declined, meetings scheduled
+- :class:`Funnel`: requests, accepted (or imposed by the organiser), pending (scheduled under the
+  ``unless_declined`` policy), declined, meetings scheduled
   (every meeting placed and not called off), held, no-show, cancelled, and those still to be
   marked (scheduled or moved, neither held nor no-show yet);
 - :class:`Reach`: participants, check-ins, meetings per participant (the distribution, by kind),
@@ -35,6 +36,8 @@ from .findings import Adoption, Feedback, Wave, adoption_findings, feedback_find
 TAKING_PLACE = ("scheduled", "moved", "held")
 #: request statuses that count as accepted: the receiver said yes, or the organiser decided it
 ACCEPTED = ("accepted", "imposed")
+#: request statuses still waiting for an answer (scheduled under the ``unless_declined`` policy)
+PENDING = ("suggested", "pending")
 NO_CLUSTER = "(no cluster)"
 
 
@@ -53,6 +56,13 @@ class Funnel:
     no_show: int
     cancelled: int
     unmarked: int  # scheduled or moved, not marked held or no-show yet
+    pending: int = 0  # suggested or pending: waiting for an answer (scheduled under ``unless_declined``)
+    policy: str = "unless_declined"  # the event's request policy (scheduler/matching/requests.py)
+
+    @property
+    def pending_scheduled(self) -> bool:
+        """Whether requests waiting for an answer are scheduled (the ``unless_declined`` policy)."""
+        return self.policy != "accepted_only"
 
     @property
     def no_show_share(self) -> float | None:
@@ -196,6 +206,7 @@ def funnel(data: EventData, meetings: tuple[Meeting, ...]) -> Funnel:
         declined=sum(1 for r in data.requests if r.status == "declined"),
         scheduled=len(meetings) - status["cancelled"], held=status["held"], no_show=status["no_show"],
         cancelled=status["cancelled"], unmarked=status["scheduled"] + status["moved"],
+        pending=sum(1 for r in data.requests if r.status in PENDING), policy=data.event.request_policy,
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.domain.language import ENGLISH, Language
+from scheduler.domain.language import ENGLISH, N_, Language
 
 from .findings import MIN_GROUP, OTHER, Group, Share
 from .pilot import NO_CLUSTER, PilotFigures, share
@@ -56,6 +56,15 @@ def _suppressed(n: int, lang: Language) -> str:
 
 T, INT, P, N = Column, "int", "pct", "num"
 
+#: the key figures' row of requests waiting for an answer, and what the policy does with them,
+#: by whether they are scheduled (the ``unless_declined`` policy) or not (``accepted_only``)
+PENDING_ROW = {True: N_("requests pending (scheduled)"), False: N_("requests pending (not scheduled until accepted)")}
+POLICY_NOTE = {
+    True: N_("Under this event's policy pending requests are scheduled unless declined, so meetings can outnumber "
+             "accepted requests."),
+    False: N_("Under this event's policy only accepted requests (and those both sides asked for) are scheduled."),
+}
+
 
 def _shares(rows: tuple[Share, ...], lang: Language) -> tuple[tuple[Cell, ...], ...]:
     return tuple((lang.gettext(s.label), s.count, s.share) for s in rows)
@@ -71,6 +80,7 @@ def report_tables(f: PilotFigures, recs: tuple[Recommendation, ...] = (), lang: 
         Table("kpis", _("Key figures"), (T(_("figure"), "text"), T(_("value"), N), T(_("share"), P)), (
             (_("requests"), fu.requests, None),
             (_("requests accepted (or imposed)"), fu.accepted, share(fu.accepted, fu.requests)),
+            (_(PENDING_ROW[fu.pending_scheduled]), fu.pending, share(fu.pending, fu.requests)),
             (_("requests declined"), fu.declined, share(fu.declined, fu.requests)),
             (_("meetings scheduled"), fu.scheduled, None), (_("meetings held"), fu.held, share(fu.held, fu.scheduled)),
             (_("no-shows"), fu.no_show, fu.no_show_share), (_("meetings cancelled"), fu.cancelled, None),
@@ -85,7 +95,7 @@ def report_tables(f: PilotFigures, recs: tuple[Recommendation, ...] = (), lang: 
             (_("cross-border meetings (share: of those with both countries known)"), c.cross, c.share),
             (_("meetings with a country unknown"), c.unknown, None),
         ), _("Meetings taking place: scheduled, moved or held. Shares: accepted and declined of requests, held of "
-             "meetings scheduled, no-shows of meetings marked (held or no-show).")),
+             "meetings scheduled, no-shows of meetings marked (held or no-show).") + " " + _(POLICY_NOTE[fu.pending_scheduled])),
         Table("meetings_per_participant", _("Meetings per participant"),
               (T(_("meetings"), INT), T(_("traditional SMEs"), INT), T(_("tech SMEs"), INT)),
               tuple((b.meetings, b.traditional, b.tech) for b in r.per_participant),

@@ -81,7 +81,7 @@ class RunningCounts:
 
 @dataclass(frozen=True)
 class HistoryLine:
-    """One recent change in words: when (event zone), who, what and why."""
+    """One recent change in words: when (date and time, event zone), who, what and why."""
 
     at: str
     actor: str
@@ -149,10 +149,19 @@ def running_counts(meetings: Iterable[Meeting], checked: Iterable[str]) -> Runni
     return RunningCounts(**count) if count["meetings"] else None
 
 
+def newest_first(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The audit ``records`` newest first by when they were made (``at``, ISO 8601 with an offset),
+    the later one first among those made at the same instant (the store's order)."""
+    listed = list(records)
+    order = sorted(range(len(listed)), key=lambda i: (datetime.fromisoformat(listed[i]["at"]), i), reverse=True)
+    return [listed[i] for i in order]
+
+
 def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapping[str, Any]],
             lang: Language = ENGLISH) -> tuple[HistoryLine, ...]:  # fmt: skip
     """The audit ``records`` (oldest first, as the store gives them) in words of ``lang``, newest
-    first: when (event zone, real time), who, what and why. People are named; a meeting by its pair."""
+    first (:func:`newest_first`): when (date and time on the event's clock, in ``lang``: ``Fri 26 Mar 09:05``),
+    who, what and why. People are named; a meeting by its pair."""
     _ = lang.gettext
     tz = data.event.timezone
     people = data.by_id()
@@ -166,7 +175,7 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
         return f"{name(m.a)} ⇄ {name(m.b)}" if m else _("meeting %(id)s") % {"id": mid}
 
     out = []
-    for r in reversed(list(records)):
+    for r in newest_first(records):
         if r["action"] in NOT_THE_DAY:
             continue
         d = r["detail"]
@@ -200,8 +209,7 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
             what, why = _("live settings changed"), ""
         else:
             what, why = r["action"], ""
-        out.append(HistoryLine(local_label(datetime.fromisoformat(r["at"]), tz, "%H:%M:%S"), name(r["actor"]),
-                               what, why))  # fmt: skip
+        out.append(HistoryLine(lang.when(datetime.fromisoformat(r["at"]), tz, "short"), name(r["actor"]), what, why))
     return tuple(out)
 
 
