@@ -17,6 +17,7 @@ from scheduler.domain.model import LIVE_STATUSES
 from scheduler.domain.sessions import parse_sessions
 from scheduler.matching import scores as matching
 
+from .account_words import problem_words
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
@@ -39,9 +40,7 @@ def _refuse(event_id: str, message: str, anchor: str = "requests"):
 
 
 def _problem(exc: InvalidInput | Conflict | NotFound | ValueError) -> str:
-    if isinstance(exc, InvalidInput):
-        return "; ".join(str(p) for p in exc.problems)
-    return str(exc)
+    return problem_words(exc)
 
 
 def _count(field: str, default: int) -> int:

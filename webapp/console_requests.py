@@ -11,6 +11,7 @@ from flask_babel import gettext
 from scheduler.domain.errors import InvalidInput, NotFound
 from scheduler.domain.sessions import parse_sessions, short
 
+from .account_words import said
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
@@ -38,7 +39,7 @@ def request_sessions(event_id, sender, receiver):
         gone = store.restrict_request(event_id, sender, receiver, named, actor=current_user()["username"],
                                       now=clock())  # fmt: skip
     except (InvalidInput, NotFound) as exc:
-        flash(f"{label}: {exc}", "error")
+        flash(f"{label}: {said(exc)}", "error")
         return back
     words = gettext("%(sessions)s only", sessions=short(data.event, named)) if named else gettext("any session")
     if gone:

@@ -108,3 +108,9 @@ def load(code: str, directory: str) -> Language:
     lang = supported(code) or DEFAULT
     catalogue = Translations.load(str(Path(directory)), [lang], domain="messages")
     return Language(lang, catalogue)
+
+
+def N_(message: str) -> str:  # noqa: N802 -- gettext's own name for "mark only"
+    """Mark ``message`` for extraction into the catalogues without translating it (Babel's default keywords include N_);
+    it is translated where it is shown, with ``lang.gettext(message)``."""
+    return message
