@@ -16,7 +16,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.language import N_
 from scheduler.files import formats, writer
 from scheduler.files.inputs import format_clock, parse_windows
 from scheduler.matching.requests import POLICIES
@@ -92,7 +93,8 @@ def _live(form) -> dict:
     for k, low, high in (("retention_days", 0, 3650), ("standby_minutes", 0, 120), ("waitlist", 0, 50)):
         raw = form.get(k, "").strip()
         if not raw.isdigit() or not low <= int(raw) <= high:
-            problems.append(f"{k}: write a whole number from {low} to {high} (got {raw[:20]!r})")
+            problems.append(Problem.of(k, N_("write a whole number from {low} to {high} (got {got})"), low=low, high=high,
+                                       got=repr(raw[:20])))
         else:
             out[k] = int(raw)
     if problems:

@@ -119,7 +119,7 @@ class InvalidInput(SchedulerError, ValueError):
     def __init__(self, problems: Iterable[Problem] | str | Message, source: str | Message = ""):
         if isinstance(problems, str | Message):
             problems = [Problem.of("", problems)] if isinstance(problems, Message) else [Problem("", problems)]
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.problems: tuple[Problem, ...] = tuple(p if isinstance(p, Problem) else Problem("", str(p)) for p in problems)
         self.source = str(source)  # a file name (data), or words such as "solver settings"
         self._source = source if isinstance(source, Message) else None
         super().__init__(self.summary())
