@@ -61,6 +61,8 @@ class Message:
         if lang is None:
             return english
         words = lang.ngettext(self.template, self.plural, args["n"]) if self.plural else lang.gettext(self.template)
+        if not args:  # no placeholders: a brace in it is a brace (a text quoted from elsewhere)
+            return words
         try:
             return words.format(**args)
         except (KeyError, IndexError, ValueError):  # a translation that broke its placeholders
@@ -68,7 +70,7 @@ class Message:
 
     def _english(self, args: Mapping[str, Any]) -> str:
         template = self.plural if self.plural and args["n"] != 1 else self.template
-        return template.format(**args)
+        return template.format(**args) if args else template
 
     def __str__(self) -> str:
         return self.text()
