@@ -165,3 +165,17 @@ def test_a_password_refused_in_german(app):
     shown = words(client.get(r.headers["Location"]).get_data(as_text=True))
     assert "verwenden Sie mindestens 12 Zeichen (dieses hat 10)" in shown, shown[:800]
     assert "use at least" not in shown
+
+
+def test_a_meeting_request_for_a_session_the_event_lacks_is_refused_in_spanish(app):
+    """The portal's request form: a session reference that names none, said in Spanish; the
+    reference and the event's sessions (data) as written."""
+    client = app.test_client()
+    url = f"/p/{app.config['TOKENS']['t-1']}"
+    es = {"Accept-Language": "es"}
+    page = client.get(url, headers=es).get_data(as_text=True)
+    r = client.post(url + "/requests", headers=es, data={"csrf_token": csrf_of(page), "to": "s-1", "priority": "2",
+                                                         "sessions": "lunch"})  # fmt: skip
+    shown = words(client.get(r.headers["Location"], headers=es).get_data(as_text=True))
+    assert "'lunch' no es una sesión: escriba un número de sesión" in shown, shown[:800]
+    assert "is not a session" not in shown

@@ -5,7 +5,7 @@ keeps its message as a template and arguments (``Problem.text(lang)``), written 
 
 from __future__ import annotations
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, Message, NotFound
 
 from .i18n import page_language
 
@@ -24,5 +24,9 @@ def problem_words(exc: InvalidInput | NotFound | Conflict | ValueError) -> str:
 
 
 def said(exc: InvalidInput | NotFound | Conflict | ValueError) -> str:
-    """``str(exc)`` in the page's language: an InvalidInput's summary (its source, a count, each problem)."""
-    return exc.summary(page_language()) if isinstance(exc, InvalidInput) else str(exc)
+    """``str(exc)`` in the page's language: an InvalidInput's summary (its source, a count, each problem), or
+    the words of an error that carries them (``words``: an unknown session, time zone or e-mail address)."""
+    if isinstance(exc, InvalidInput):
+        return exc.summary(page_language())
+    words = getattr(exc, "words", None)
+    return words.text(page_language()) if isinstance(words, Message) else str(exc)

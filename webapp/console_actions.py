@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from scheduler.domain.model import LIVE_STATUSES
 from scheduler.domain.sessions import parse_sessions
 from scheduler.matching import scores as matching
@@ -73,7 +73,7 @@ def create_request(event_id):
         try:
             named = parse_sessions(data.event, request.form.get("sessions", ""))
         except ValueError as exc:
-            raise InvalidInput(f"sessions: {exc}") from None
+            raise InvalidInput([Problem.of("sessions", getattr(exc, "words", None) or str(exc))]) from None
         actor = current_user()["username"]
         with store.write():
             store.add_requests(event_id, [(sender, receiver, int(raw))], status="imposed" if imposed else "pending",

@@ -32,7 +32,7 @@ def request_sessions(event_id, sender, receiver):
     try:
         named = parse_sessions(data.event, request.form.get("sessions", ""))
     except ValueError as exc:
-        flash(gettext("%(label)s, sessions: %(why)s", label=label, why=exc), "error")
+        flash(gettext("%(label)s, sessions: %(why)s", label=label, why=said(exc)), "error")
         return back
     before = store.meetings(event_id)
     try:

@@ -245,7 +245,7 @@ def new_request(**_):
     except (InvalidInput, Conflict) as exc:
         flash(_in_words(account_words.said(exc)), "error")
     except ValueError as exc:  # a session the event does not have (parse_sessions)
-        flash(gettext("When: %(problem)s", problem=exc), "error")
+        flash(gettext("When: %(problem)s", problem=account_words.said(exc)), "error")
     if request.form.get("back") == "directory":  # back to the same directory page (portal_people)
         keep = {k: v[:100] for k in ("q", "technology", "sector", "country", "language", "page")
                 if (v := request.form.get(k, "").strip())}  # fmt: skip
