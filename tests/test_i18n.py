@@ -38,7 +38,7 @@ def extracted() -> set[str]:
     """Every msgid of the code and templates, extracted as `make translations` does (babel.cfg)."""
     with open(ROOT / "babel.cfg") as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
     return {msg[2] if isinstance(msg[2], str) else msg[2][0]
             for msg in extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
             if not str(msg[0]).startswith((".venv", "tests"))}  # fmt: skip

@@ -127,7 +127,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(InvalidInput)
     def invalid(exc: InvalidInput):
-        return errors.error_page(400, message=str(exc))
+        from .account_words import said
+
+        return errors.error_page(400, message=said(exc))
 
     from scheduler.domain.timegrid import local_label
 

@@ -20,6 +20,7 @@ from scheduler.live.repair import Absence, rebalance, with_waitlist
 from scheduler.matching.requests import check_new
 from scheduler.solving.problem import pair_key
 
+from .account_words import said
 from .auth import current_user, staff_required
 from .board import back, bp, checked_change, form_version, now
 from .extensions import get_store
@@ -204,7 +205,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     except (Conflict, InvalidInput) as exc:
         flash(gettext("The schedule changed meanwhile (someone else made a change), so nothing was changed. The "
                       "board below is fresh: preview the repair again.") if isinstance(exc, StaleVersion)
-              else f"{exc} " + gettext("Nothing was changed; the board below is fresh."), "error")  # fmt: skip
+              else f"{said(exc)} " + gettext("Nothing was changed; the board below is fresh."), "error")  # fmt: skip
         return back(event_id)
     finally:
         store.end_solve(event_id)

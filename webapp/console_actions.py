@@ -12,11 +12,12 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from scheduler.domain.model import LIVE_STATUSES
 from scheduler.domain.sessions import parse_sessions
 from scheduler.matching import scores as matching
 
+from .account_words import problem_words
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
@@ -39,9 +40,7 @@ def _refuse(event_id: str, message: str, anchor: str = "requests"):
 
 
 def _problem(exc: InvalidInput | Conflict | NotFound | ValueError) -> str:
-    if isinstance(exc, InvalidInput):
-        return "; ".join(str(p) for p in exc.problems)
-    return str(exc)
+    return problem_words(exc)
 
 
 def _count(field: str, default: int) -> int:
@@ -74,7 +73,7 @@ def create_request(event_id):
         try:
             named = parse_sessions(data.event, request.form.get("sessions", ""))
         except ValueError as exc:
-            raise InvalidInput(f"sessions: {exc}") from None
+            raise InvalidInput([Problem.of("sessions", getattr(exc, "words", None) or str(exc))]) from None
         actor = current_user()["username"]
         with store.write():
             store.add_requests(event_id, [(sender, receiver, int(raw))], status="imposed" if imposed else "pending",

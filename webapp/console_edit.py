@@ -17,12 +17,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
-from scheduler.domain.language import DEFAULT, LANGUAGES
+from scheduler.domain.language import DEFAULT, LANGUAGES, N_
 from scheduler.files import formats, writer
 from scheduler.files.inputs import format_clock, parse_windows
 from scheduler.matching.requests import POLICIES
 from scheduler.solving.config import SolverConfig, resolve_compactness
 
+from .account_words import problem_list, said
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
@@ -109,7 +110,8 @@ def _live(form) -> dict:
     for k, low, high in (("retention_days", 0, 3650), ("standby_minutes", 0, 120), ("waitlist", 0, 50)):
         raw = form.get(k, "").strip()
         if not raw.isdigit() or not low <= int(raw) <= high:
-            problems.append(f"{k}: write a whole number from {low} to {high} (got {raw[:20]!r})")
+            problems.append(Problem.of(k, N_("write a whole number from {low} to {high} (got {got})"), low=low, high=high,
+                                       got=repr(raw[:20])))
         else:
             out[k] = int(raw)
     if problems:
@@ -150,11 +152,11 @@ def save_event_settings(event_id):
     try:  # every field at once: the live-day ones, then the event's through the import's rules
         live = _live(request.form)
     except InvalidInput as exc:
-        problems += [str(p) for p in exc.problems]
+        problems += problem_list(exc)
     try:
         incoming = formats.parse_event_document(_event_doc(data, request.form), _("settings"))
     except InvalidInput as exc:
-        problems += [str(p) for p in exc.problems]
+        problems += problem_list(exc)
     if problems or incoming is None:
         return _settings_page(store, event_id, request.form, problems, 400)
     if incoming.event.id != event_id:
@@ -192,7 +194,7 @@ def _apply(store, data, incoming, action: str, what: str, action_url: str, extra
             if extra is not None:
                 extra(actor)
     except (Conflict, InvalidInput) as exc:
-        flash(_("Nothing was changed: %(why)s", why=str(exc)), "error")
+        flash(_("Nothing was changed: %(why)s", why=said(exc)), "error")
         return redirect(_back_to(action, event_id)), 303
     recheck(store)  # a removed participant's link ends its live connection
     told = notify(store, store.load(event_id), old, store.meetings(event_id), _("The organisers changed the event"))
@@ -236,7 +238,7 @@ def add_participant(event_id):
     try:
         incoming = formats.parse_event_document(doc, _("new participant"))
     except InvalidInput as exc:
-        return _person_page(data.event, request.form, [str(p) for p in exc.problems], None, 400)
+        return _person_page(data.event, request.form, problem_list(exc), None, 400)
     name = incoming.participants[-1].name
     return _apply(store, data, incoming, "participant_add", _("Participant %(name)s", name=name),
                   url_for("console.add_participant", event_id=event_id))
@@ -275,7 +277,7 @@ def save_participant(event_id, pid):
     try:
         incoming = formats.parse_event_document(doc, _("participant %(pid)s", pid=pid))
     except InvalidInput as exc:
-        return _person_page(data.event, request.form, [str(p) for p in exc.problems], pid, 400)
+        return _person_page(data.event, request.form, problem_list(exc), pid, 400)
     return _apply(store, data, incoming, "participant_edit", _("Participant %(name)s", name=me.name),
                   url_for("console.save_participant", event_id=event_id, pid=pid))
 

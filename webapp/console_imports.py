@@ -12,15 +12,17 @@ import re
 import secrets
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from scheduler.changes.merge import replace_warning
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound
 from scheduler.files import formats, sheets, writer
 
+from .account_words import problem_list
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
@@ -57,7 +59,7 @@ def import_event():
             store.save_event(data, replace=replace, actor=current_user()["username"])
             recheck(store)  # a replaced event has new links: the old ones' sockets end
         except InvalidInput as exc:
-            problems = [str(p) for p in exc.problems]
+            problems = problem_list(exc)
         except Conflict as exc:
             problems = [str(exc)]
     if problems:
@@ -153,7 +155,7 @@ def _read_upload(files):
             try:
                 return sheets.read_event_file(path)
             except InvalidInput as exc:  # name the upload, not the temporary file
-                raise InvalidInput([p if p.path else Problem(name, p.message) for p in exc.problems]) from None
+                raise InvalidInput([p if p.path else replace(p, path=name) for p in exc.problems]) from None
         for f in files:
             name = Path(f.filename).name.lower()
             if name not in TABLE_FILES:

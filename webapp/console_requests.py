@@ -11,6 +11,7 @@ from flask_babel import gettext
 from scheduler.domain.errors import InvalidInput, NotFound
 from scheduler.domain.sessions import parse_sessions, short
 
+from .account_words import said
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
@@ -31,14 +32,14 @@ def request_sessions(event_id, sender, receiver):
     try:
         named = parse_sessions(data.event, request.form.get("sessions", ""))
     except ValueError as exc:
-        flash(gettext("%(label)s, sessions: %(why)s", label=label, why=exc), "error")
+        flash(gettext("%(label)s, sessions: %(why)s", label=label, why=said(exc)), "error")
         return back
     before = store.meetings(event_id)
     try:
         gone = store.restrict_request(event_id, sender, receiver, named, actor=current_user()["username"],
                                       now=clock())  # fmt: skip
     except (InvalidInput, NotFound) as exc:
-        flash(f"{label}: {exc}", "error")
+        flash(f"{label}: {said(exc)}", "error")
         return back
     words = gettext("%(sessions)s only", sessions=short(data.event, named)) if named else gettext("any session")
     if gone:

@@ -20,7 +20,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext, ngettext, refresh
+from flask_babel import gettext, lazy_gettext, ngettext, refresh
 
 from scheduler.changes.pipeline import outside_availability
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound
@@ -34,6 +34,7 @@ from scheduler.invitations.ical import (
     to_bytes,
 )
 
+from . import account_words
 from .agenda import agenda_rows
 from .errors import bad_link
 from .extensions import get_store
@@ -151,8 +152,9 @@ def profile(**_):
     try:
         updated = formats.parse_participant(doc, "profile")
     except InvalidInput as exc:
+        lang = page_language()
         for p in exc.problems:
-            flash(_profile_words(str(p).removeprefix("profile.")), "error")
+            flash(_profile_words(p.path.removeprefix("profile."), p.reason(lang)), "error")
         return redirect(back), 303
     if picked is not None:  # the windows must give back exactly the ticked slots
         from .slotpicker import lost_slots
@@ -195,20 +197,23 @@ def profile(**_):
 
 
 #: the profile form's labels for the format's field names, so a problem names what the person sees
-PROFILE_LABELS = {"available": "Only available on", "timezone": "Time zone", "working_hours": "Working hours", "email": "E-mail",
-                  "name": "Name", "contact": "Contact person", "description": "Description"}
+PROFILE_LABELS = {"available": lazy_gettext("Only available on"), "timezone": lazy_gettext("Time zone"),
+                  "working_hours": lazy_gettext("Working hours"), "email": lazy_gettext("E-mail"),
+                  "name": lazy_gettext("Name"), "contact": lazy_gettext("Contact person"),
+                  "description": lazy_gettext("Description")}  # fmt: skip
 
 
-def _profile_words(problem: str) -> str:
-    """``available[1]: ...`` -> ``Only available on, window 2: ...`` (the form's words, counted from 1)."""
+def _profile_words(field: str, reason: str) -> str:
+    """``available[1]``, reason -> ``Only available on, window 2: reason`` (the form's words, counted from 1)."""
     import re
 
-    field, _, rest = problem.partition(":")
     m = re.match(r"^(\w+)(?:\[(\d+)\])?(?:\.(\w+))?$", field.strip())
     if not m or m.group(1) not in PROFILE_LABELS:
-        return problem
-    label = PROFILE_LABELS[m.group(1)] + (f", window {int(m.group(2)) + 1}" if m.group(2) else "")
-    return f"{label}:{rest}"
+        return f"{field}: {reason}" if field else reason
+    label = str(PROFILE_LABELS[m.group(1)])
+    if m.group(2):
+        label = gettext("%(field)s, window %(num)d", field=label, num=int(m.group(2)) + 1)
+    return f"{label}: {reason}"
 
 
 @bp.post("/<token>/requests")
@@ -224,9 +229,9 @@ def new_request(**_):
                                  actor=g.pid, sessions={(g.pid, to): named})  # fmt: skip
         flash(gettext("Request sent."))
     except (InvalidInput, Conflict) as exc:
-        flash(_in_words(str(exc)), "error")
+        flash(_in_words(account_words.said(exc)), "error")
     except ValueError as exc:  # a session the event does not have (parse_sessions)
-        flash(gettext("When: %(problem)s", problem=exc), "error")
+        flash(gettext("When: %(problem)s", problem=account_words.said(exc)), "error")
     if request.form.get("back") == "directory":  # back to the same directory page (portal_people)
         keep = {k: v[:100] for k in ("q", "technology", "sector", "country", "language", "page")
                 if (v := request.form.get(k, "").strip())}  # fmt: skip
@@ -242,7 +247,7 @@ def _in_words(text: str) -> str:
 
     def name(m: re.Match) -> str:
         pid = m.group(0).strip("'")
-        return "you" if pid == g.pid else people[pid].name if pid in people else m.group(0)
+        return gettext("you") if pid == g.pid else people[pid].name if pid in people else m.group(0)
 
     text = re.sub(r"'?[A-Za-z0-9_-]+'?", lambda m: name(m) if m.group(0).strip("'") in people else m.group(0), text)
     text = re.sub(r"^request (.+?) -> (.+?) ", r"the request from \1 to \2 ", text)
@@ -259,7 +264,7 @@ def request_action(sender, receiver, action, **_):
     try:
         new = store.transition_request(g.event_id, sender, receiver, action, g.pid, now=clock())
     except (InvalidInput, Conflict) as exc:
-        flash(_in_words(str(exc)), "error")
+        flash(_in_words(account_words.said(exc)), "error")
         return redirect(url_for("portal.home") + "#requests")
     people = data.by_id()
     other = people[receiver if g.pid == sender else sender].name
@@ -318,7 +323,7 @@ def answer_offer(offer_id, action, **_):
     try:
         out = standby.answer(store, g.event_id, offer_id, g.pid, action == "accept", clock())
     except (InvalidInput, Conflict) as exc:
-        flash(str(exc), "error")
+        flash(account_words.said(exc), "error")
         return redirect(url_for("portal.home"))
     data = store.load(g.event_id)
     push_offers(data, [out.offer], "offer_update")

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from scheduler.invitations.delivery import Transport
 from scheduler.invitations.ical import organiser_of
 from scheduler.invitations.notices import link_message
@@ -136,7 +136,8 @@ def set_retention(event_id):
     try:
         days = int(request.form.get("days", ""))
     except ValueError:
-        raise InvalidInput(f"retention_days: {request.form.get('days', '')!r} is not a whole number of days") from None
+        raise InvalidInput([Problem.of("retention_days", N_("{got} is not a whole number of days"),
+                                       got=repr(request.form.get("days", "")))]) from None
     get_store().set_retention(event_id, days, actor=current_user()["username"], now=clock())
     flash(gettext("Personal data of this event is kept %(num)s days after its last session, then erased.", num=days))
     return redirect(url_for("console.event", event_id=event_id))

@@ -12,7 +12,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.security import check_password_hash
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.errors import Conflict, InvalidInput, Message, NotFound, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.passwords import check_password, check_username
 from scheduler.store.users import ROLES
 
@@ -25,7 +26,8 @@ bp = Blueprint("staff", __name__)
 
 def _role(value: str) -> str:
     if value not in ROLES:
-        raise InvalidInput([Problem("role", f"choose organiser or host (got {value[:40]!r})")])
+        raise InvalidInput([Problem.of(Message.of(N_("role")), N_("choose organiser or host (got {got})"),
+                                       got=repr(value[:40]))])
     return value
 
 
@@ -133,9 +135,9 @@ def own_password():
     new = request.form.get("new_password", "")
     try:
         if row is None or not check_password_hash(row["password_hash"], request.form.get("password", "")):
-            raise InvalidInput([Problem("current password", "it is not right")])
+            raise InvalidInput([Problem.of(Message.of(N_("current password")), N_("it is not right"))])
         if new != request.form.get("repeat", ""):
-            raise InvalidInput([Problem("new password", "the two entries differ")])
+            raise InvalidInput([Problem.of(Message.of(N_("new password")), N_("the two entries differ"))])
         check_password(new, me)
     except InvalidInput as exc:
         flash(gettext("The password was not changed: %(why)s", why=problem_words(exc)), "error")

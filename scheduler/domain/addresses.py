@@ -12,15 +12,17 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
-from scheduler.domain.errors import InvalidInput
+from scheduler.domain.errors import InvalidInput, Message
+from scheduler.domain.language import N_
 
 
 class InvalidEmail(InvalidInput):
-    """``value`` is not an e-mail address; ``reason`` says why in words."""
+    """``value`` is not an e-mail address; ``reason`` says why in words (email-validator's, in English)."""
 
     def __init__(self, value: object, reason: str):
         self.value, self.reason = value, reason
-        super().__init__(f"{value!r} is not an e-mail address: {reason}")
+        self.words = Message.of(N_("{value} is not an e-mail address: {reason}"), value=repr(value), reason=reason)
+        super().__init__(self.words)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ minute): costs grow with meetings and slots, not with these values.
 
 from __future__ import annotations
 
+from scheduler.domain.errors import Message
+from scheduler.domain.language import N_
+
 #: Virtual meeting rooms (tables) running at the same time.
 ROOMS_MAX = 1000
 
@@ -54,7 +57,12 @@ YEAR_MAX = 2200
 EVENT_SPAN_DAYS_MAX = 366
 
 
-def at_most(bound: int | float, got: object) -> str:
-    """Return the message for a number above ``bound``: ``at most 1000 (got 10000000000)``."""
+def at_most(bound: int | float, got: object, unit: str = "") -> Message:
+    """Return the message for a number above ``bound``: ``at most 1000 (got 10000000000)``; ``unit``
+    "entries" or "records" counts a list's items (``at most 500 entries (got 501)``)."""
     shown = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
-    return f"at most {shown} (got {got!r})"
+    if unit == "entries":
+        return Message.of(N_("at most {bound} entries (got {got})"), bound=shown, got=repr(got))
+    if unit == "records":
+        return Message.of(N_("at most {bound} records (got {got})"), bound=shown, got=repr(got))
+    return Message.of(N_("at most {bound} (got {got})"), bound=shown, got=repr(got))

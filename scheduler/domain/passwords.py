@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.errors import InvalidInput, Message, Problem
+from scheduler.domain.language import N_
 
 _USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 
@@ -32,23 +33,24 @@ COMMON = frozenset({
 
 def check_password(password: str, username: str) -> None:
     """Refuse a password that breaks the policy: :class:`InvalidInput` naming every reason."""
-    problems = []
+    problems: list[Message] = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"use at least {MIN_LENGTH} characters (this one has {len(password)})")
+        problems.append(Message.of(N_("use at least {min} characters (this one has {length})"),
+                                   min=MIN_LENGTH, length=len(password)))
     if len(password) > MAX_LENGTH:
-        problems.append(f"use at most {MAX_LENGTH} characters")
+        problems.append(Message.of(N_("use at most {max} characters"), max=MAX_LENGTH))
     folded, name = password.casefold(), username.casefold().strip()
     if name and name in folded:
-        problems.append("do not use the user name in the password")
+        problems.append(Message.of(N_("do not use the user name in the password")))
     if folded in COMMON:
-        problems.append("this password is on the list of the most used ones: choose another")
+        problems.append(Message.of(N_("this password is on the list of the most used ones: choose another")))
     if any(ord(c) < 32 or ord(c) == 127 for c in password):
-        problems.append("control characters (such as a tab or a line break) are not allowed")
+        problems.append(Message.of(N_("control characters (such as a tab or a line break) are not allowed")))
     if problems:
-        raise InvalidInput([Problem("password", p) for p in problems])
+        raise InvalidInput([Problem.of(Message.of(N_("password")), p) for p in problems])
 
 
 def check_username(username: str) -> None:
     """Refuse a user name that is not 1 to 64 letters, digits, '.', '_', '@' or '-' (:class:`InvalidInput`)."""
     if not _USERNAME.match(username):
-        raise InvalidInput([Problem("user name", "use 1 to 64 letters, digits, '.', '_', '@' or '-'")])
+        raise InvalidInput([Problem.of(Message.of(N_("user name")), N_("use 1 to 64 letters, digits, '.', '_', '@' or '-'"))])

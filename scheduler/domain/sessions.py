@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, time
 
+from scheduler.domain.errors import Message
+from scheduler.domain.language import N_
 from scheduler.domain.model import END_OF_DAY, Event, Session, Slot
 
 #: parts of the day by the hour a session starts: [from, to)
@@ -33,6 +35,19 @@ _START = re.compile(rf"^{_DATE}\s+{_TIME}$")
 _DAY = re.compile(rf"^{_DATE}$")
 
 FORMS = "a session number, a date, a date and start time (YYYY-MM-DD HH:MM) or morning / afternoon / evening"
+
+
+class UnknownSession(ValueError):
+    """A reference that names no session of the event; ``words`` say so in any language (``str()``: English)."""
+
+    def __init__(self, words: Message):
+        self.words = words
+        super().__init__(str(words))
+
+
+def _not_a_session(ref: object) -> UnknownSession:
+    return UnknownSession(Message.of(N_("{ref} is not a session: write a session number, a date, a date and start "
+                                        "time (YYYY-MM-DD HH:MM) or morning / afternoon / evening"), ref=repr(ref)))
 
 
 def _clock(t: time) -> str:
@@ -57,16 +72,17 @@ def _part(s: Session) -> str:
 
 
 def _one(event: Event, ref: object) -> list[int]:
-    """The indices of the sessions ``ref`` names; ValueError in words when it names none."""
+    """The indices of the sessions ``ref`` names; :class:`UnknownSession` (a ValueError) when it names none."""
     n = len(event.sessions)
     if isinstance(ref, bool) or not isinstance(ref, int | str):
-        raise ValueError(f"{ref!r} is not a session: write {FORMS}")
+        raise _not_a_session(ref)
     text = ref if isinstance(ref, int) else _DASHES.sub("-", ref.strip())
     if isinstance(text, int) or text.isdigit():
         k = int(text)
         if not 1 <= k <= n:
-            raise ValueError(f"{ref!r} is not a session of the event, which has {n} "
-                             f"session{'s' if n != 1 else ''}: {catalogue(event)}")  # fmt: skip
+            raise UnknownSession(Message.ngettext("{ref} is not a session of the event, which has {n} session: {sessions}",
+                                                  "{ref} is not a session of the event, which has {n} sessions: {sessions}",
+                                                  n, ref=repr(ref), sessions=catalogue(event)))
         return [k - 1]
     found: list[int]
     if text.lower() in PARTS:
@@ -79,9 +95,10 @@ def _one(event: Event, ref: object) -> list[int]:
     elif m := _DAY.match(text):
         found = [i for i, s in enumerate(event.sessions) if s.date.isoformat() == m.group(1)]
     else:
-        raise ValueError(f"{ref!r} is not a session: write {FORMS}")
+        raise _not_a_session(ref)
     if not found:
-        raise ValueError(f"{ref!r} names no session of the event; its sessions are {catalogue(event)}")
+        raise UnknownSession(Message.of(N_("{ref} names no session of the event; its sessions are {sessions}"),
+                                        ref=repr(ref), sessions=catalogue(event)))
     return found
 
 
@@ -89,8 +106,8 @@ def parse_sessions(event: Event, value: object) -> tuple[int, ...]:
     """Read the sessions a request names: a list of references, or one text of references
     separated by ``;`` or ``,`` (``1;3``, ``2027-03-26 14:00``, ``afternoon``); empty means any session.
 
-    Returns indices into ``event.sessions``, sorted, without repeats. Raises ValueError
-    saying which reference names no session, and listing the event's sessions.
+    Returns indices into ``event.sessions``, sorted, without repeats. Raises :class:`UnknownSession`
+    (a ValueError) saying which reference names no session, and listing the event's sessions.
     """
     if value is None or value == "":
         return ()

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from scheduler.domain.errors import Message
+from scheduler.domain.language import N_
+
 #: A name (of a person, an organisation, an event, a tag).
 NAME_MAX = 200
 #: A short field: contact person, country, cluster, phone, e-mail.
@@ -25,12 +28,12 @@ _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-def text_problem(value: str, limit: int, multiline: bool = False) -> str | None:
-    """Why ``value`` cannot be stored (in words, without the value itself), or None when it can."""
+def text_problem(value: str, limit: int, multiline: bool = False) -> Message | None:
+    """Why ``value`` cannot be stored (in words, without the value itself; ``str()`` is English), or None when it can."""
     if len(value) > limit:
-        return f"at most {limit} characters (got {len(value)})"
+        return Message.of(N_("at most {limit} characters (got {length})"), limit=limit, length=len(value))
     if (_CONTROL if multiline else _CONTROL_ONE_LINE).search(value):
-        return "contains a control character (such as NUL or ESC); retype it without one"
+        return Message.of(N_("contains a control character (such as NUL or ESC); retype it without one"))
     if _BIDI.search(value):
-        return "contains a character that reverses the text direction; retype it without one"
+        return Message.of(N_("contains a character that reverses the text direction; retype it without one"))
     return None

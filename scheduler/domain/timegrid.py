@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from scheduler.domain.errors import Message
 from scheduler.domain.model import END_OF_DAY, Event, EventData, Participant, Slot, Window
 from scheduler.domain.zones import UnknownZone, zone_info
 
@@ -58,7 +59,7 @@ def _transition(lo: datetime, hi: datetime, z: ZoneInfo) -> datetime:
 
 
 @lru_cache(maxsize=1 << 16)
-def _resolve(day: date, at: time, tz: str) -> tuple[datetime, str | None]:
+def _resolve(day: date, at: time, tz: str) -> tuple[datetime, Message | None]:
     """Return the instant of a wall time under the documented rule, and what is odd about it.
 
     Remembered: thousands of participants share a few zones, hours and dates."""
@@ -80,11 +81,11 @@ def _resolve(day: date, at: time, tz: str) -> tuple[datetime, str | None]:
 
     shown = "24:00" if at == END_OF_DAY else f"{at:%H:%M}"
     if lo.astimezone(z).replace(tzinfo=None) != naive:  # neither reading comes back: a gap
-        why = (f"{shown} does not exist on {day.isoformat()} in {tz} "
-               f"(clocks jump from {hhmm(before)} to {hhmm(after)})")
+        why = Message.gettext("{time} does not exist on {date} in {zone} (clocks jump from {before} to {after})",
+                         time=shown, date=day.isoformat(), zone=tz, before=hhmm(before), after=hhmm(after))
         return switch, why
-    why = (f"{shown} occurs twice on {day.isoformat()} in {tz} "
-           f"(clocks go back from {hhmm(before)} to {hhmm(after)})")
+    why = Message.gettext("{time} occurs twice on {date} in {zone} (clocks go back from {before} to {after})",
+                     time=shown, date=day.isoformat(), zone=tz, before=hhmm(before), after=hhmm(after))
     return lo, why
 
 
@@ -100,8 +101,9 @@ def local_instant(day: date, at: time, tz: str) -> datetime:
     return _resolve(day, at, tz)[0]
 
 
-def wall_time_problem(day: date, at: time, tz: str) -> str | None:
-    """Return why wall time ``at`` on ``day`` in ``tz`` is not one instant (gap or fold), else None.
+def wall_time_problem(day: date, at: time, tz: str) -> Message | None:
+    """Return why wall time ``at`` on ``day`` in ``tz`` is not one instant (gap or fold), else None
+    (a :class:`Message`: ``str()`` is English, ``.text(lang)`` the reader's language).
 
     ``00:00`` and ``24:00`` name the start of a local day, which always exists
     once, so they never have a problem.

@@ -20,12 +20,18 @@ from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
+from scheduler.domain.errors import Message
+
 #: Names in the ``zones`` list that are not a place's time: tzdata's "Factory" zone.
 REFUSED = frozenset({"Factory"})
 
 
 class UnknownZone(ValueError):
-    """A name that is not an IANA time zone; the message may suggest one."""
+    """A name that is not an IANA time zone; the message may suggest one (``words``: the same in any language)."""
+
+    def __init__(self, words: Message):
+        self.words = words
+        super().__init__(str(words))
 
 
 @dataclass(frozen=True)
@@ -94,9 +100,11 @@ def canonical_zone(name: object) -> str:
     """
     if isinstance(name, str) and name in table().canonical:
         return table().canonical[name]
-    message = f"{name!r} is not an IANA time zone"
     hint = _suggest(name) if isinstance(name, str) else None
-    raise UnknownZone(f"{message}; did you mean {hint!r}?" if hint else message)
+    if hint:
+        raise UnknownZone(Message.gettext("{name} is not an IANA time zone; did you mean {hint}?",
+                                     name=repr(name), hint=repr(hint)))
+    raise UnknownZone(Message.gettext("{name} is not an IANA time zone", name=repr(name)))
 
 
 def zone_info(name: str) -> ZoneInfo:

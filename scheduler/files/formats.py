@@ -18,6 +18,7 @@ from typing import Any
 
 from scheduler.domain import limits as L
 from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.model import (
     END_OF_DAY,
     Event,
@@ -53,18 +54,17 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
     """
     problems: list[Problem] = []
     if not isinstance(doc, Mapping):
-        raise InvalidInput([Problem("", "the document must be a JSON object")], source)
+        raise InvalidInput([Problem.of("", N_("the document must be a JSON object"))], source)
     names = unknown_name_problems([k for k in doc if isinstance(k, str)], SECTIONS, "", "section")
     for key, kind in (("event", Mapping), ("participants", list), ("requests", list)):
         if key not in doc:
             if key != "requests":
-                problems.append(Problem(key, "required section is missing"))
+                problems.append(Problem.of(key, N_("required section is missing")))
         elif not isinstance(doc[key], kind):
-            want = "an object" if kind is Mapping else "a list"
-            problems.append(Problem(key, f"must be {want}"))
+            problems.append(Problem.of(key, N_("must be an object") if kind is Mapping else N_("must be a list")))
     for key, bound in (("participants", L.PARTICIPANTS_MAX), ("requests", L.REQUESTS_MAX)):
         if len(doc.get(key, ())) > bound:  # refused before reading millions of records one by one
-            problems.append(Problem(key, L.at_most(bound, len(doc[key])).replace(" (", " records (")))
+            problems.append(Problem.of(key, L.at_most(bound, len(doc[key]), "records")))
     if problems:
         raise InvalidInput(names + problems, source)
     problems.extend(names)
@@ -92,7 +92,8 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
         pid = raw.get("id") if isinstance(raw, Mapping) else None
         if isinstance(pid, str):
             if pid in written:
-                problems.append(Problem(f"{label('participants', i)}.id", f"duplicate participant id {pid!r}"))
+                problems.append(Problem.of(f"{label('participants', i)}.id", N_("duplicate participant id {id}"),
+                                           id=repr(pid)))
             written.add(pid)
     kinds: dict[str, str] = {}
     for p in parts:
@@ -110,27 +111,25 @@ def parse_event_document(doc: Any, source: str = "", label: Labeller = _json_lab
             try:
                 restricted[i] = parse_sessions(event, r.sessions)
             except ValueError as exc:
-                problems.append(Problem(f"{where}.sessions", str(exc)))
+                problems.append(Problem.of(f"{where}.sessions", getattr(exc, "words", None) or str(exc)))
         for field_name, pid in (("from", r.sender), ("to", r.receiver)):
             if pid not in written:
-                problems.append(Problem(f"{where}.{field_name}", f"unknown participant {pid!r}"))
+                problems.append(Problem.of(f"{where}.{field_name}", N_("unknown participant {id}"), id=repr(pid)))
         if r.sender == r.receiver:
-            problems.append(Problem(f"{where}.to", f"{r.sender!r} cannot request a meeting with itself"))
+            problems.append(Problem.of(f"{where}.to", N_("{id} cannot request a meeting with itself"),
+                                       id=repr(r.sender)))
         elif (r.sender, r.receiver) in seen:
-            problems.append(Problem(where, f"duplicate request from {r.sender!r} to {r.receiver!r}"))
+            problems.append(Problem.of(where, N_("duplicate request from {sender} to {receiver}"),
+                                       sender=repr(r.sender), receiver=repr(r.receiver)))
         elif (
             not same_kind_ok
             and r.sender in kinds
             and r.receiver in kinds
             and kinds[r.sender] == kinds[r.receiver]
         ):
-            problems.append(
-                Problem(
-                    f"{where}.to",
-                    f"{r.sender!r} and {r.receiver!r} are both {kinds[r.sender]} SMEs; "
-                    "the event does not allow same-kind meetings",
-                )
-            )
+            problems.append(Problem.of(
+                f"{where}.to", N_("{sender} and {receiver} are both {kind} SMEs; the event does not allow same-kind meetings"),
+                sender=repr(r.sender), receiver=repr(r.receiver), kind=kinds[r.sender]))
         seen.add((r.sender, r.receiver))
     if problems:
         raise InvalidInput(problems, source)
@@ -145,12 +144,12 @@ def _check_sessions(ev: EventIn, problems: list[Problem]) -> None:
     spans = sorted((s.date, s.start, s.end, i) for i, s in enumerate(ev.sessions))
     days = (spans[-1][0] - spans[0][0]).days
     if days > L.EVENT_SPAN_DAYS_MAX:
-        problems.append(Problem("event.sessions", f"the first and last session are {days} days apart; "
-                                f"at most {L.EVENT_SPAN_DAYS_MAX}"))
+        problems.append(Problem.of("event.sessions", N_("the first and last session are {days} days apart; at most {most}"),
+                                   days=days, most=L.EVENT_SPAN_DAYS_MAX))
     slots = 0
     for (d1, _s1, e1, _i), (d2, s2, _e2, j) in zip(spans, spans[1:], strict=False):
         if d1 == d2 and s2 < e1:
-            problems.append(Problem(f"event.sessions[{j}]", "overlaps another session on the same date"))
+            problems.append(Problem.of(f"event.sessions[{j}]", N_("overlaps another session on the same date")))
     for i, s in enumerate(ev.sessions):
         if s.end > s.start:
             minutes = (
@@ -159,12 +158,12 @@ def _check_sessions(ev: EventIn, problems: list[Problem]) -> None:
             )
             slots += (minutes + ev.gap_minutes) // (ev.slot_minutes + ev.gap_minutes)
             if minutes < ev.slot_minutes:
-                problems.append(
-                    Problem(f"event.sessions[{i}]", f"shorter than one slot of {ev.slot_minutes} minutes")
-                )
+                problems.append(Problem.of(f"event.sessions[{i}]", N_("shorter than one slot of {minutes} minutes"),
+                                           minutes=ev.slot_minutes))
         _wall_times(f"event.sessions[{i}]", s, ev.timezone, problems)
     if slots > L.SLOTS_MAX:
-        problems.append(Problem("event.sessions", f"{slots} slots in all; at most {L.SLOTS_MAX}"))
+        problems.append(Problem.of("event.sessions", N_("{slots} slots in all; at most {most}"), slots=slots,
+                                   most=L.SLOTS_MAX))
 
 
 def _wall_times(where: str, w: Any, tz: str, problems: list[Problem]) -> None:
@@ -172,7 +171,7 @@ def _wall_times(where: str, w: Any, tz: str, problems: list[Problem]) -> None:
     for name in ("start", "end"):
         why = wall_time_problem(w.date, getattr(w, name), tz)
         if why:
-            problems.append(Problem(f"{where}.{name}", why))
+            problems.append(Problem.of(f"{where}.{name}", why))
 
 
 def _check_windows(p: ParticipantIn, where: str, problems: list[Problem]) -> None:
@@ -245,15 +244,15 @@ def load_json(text: str, source: str = "") -> Any:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            [Problem(f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")], source
+            [Problem.of(f"line {exc.lineno} column {exc.colno}", N_("not valid JSON: {reason}"), reason=exc.msg)], source
         ) from None
     except RecursionError:
         doc, deep = None, True
     else:
         deep = _depth(doc) > JSON_DEPTH_MAX
     if deep:
-        raise InvalidInput([Problem("", f"objects and lists nest more than {JSON_DEPTH_MAX} levels deep; "
-                                        "an event document needs only a few")], source)  # fmt: skip
+        raise InvalidInput([Problem.of("", N_("objects and lists nest more than {most} levels deep; "
+                                              "an event document needs only a few"), most=JSON_DEPTH_MAX)], source)
     return doc
 
 

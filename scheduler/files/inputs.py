@@ -25,6 +25,8 @@ from pydantic_core import PydanticCustomError
 
 from scheduler.domain import limits as L
 from scheduler.domain.addresses import InvalidEmail, normalise_email
+from scheduler.domain.errors import Message
+from scheduler.domain.language import N_
 from scheduler.domain.model import END_OF_DAY
 from scheduler.domain.text import LONG_MAX, NAME_MAX, SHORT_MAX, URL_MAX, text_problem
 from scheduler.domain.zones import UnknownZone, canonical_zone
@@ -38,13 +40,19 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _fail(kind: str, message: str, value: Any) -> PydanticCustomError:
-    return PydanticCustomError(kind, message.replace("{value!r}", "{value}"), {"value": repr(value)})
+def _fail(kind: str, message: str, value: Any, **args: Any) -> PydanticCustomError:
+    """A pydantic error of ``kind`` whose words are the ``N_`` template ``message`` ({value} is ``value`` quoted)."""
+    return _said(kind, Message.of(message, value=repr(value), **args))
+
+
+def _said(kind: str, words: Message) -> PydanticCustomError:
+    """A pydantic error of ``kind`` carrying ``words`` (English in its ``msg``, any language in ``ctx["message"]``)."""
+    return PydanticCustomError(kind, "{message}", {"message": words})
 
 
 def _ident(v: Any) -> str:
     if not isinstance(v, str) or not _ID_RE.match(v):
-        raise _fail("ident", "{value!r} is not an identifier (letters, digits, '-', '_')", v)
+        raise _fail("ident", N_("{value} is not an identifier (letters, digits, '-', '_')"), v)
     return v
 
 
@@ -52,7 +60,7 @@ def _zone(v: Any) -> str:
     try:
         return canonical_zone(v)  # an alias (US/Eastern) is stored as its zone (America/New_York)
     except UnknownZone as exc:
-        raise PydanticCustomError("zone", "{message}", {"message": str(exc)}) from None
+        raise _said("zone", exc.words) from None
 
 
 def parse_clock(v: Any) -> time:
@@ -60,7 +68,7 @@ def parse_clock(v: Any) -> time:
     if isinstance(v, time):
         return v
     if not isinstance(v, str) or not _TIME_RE.match(v):
-        raise _fail("clock", "{value!r} is not a time of day written HH:MM", v)
+        raise _fail("clock", N_("{value} is not a time of day written HH:MM"), v)
     return END_OF_DAY if v == "24:00" else time.fromisoformat(v)
 
 
@@ -69,13 +77,14 @@ def parse_day(v: Any) -> date:
     if isinstance(v, date):
         return v
     if not isinstance(v, str) or not _DATE_RE.match(v):
-        raise _fail("day", "{value!r} is not a date written YYYY-MM-DD", v)
+        raise _fail("day", N_("{value} is not a date written YYYY-MM-DD"), v)
     try:
         day = date.fromisoformat(v)
     except ValueError:
-        raise _fail("day", "{value!r} is not a date on the calendar", v) from None
+        raise _fail("day", N_("{value} is not a date on the calendar"), v) from None
     if not L.YEAR_MIN <= day.year <= L.YEAR_MAX:
-        raise _fail("day", f"{{value!r}} is not between the years {L.YEAR_MIN} and {L.YEAR_MAX}", v)
+        raise _fail("day", N_("{value} is not between the years {first} and {last}"), v,
+                    first=L.YEAR_MIN, last=L.YEAR_MAX)
     return day
 
 
@@ -90,8 +99,7 @@ def _email(v: Any) -> str:
     try:
         return normalise_email(v)
     except InvalidEmail as exc:
-        raise PydanticCustomError("email", "{value} is not an e-mail address: {reason}",
-                                  {"value": repr(v), "reason": exc.reason}) from None
+        raise _said("email", exc.words) from None
 
 
 def _tags(v: Any) -> Any:
@@ -110,8 +118,8 @@ def _session_refs(v: Any) -> Any:
     if isinstance(v, int) and not isinstance(v, bool):
         return [v]
     if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, int | str) for x in v):
-        raise _fail("sessions", "{value!r} is not a list of sessions: write session numbers separated by ';' "
-                                "(1;3) or a list of numbers or session dates", v)
+        raise _fail("sessions", N_("{value} is not a list of sessions: write session numbers separated by ';' "
+                                   "(1;3) or a list of numbers or session dates"), v)
     return v
 
 
@@ -121,7 +129,7 @@ def _plain(limit: int, multiline: bool = False):
     def check(v: str) -> str:
         why = text_problem(v, limit, multiline)
         if why is not None:
-            raise PydanticCustomError("text", "{why}", {"why": why})
+            raise _said("text", why)
         return v
 
     return AfterValidator(check)
@@ -156,11 +164,11 @@ def _window_text(v: Any) -> Any:
     if isinstance(v, str):
         m = _WINDOW_RE.match(DASHES.sub("-", v))
         if not m:
-            raise _fail("window", f"{{value!r}} is not written {WINDOW_FORM}", v)
+            raise _fail("window", N_("{value} is not written {form}"), v, form=WINDOW_FORM)
         return {"date": m.group(1), "start": m.group(2), "end": m.group(3)}
     if not isinstance(v, Mapping):
-        raise _fail("window", f"{{value!r}} is not a window: write {WINDOW_FORM} or "
-                              '{"date": ..., "start": ..., "end": ...}', v)
+        raise _fail("window", N_("{value} is not a window: write {form} or {object}"), v, form=WINDOW_FORM,
+                    object='{"date": ..., "start": ..., "end": ...}')
     return v
 
 
@@ -169,16 +177,17 @@ def _hours_text(v: Any) -> Any:
     if isinstance(v, str):
         m = _HOURS_RE.match(DASHES.sub("-", v))
         if not m:
-            raise _fail("hours", "{value!r} is not written HH:MM-HH:MM", v)
+            raise _fail("hours", N_("{value} is not written HH:MM-HH:MM"), v)
         return {"start": m.group(1), "end": m.group(2)}
     if not isinstance(v, Mapping):
-        raise _fail("hours", '{value!r} is not working hours: write HH:MM-HH:MM or {"start": ..., "end": ...}', v)
+        raise _fail("hours", N_("{value} is not working hours: write HH:MM-HH:MM or {object}"), v,
+                    object='{"start": ..., "end": ...}')
     return v
 
 
 def _ordered(w: Any) -> Any:
     if w.end <= w.start:
-        raise _fail("order", "end {value} is not after start", format_clock(w.end) + f" {format_clock(w.start)}")
+        raise _said("order", Message.of(N_("end is not after start")))
     return w
 
 
@@ -225,8 +234,9 @@ class EventIn(_In):
     def _placeholders(cls, v: str | None) -> str | None:
         unknown = sorted(set(re.findall(r"\{([^{}]*)\}", v or "")) - {"room", "meeting"})
         if unknown:
-            raise _fail("template", "{value} are not placeholders it knows; use {room} and {meeting}",
-                        "{" + "}, {".join(unknown) + "}")
+            raise _said("template", Message.of(N_("{value} are not placeholders it knows; use {room} and {meeting}"),
+                                               value=repr("{" + "}, {".join(unknown) + "}"), room="{room}",
+                                               meeting="{meeting}"))
         return v
 
 

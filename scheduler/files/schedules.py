@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.errors import InvalidInput, Message, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.model import MEETING_STATUSES, Meeting, Schedule, Stats, Unscheduled
 
 
@@ -46,11 +47,19 @@ def schedule_document(s: Schedule) -> dict[str, Any]:
     }
 
 
+class _Malformed(ValueError):
+    """A meeting of a schedule document that cannot be read; ``words`` say why in any language."""
+
+    def __init__(self, words: Message):
+        self.words = words
+        super().__init__(str(words))
+
+
 def parse_schedule_document(doc: Any, source: str = "") -> Schedule:
     """Read a schedule document back (for locked meetings and independent checks)."""
     problems: list[Problem] = []
     if not isinstance(doc, Mapping) or not isinstance(doc.get("meetings"), list):
-        raise InvalidInput([Problem("meetings", "a schedule needs a list of meetings")], source)
+        raise InvalidInput([Problem.of("meetings", N_("a schedule needs a list of meetings"))], source)
     meetings = []
     for i, m in enumerate(doc["meetings"]):
         where = f"meetings[{i}]"
@@ -59,15 +68,16 @@ def parse_schedule_document(doc: Any, source: str = "") -> Schedule:
             start = datetime.fromisoformat(m["start"].replace("Z", "+00:00"))
             end = datetime.fromisoformat(m["end"].replace("Z", "+00:00"))
             if start.tzinfo is None or end.tzinfo is None:
-                raise ValueError("times must carry a zone (end them with Z)")
+                raise _Malformed(Message.of(N_("times must carry a zone (end them with Z)")))
             room = m["room"]
             if not isinstance(room, int) or isinstance(room, bool) or room < 1:
-                raise ValueError(f"room must be a positive integer, got {room!r}")
+                raise _Malformed(Message.of(N_("room must be a positive integer, got {room}"), room=repr(room)))
             status = m.get("status", "scheduled")
             if status not in MEETING_STATUSES:
-                raise ValueError(f"status {status!r} is not one of {', '.join(MEETING_STATUSES)}")
+                raise _Malformed(Message.of(N_("status {status} is not one of {statuses}"), status=repr(status),
+                                            statuses=", ".join(MEETING_STATUSES)))
             if not isinstance(m.get("locked", False), bool):
-                raise ValueError(f"locked must be true or false, got {m['locked']!r}")
+                raise _Malformed(Message.of(N_("locked must be true or false, got {value}"), value=repr(m["locked"])))
             meetings.append(
                 Meeting(
                     str(m["id"]), a, b, start.astimezone(UTC), end.astimezone(UTC), room,
@@ -75,7 +85,8 @@ def parse_schedule_document(doc: Any, source: str = "") -> Schedule:
                 )
             )  # fmt: skip
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            problems.append(Problem(where, f"malformed meeting: {exc}"))
+            problems.append(Problem.of(where, N_("malformed meeting: {reason}"),
+                                       reason=exc.words if isinstance(exc, _Malformed) else str(exc)))
     if problems:
         raise InvalidInput(problems, source)
     unscheduled = tuple(

@@ -18,12 +18,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.errors import InvalidInput, Message, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.model import EventData
 from scheduler.domain.sessions import format_sessions
 from scheduler.files.formats import load_json, parse_event_document, parse_event_json
 from scheduler.files.inputs import EventIn, format_clock, parse_windows
 from scheduler.files.spreadsheets import (
+    JSON_ADVICE,
     Table,
     csv_bytes,
     csv_table,
@@ -65,8 +67,8 @@ def read_event_file(path: str | Path) -> EventData:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_workbook_event(path)
     if not path.exists():
-        raise InvalidInput(f"no such file: {path}")
-    return parse_event_json(decode(path.read_bytes(), "", "save it as UTF-8"), str(path))
+        raise InvalidInput(Message.of(N_("no such file: {path}"), path=str(path)))
+    return parse_event_json(decode(path.read_bytes(), "", JSON_ADVICE), str(path))
 
 
 def read_csv_dir(folder: Path) -> EventData:
@@ -84,7 +86,7 @@ def read_csv_dir(folder: Path) -> EventData:
         if sheets:
             event = _event_sheet(next(iter(sheets.values())), problems)
     else:
-        problems.append(Problem("event.json", "missing: the folder needs the event settings"))
+        problems.append(Problem.of("event.json", N_("missing: the folder needs the event settings")))
     tables: dict[str, Table | None] = {}
     for section in ("participants", "requests"):
         tables[section] = _folder_table(folder, section, problems)
@@ -101,9 +103,11 @@ def read_workbook_event(path: Path) -> EventData:
     if "event" in sheets:
         event = _event_sheet(sheets["event"], problems)
     else:
-        problems.append(Problem("", f"no sheet named 'event' (the sheets are: {', '.join(sheets)})"))
+        problems.append(Problem.of("", N_("no sheet named {name} (the sheets are: {sheets})"), name="'event'",
+                                   sheets=", ".join(sheets)))
     if "participants" not in sheets:
-        problems.append(Problem("", f"no sheet named 'participants' (the sheets are: {', '.join(sheets)})"))
+        problems.append(Problem.of("", N_("no sheet named {name} (the sheets are: {sheets})"), name="'participants'",
+                                   sheets=", ".join(sheets)))
     tables = {s: sheets.get(s) for s in ("participants", "requests")}
     return _assemble(event, tables, problems, str(path))
 
@@ -111,14 +115,15 @@ def read_workbook_event(path: Path) -> EventData:
 def _folder_table(folder: Path, section: str, problems: list[Problem]) -> Table | None:
     csv_path, xlsx_path = folder / f"{section}.csv", folder / f"{section}.xlsx"
     if csv_path.exists() and xlsx_path.exists():
-        problems.append(Problem(section, f"both {section}.csv and {section}.xlsx are there: keep one"))
+        problems.append(Problem.of(section, N_("both {csv} and {xlsx} are there: keep one"), csv=f"{section}.csv",
+                                   xlsx=f"{section}.xlsx"))
         return None
     if xlsx_path.exists():
         sheets = _workbook(xlsx_path, f"{section}.xlsx", problems)
         return replace(next(iter(sheets.values())), name=f"{section}.xlsx") if sheets else None
     if not csv_path.exists():
         if section == "participants":
-            problems.append(Problem(f"{section}.csv", "missing"))
+            problems.append(Problem.of(f"{section}.csv", N_("missing")))
         return None
     try:
         return csv_table(read_bytes(csv_path, csv_path.name), csv_path.name, KNOWN[section])
@@ -137,9 +142,9 @@ def _workbook(path: Path, name: str, problems: list[Problem]) -> dict[str, Table
 
 def _event_json(path: Path, problems: list[Problem]) -> Any:
     try:
-        doc = load_json(decode(path.read_bytes(), path.name, "save it as UTF-8"))
+        doc = load_json(decode(path.read_bytes(), path.name, JSON_ADVICE))
     except InvalidInput as exc:
-        problems.extend(p if p.path.startswith(path.name) else Problem(f"{path.name} {p.path}".strip(), p.message)
+        problems.extend(p if p.path.startswith(path.name) else replace(p, path=f"{path.name} {p.path}".strip())
                         for p in exc.problems)  # fmt: skip
         return None
     return doc["event"] if isinstance(doc, Mapping) and "event" in doc else doc

@@ -25,13 +25,17 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.errors import InvalidInput, Message, Problem
+from scheduler.domain.language import N_
 
 SEPARATORS = (",", ";", "\t")
 _SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tabs", "|": "'|'", ":": "':'"}
 #: Dashes that autocorrect puts between two times (en, em, minus, figure dash, ...).
 DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
 XLSX_MAGIC = b"PK\x03\x04"
+#: What to do with a text file that is not UTF-8: a CSV table, an event.json.
+CSV_ADVICE = Message.of(N_("save it as 'CSV UTF-8'"))
+JSON_ADVICE = Message.of(N_("save it as UTF-8"))
 
 
 @dataclass(frozen=True)
@@ -78,21 +82,24 @@ def suggest(name: str, known: Collection[str]) -> str | None:
 
 def unknown_name_problems(names: Iterable[str], known: Collection[str], where: str,
                           what: str = "field") -> list[Problem]:
-    """One problem per name that is not known but close to a known one (a near-miss drops data)."""
+    """One problem per name that is not known but close to a known one (a near-miss drops data);
+    ``what`` is "field" or "section"."""
     out = []
     for name in names:
         if name in known:
             continue
         hint = suggest(name, known)
         if hint is not None:
-            out.append(Problem(where, f"unknown {what} {name!r}: did you mean {hint!r}?"))
+            template = N_("unknown section {name}: did you mean {hint}?") if what == "section" else \
+                N_("unknown field {name}: did you mean {hint}?")
+            out.append(Problem.of(where, template, name=repr(name), hint=repr(hint)))
     return out
 
 
 # ---------------------------------------------------------------- text
 
 
-def decode(raw: bytes, name: str = "", advice: str = "save it as 'CSV UTF-8'") -> str:
+def decode(raw: bytes, name: str = "", advice: str | Message = CSV_ADVICE) -> str:
     """Decode a file's bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, or clean Windows-1252.
 
     Windows-1252 is accepted only when every byte decodes and charset detection
@@ -100,8 +107,8 @@ def decode(raw: bytes, name: str = "", advice: str = "save it as 'CSV UTF-8'") -
     with one problem naming the first bad byte and its line.
     """
     if raw.startswith(XLSX_MAGIC):
-        raise InvalidInput([Problem(name, "this is an Excel workbook, not text: give it the .xlsx extension, "
-                                          f"or {advice}")])
+        raise InvalidInput([Problem.of(name, N_("this is an Excel workbook, not text: give it the .xlsx extension, "
+                                                "or {advice}"), advice=advice)])
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
@@ -116,7 +123,8 @@ def decode(raw: bytes, name: str = "", advice: str = "save it as 'CSV UTF-8'") -
         if text is not None:
             return text
     line = raw[:bad].count(b"\n") + 1
-    raise InvalidInput([Problem(name, f"not UTF-8 text (byte 0x{raw[bad]:02x} on line {line}); {advice}")])
+    raise InvalidInput([Problem.of(name, N_("not UTF-8 text (byte {byte} on line {line}); {advice}"),
+                                   byte=f"0x{raw[bad]:02x}", line=line, advice=advice)])
 
 
 def _windows_1252(raw: bytes) -> str | None:
@@ -135,12 +143,12 @@ def _windows_1252(raw: bytes) -> str | None:
     return None
 
 
-def read_bytes(path: Path, name: str = "", advice: str = "save it as 'CSV UTF-8'") -> str:
+def read_bytes(path: Path, name: str = "", advice: str | Message = CSV_ADVICE) -> str:
     """Read and :func:`decode` a file; a missing file raises InvalidInput."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InvalidInput([Problem(name, f"no such file: {path}")]) from None
+        raise InvalidInput([Problem.of(name, N_("no such file: {path}"), path=str(path))]) from None
     return decode(raw, name, advice)
 
 
@@ -177,8 +185,8 @@ def csv_table(text: str, name: str, known: Collection[str]) -> Table:
             start, last = last + 1, reader.line_num
             numbered.append((start, cells))
     except csv.Error as exc:  # a cell over csv.field_size_limit() (128 KiB), a NUL byte, ...
-        raise InvalidInput([Problem(f"{name} line {last + 1}", f"cannot be read as CSV ({exc}); "
-                                    "a cell may be at most 128 KiB long: check the quotes")]) from None
+        raise InvalidInput([Problem.of(f"{name} line {last + 1}", N_("cannot be read as CSV ({reason}); "
+                                       "a cell may be at most 128 KiB long: check the quotes"), reason=str(exc))]) from None
     return _table(name, numbered, sep, "line")
 
 
@@ -216,44 +224,49 @@ def header_columns(table: Table, known: Collection[str], required: Collection[st
     wanted = {normalise_name(k): k for k in known}
     problems: list[Problem] = []
     if not table.header:
-        return [], [Problem(table.name, "the file is empty: the first row must name the columns")]
+        return [], [Problem.of(table.name, N_("the file is empty: the first row must name the columns"))]
     names: list[str | None] = []
     for i, raw in enumerate(table.header):
         if not raw.replace("\ufeff", "").strip():
             names.append(None)
             filled = next(((n, c[i]) for n, c in table.rows if c[i]), None)
             if filled:
-                problems.append(Problem(table.where(filled[0]),
-                                        f"{filled[1]!r} is in column {i + 1}, which has no name in the header"))
+                problems.append(Problem.of(table.where(filled[0]),
+                                           N_("{value} is in column {column}, which has no name in the header"),
+                                           value=repr(filled[1]), column=i + 1))
             continue
         names.append(wanted.get(normalise_name(raw), raw.replace("\ufeff", "").strip()))
     if not any(n in known for n in names):
-        return names, [Problem(table.name, _no_known_column(table, known))]
+        return names, [Problem.of(table.name, _no_known_column(table, known))]
     for n in names:
         if n is not None and n not in known:
             hint = suggest(n, known)
             if hint is not None:
-                problems.append(Problem(table.name, f"unknown column {n!r}: did you mean {hint!r}?"))
+                problems.append(Problem.of(table.name, N_("unknown column {name}: did you mean {hint}?"),
+                                           name=repr(n), hint=repr(hint)))
     seen: set[str] = set()
     for raw, n in zip(table.header, names, strict=True):
         if n is not None and n in seen:
-            problems.append(Problem(table.name, f"column {n!r} is given twice (once as {raw.strip()!r})"))
+            problems.append(Problem.of(table.name, N_("column {name} is given twice (once as {raw})"),
+                                       name=repr(n), raw=repr(raw.strip())))
         seen.add(n or "")
     for r in required:
         if r not in seen:
-            problems.append(Problem(table.name, f"required column {r!r} is missing"))
+            problems.append(Problem.of(table.name, N_("required column {name} is missing"), name=repr(r)))
     return names, problems
 
 
-def _no_known_column(table: Table, known: Collection[str]) -> str:
+def _no_known_column(table: Table, known: Collection[str]) -> Message:
     shown = table.separator.join(table.header)
-    msg = f"no known column found in the first row ({shown[:80]!r}); expected {', '.join(sorted(known))}"
+    args = {"row": repr(shown[:80]), "expected": ", ".join(sorted(known))}
     first = shown if table.unit == "line" else ""
     counts = {s: first.count(s) for s in _SEPARATOR_NAMES if s != table.separator}
     seps = [s for s, c in sorted(counts.items(), key=lambda kv: -kv[1]) if c]
     if seps:
-        msg += f"; the cells seem to be separated by {_SEPARATOR_NAMES[seps[0]]}: use ',' or ';'"
-    return msg
+        separator = Message.of(N_("tabs")) if seps[0] == "\t" else _SEPARATOR_NAMES[seps[0]]
+        return Message.of(N_("no known column found in the first row ({row}); expected {expected}; "
+                             "the cells seem to be separated by {separator}: use ',' or ';'"), separator=separator, **args)
+    return Message.of(N_("no known column found in the first row ({row}); expected {expected}"), **args)
 
 
 def records(table: Table, names: list[str | None]) -> list[tuple[int, dict[str, str]]]:
@@ -281,8 +294,9 @@ def read_workbook(path: Path, name: str) -> dict[str, Table]:
             warnings.simplefilter("ignore")
             book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        hint = " (an old .xls file: save it as 'Excel Workbook (.xlsx)')" if _is_xls(path) else ""
-        raise InvalidInput([Problem(name, f"not a readable .xlsx workbook{hint}: {type(exc).__name__}")]) from None
+        template = N_("not a readable .xlsx workbook (an old .xls file: save it as 'Excel Workbook (.xlsx)'): {error}") \
+            if _is_xls(path) else N_("not a readable .xlsx workbook: {error}")
+        raise InvalidInput([Problem.of(name, template, error=type(exc).__name__)]) from None
     try:
         out: dict[str, Table] = {}
         for ws in book.worksheets:

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.errors import Conflict, InvalidInput, Message, NotFound, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.model import LIVE_STATUSES, Event, EventData, Pair, Request
 
 STATUSES = ("suggested", "pending", "accepted", "declined", "expired", "withdrawn", "imposed")
@@ -77,7 +78,8 @@ def transition(state: RequestState, action: str, actor: str, now: datetime,
     r = state.request
     label = f"request {r.sender} -> {r.receiver}"
     if action not in TRANSITIONS:
-        raise InvalidInput(f"unknown action {action!r}; use one of {', '.join(TRANSITIONS)}")
+        raise InvalidInput(Message.of(N_("unknown action {action}; use one of {actions}"), action=repr(action),
+                                      actions=", ".join(TRANSITIONS)))
     sources, who, target = TRANSITIONS[action]
     allowed = {"sender": r.sender, "receiver": r.receiver}.get(who, who)
     if actor != allowed and actor != "organiser":
@@ -99,6 +101,12 @@ def _past(action: str) -> str:
             "impose": "imposed", "expire": "expired"}[action]  # fmt: skip
 
 
+def not_a_session(number: int, n: int) -> Message:
+    """The words for session ``number`` (from 1) of an event that has ``n`` sessions."""
+    return Message.ngettext("{number} is not a session of the event, which has {n}",
+                            "{number} is not a session of the event, which has {n}", n, number=number)
+
+
 def check_new(data: EventData, sender: str, receiver: str, priority: int = 2,
               sessions: tuple[int, ...] = ()) -> None:
     """Raise InvalidInput naming the field when a new request cannot exist (``sessions``: indices
@@ -107,20 +115,21 @@ def check_new(data: EventData, sender: str, receiver: str, priority: int = 2,
     problems = []
     for field, pid in (("from", sender), ("to", receiver)):
         if pid not in people:
-            problems.append(Problem(field, f"unknown participant {pid!r}"))
+            problems.append(Problem.of(field, N_("unknown participant {id}"), id=repr(pid)))
     if not isinstance(priority, int) or isinstance(priority, bool) or not 1 <= priority <= 3:
-        problems.append(Problem("priority", f"must be 1, 2 or 3 (got {priority!r})"))
+        problems.append(Problem.of("priority", N_("must be 1, 2 or 3 (got {got})"), got=repr(priority)))
     n = len(data.event.sessions)
     for i in sessions:
         if not 0 <= i < n:
-            problems.append(Problem("sessions", f"{i + 1} is not a session of the event, which has {n}"))
+            problems.append(Problem.of("sessions", not_a_session(i + 1, n)))
     if problems:
         raise InvalidInput(problems)
     if sender == receiver:
-        raise InvalidInput([Problem("to", f"{sender!r} cannot request a meeting with itself")])
+        raise InvalidInput([Problem.of("to", N_("{id} cannot request a meeting with itself"), id=repr(sender))])
     if people[sender].kind == people[receiver].kind and not data.event.allow_same_kind:
-        raise InvalidInput([Problem("to", f"{sender!r} and {receiver!r} are both {people[sender].kind} "
-                                          "SMEs; the event does not allow same-kind meetings")])  # fmt: skip
+        raise InvalidInput([Problem.of("to", N_("{sender} and {receiver} are both {kind} SMEs; the event does not "
+                                                "allow same-kind meetings"),
+                                       sender=repr(sender), receiver=repr(receiver), kind=people[sender].kind)])
     for r in data.requests:
         if (r.sender, r.receiver) == (sender, receiver):
             raise Conflict(f"request {sender} -> {receiver} already exists ({r.status})")

@@ -35,7 +35,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.errors import InvalidInput, Message, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.limits import SLOT_MINUTES_MAX, SLOT_MINUTES_MIN, SLOTS_MAX
 from scheduler.domain.model import EventData
 from scheduler.domain.timegrid import build_slots
@@ -229,15 +230,17 @@ def check_options(options: Options) -> None:
     """Raise InvalidInput naming each option out of range (percent, slot minutes, budget)."""
     problems = []
     if not 1 <= options.percent <= 100:
-        problems.append(Problem("percent", f"must be a whole number from 1 to 100 (got {options.percent})"))
+        problems.append(Problem.of("percent", N_("must be a whole number from 1 to 100 (got {got})"),
+                                   got=options.percent))
     for i, m in enumerate(options.slot_minutes):
         if not SLOT_MINUTES_MIN <= m <= SLOT_MINUTES_MAX:
-            problems.append(Problem(f"slot minutes[{i}]", f"must be from {SLOT_MINUTES_MIN} to "
-                                    f"{SLOT_MINUTES_MAX} minutes (got {m})"))  # fmt: skip
+            problems.append(Problem.of(f"slot minutes[{i}]", N_("must be from {least} to {most} minutes (got {got})"),
+                                       least=SLOT_MINUTES_MIN, most=SLOT_MINUTES_MAX, got=m))
     if not 0 < options.budget <= 600:
-        problems.append(Problem("budget", f"must be above 0 and at most 600 seconds (got {options.budget})"))
+        problems.append(Problem.of("budget", N_("must be above 0 and at most 600 seconds (got {got})"),
+                                   got=options.budget))
     if problems:
-        raise InvalidInput(problems, "capacity planning")
+        raise InvalidInput(problems, Message.of(N_("capacity planning")))
 
 
 def room_counts(event_rooms: int, *marks: int, rows: int = ROOM_ROWS) -> tuple[int, ...]:

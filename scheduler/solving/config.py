@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.errors import InvalidInput, Message, Problem
+from scheduler.domain.language import N_
 
 Method = Literal["cpsat", "greedy"]
 #: What compact days minimise: idle slots and sessions attended, or breaks (docs/solver.md).
@@ -67,20 +68,21 @@ def resolve_compactness(cfg: SolverConfig, event_extra: Mapping[str, Any]) -> So
     if mode is None:
         mode = event_extra.get("compactness", "idle")
         if mode not in COMPACTNESS:
-            problems.append(Problem("event.compactness", f"must be 'idle' or 'breaks', not {mode!r}"))
+            problems.append(Problem.of("event.compactness", N_("must be 'idle' or 'breaks', not {got}"), got=repr(mode)))
     spread = cfg.break_spread
     if spread is None and "break_spread" in event_extra:
         value = event_extra["break_spread"]
         if value is None:
             spread = NO_SPREAD
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.append(Problem("event.break_spread", f"must be a whole number, 0 or more, or null; not {value!r}"))
+            problems.append(Problem.of("event.break_spread", N_("must be a whole number, 0 or more, or null; not {got}"),
+                                       got=repr(value)))
         else:
             spread = value
     elif spread is not None and spread < 0:
         spread = NO_SPREAD
     if problems:
-        raise InvalidInput(problems, "solver settings")
+        raise InvalidInput(problems, Message.of(N_("solver settings")))
     return replace(cfg, compactness=mode, break_spread=spread)
 
 

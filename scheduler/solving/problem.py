@@ -13,7 +13,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from scheduler.domain.errors import InfeasibleLock, Problem
+from scheduler.domain.errors import InfeasibleLock, Message, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.model import EventData, Meeting, Pair, Participant, Slot
 from scheduler.domain.sessions import slots_in
 from scheduler.domain.timegrid import allowed_map, build_slots
@@ -157,12 +158,13 @@ def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]
         where = f"locked meeting {m.id}"
         for pid in (m.a, m.b):
             if pid not in people:
-                problems.append(Problem(where, f"unknown participant {pid!r}"))
+                problems.append(Problem.of(where, N_("unknown participant {id}"), id=repr(pid)))
         if m.start not in by_start:
-            problems.append(Problem(where, f"{m.start.isoformat()} is not the start of a slot"))
+            problems.append(Problem.of(where, N_("{start} is not the start of a slot"), start=m.start.isoformat()))
             continue
         if not 1 <= m.room <= data.event.rooms:
-            problems.append(Problem(where, f"room {m.room} is not between 1 and {data.event.rooms}"))
+            problems.append(Problem.of(where, N_("room {room} is not between 1 and {rooms}"), room=m.room,
+                                       rooms=data.event.rooms))
         out.append(Lock(m.id, m.a, m.b, by_start[m.start], m.room))
     # two locks for one participant, or one room, in the same slot
     seen_person: dict[tuple[str, int], str] = {}
@@ -172,20 +174,20 @@ def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]
         for pid in (lk.a, lk.b):
             other = seen_person.setdefault((pid, lk.slot), lk.meeting_id)
             if other != lk.meeting_id:
-                problems.append(Problem(
-                    f"locked meetings {other} and {lk.meeting_id}",
-                    f"both put {pid} in slot {lk.slot} ({slots[lk.slot].start:%Y-%m-%d %H:%M} UTC)"))  # fmt: skip
+                problems.append(Problem.of(
+                    f"locked meetings {other} and {lk.meeting_id}", N_("both put {id} in slot {slot} ({start} UTC)"),
+                    id=pid, slot=lk.slot, start=f"{slots[lk.slot].start:%Y-%m-%d %H:%M}"))
         other = seen_room.setdefault((lk.room, lk.slot), lk.meeting_id)
         if other != lk.meeting_id:
-            problems.append(Problem(f"locked meetings {other} and {lk.meeting_id}",
-                                    f"both use room {lk.room} in slot {lk.slot}"))  # fmt: skip
+            problems.append(Problem.of(f"locked meetings {other} and {lk.meeting_id}",
+                                       N_("both use room {room} in slot {slot}"), room=lk.room, slot=lk.slot))
         per_slot[lk.slot] += 1
     pairs_seen: dict[tuple[str, str], str] = {}
     for lk in out:
         other = pairs_seen.setdefault(pair_key(lk.a, lk.b), lk.meeting_id)
         if other != lk.meeting_id:
-            problems.append(Problem(f"locked meetings {other} and {lk.meeting_id}",
-                                    f"{lk.a} and {lk.b} would meet twice"))  # fmt: skip
+            problems.append(Problem.of(f"locked meetings {other} and {lk.meeting_id}",
+                                       N_("{a} and {b} would meet twice"), a=lk.a, b=lk.b))
     mine: dict[str, list[str]] = defaultdict(list)
     for lk in out:
         mine[lk.a].append(lk.meeting_id)
@@ -193,10 +195,11 @@ def _locks(data: EventData, slots: tuple[Slot, ...], locked: tuple[Meeting, ...]
     for pid, ids in sorted(mine.items()):
         cap = people[pid].cap(data.event) if pid in people else len(ids)
         if len(ids) > cap:  # never relaxed: the organiser decides which lock goes
-            problems.append(Problem(f"locked meetings {', '.join(sorted(ids))}",
-                                    f"give {pid} {len(ids)} meetings, more than their cap of {cap}"))
+            problems.append(Problem.of(f"locked meetings {', '.join(sorted(ids))}", Message.ngettext(
+                "give {id} {n} meeting, more than their cap of {cap}", "give {id} {n} meetings, more than their cap of {cap}",
+                len(ids), id=pid, cap=cap)))
     if problems:
-        raise InfeasibleLock(problems, "locked meetings cannot all hold")
+        raise InfeasibleLock(problems, Message.of(N_("locked meetings cannot all hold")))
     return tuple(out)
 
 

@@ -24,7 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scheduler.domain.addresses import InvalidEmail, check_email
-from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from scheduler.domain.language import N_
 from scheduler.domain.timegrid import build_slots
 from scheduler.store.connection import Connection
 from scheduler.store.rows import from_iso, to_iso
@@ -333,7 +334,8 @@ class Privacy(Connection):
 
         Raises InvalidInput naming ``retention_days``; NotFound for an unknown event."""
         if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
-            raise InvalidInput(f"retention_days: {days!r} is not a number of days from 0 to 3650")
+            raise InvalidInput([Problem.of("retention_days", N_("{got} is not a number of days from 0 to 3650"),
+                                           got=repr(days))])
         with self.write() as db:
             [before] = self.retention(event_id)
             db.execute("UPDATE events SET retention_days = ? WHERE id = ?", [days, event_id])

@@ -122,7 +122,7 @@ class Requests(Connection):
             n = len(data.event.sessions)
             wrong = [i + 1 for i in sessions if not 0 <= i < n]
             if wrong:
-                raise InvalidInput([Problem("sessions", f"{wrong[0]} is not a session of the event, which has {n}")])
+                raise InvalidInput([Problem.of("sessions", req.not_a_session(wrong[0], n))])
             named = tuple(sorted(set(sessions)))
             db.execute("UPDATE requests SET sessions = ?, updated_at = ? WHERE event_id = ? AND sender = ? AND receiver = ?",
                        [sessions_column(named), to_iso(now), event_id, sender, receiver])  # fmt: skip
