@@ -108,6 +108,7 @@ def test_an_event_announced_before_the_rename_keeps_its_uids_after_the_upgrade(t
             conn.execute(f"DROP TABLE {table}")
         conn.execute("ALTER TABLE users DROP COLUMN session_generation")  # and the column v14 adds
         conn.execute("ALTER TABLE participants DROP COLUMN locale")  # and the column v15 adds
+        conn.execute("ALTER TABLE participants DROP COLUMN page_locale")  # and the one v16 adds
         conn.execute("PRAGMA user_version=8")
     old = sqlite_utils.Database(sqlite3.connect(path))
     assert columns(old) == columns(v8_file(tmp_path / "v8.db"))  # exactly what v8 left

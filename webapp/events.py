@@ -7,6 +7,7 @@ from typing import Any
 from flask import request, session
 from flask_socketio import ConnectionRefusedError, SocketIO, emit, join_room
 
+from scheduler.domain.language import supported
 from scheduler.store import Store
 
 from .live import participant_room
@@ -28,6 +29,9 @@ def register(socketio: SocketIO) -> None:
         if token:
             with _store() as store:
                 who = store.by_token(str(token))
+                lang = supported(str((auth or {}).get("lang") or ""))
+                if who is not None and lang:  # the page's language: live pushes are written in it
+                    store.remember_page_language(who[0], who[1], lang)
             if who is None:
                 raise ConnectionRefusedError("unknown or revoked link")
             join_room(participant_room(*who))

@@ -15,7 +15,7 @@ extracts, updates and compiles them (``babel.cfg`` says where the strings are).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from flask import Flask, g, request, session
@@ -65,6 +65,13 @@ def catalogues() -> str:
 def page_language() -> Language:
     """The :class:`Language` of the page being rendered (its catalogue, for dates and core texts)."""
     return load(str(get_locale() or DEFAULT), catalogues())
+
+
+def push_languages(data: EventData, pages: Mapping[str, str]) -> Callable[[str], Language]:
+    """participant id -> the language of a live push to their page: the language their page was
+    last shown in (``pages``, from :meth:`~scheduler.store.Store.page_languages`), else their mail's."""
+    mail, directory = mail_languages(data), catalogues()
+    return lambda pid: load(pages[pid], directory) if pid in pages else mail(pid)
 
 
 def mail_languages(data: EventData) -> Callable[[str], Language]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,9 +23,9 @@ from scheduler.invitations.delivery import (
 from scheduler.invitations.ical import contexts, organiser_of
 
 from .agenda import agenda_rows
-from .extensions import socketio
+from .extensions import get_store, socketio
 from .fanout import emit_many
-from .i18n import catalogues, mail_languages
+from .i18n import catalogues, mail_languages, push_languages
 
 
 def participant_room(event_id: str, pid: str) -> str:
@@ -99,17 +99,22 @@ def describe(change: Change, me: str, data: EventData, people: dict | None = Non
         "name": other, "was": was, "when": when, "room": m.room}
 
 
-def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:
-    """Emit ``agenda_changed`` to every participant whose meetings changed; return who."""
+def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str,
+                 pages: Mapping[str, str] | None = None) -> set[str]:
+    """Emit ``agenda_changed`` to every participant whose meetings changed; return who.
+
+    ``pages``: participant id -> the language their page was last shown in (read from the
+    request's store when not given); each message, and the agenda it carries, is in it."""
     new = tuple(new)
     changes = diff(old, new)
-    people, languages, now = data.by_id(), mail_languages(data), clock()
+    people, now = data.by_id(), clock()
+    languages = push_languages(data, get_store().page_languages(data.event.id) if pages is None else pages)
     theirs: dict[str, list[Meeting]] = {}
     for m in new:
         for pid in (m.a, m.b):
             theirs.setdefault(pid, []).append(m)
-    # each page gets its fresh agenda with the news (``lang``: the page uses it when it is in this
-    # language, else asks agenda.json): thousands of pages need not all ask the server at once
+    # each page gets its fresh agenda with the news, in the language the page was last shown in
+    # (``lang``: a page in another one asks agenda.json): thousands of pages need not all ask at once
     emit_many(("agenda_changed", {"why": (lang := languages(pid)).gettext(why), "lang": lang.code,
                                   "changes": [describe(c, pid, data, people, lang) for c in cs],
                                   "agenda": agenda_rows(data.event, people, theirs.get(pid, ()), pid, lang, now)},
@@ -192,7 +197,7 @@ def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting
     room), and, once the event's invites were published, mail those people the new invite version
     (REQUEST with a higher SEQUENCE, or CANCEL) of exactly the meetings that changed."""
     old, new = tuple(old), tuple(new)
-    told = push_changes(data, old, new, why)
+    told = push_changes(data, old, new, why, store.page_languages(data.event.id))
     if told and store.published(data.event.id):
         changed = {c.meeting.id for cs in diff(old, new).values() for c in cs}
         send_invites(store, data, only=changed, wait=False)

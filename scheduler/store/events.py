@@ -159,6 +159,20 @@ class Events(Connection):
         row = self.db.execute("SELECT locale FROM participants WHERE event_id = ? AND id = ?", [event_id, pid]).fetchone()
         return str(row[0] or "") if row else ""
 
+    def remember_page_language(self, event_id: str, pid: str, code: str) -> None:
+        """Keep ``code`` as the language ``pid``'s page is shown in (written only when it changed:
+        thousands of pages connecting write nothing when their language stays the same)."""
+        if self.db.execute("SELECT 1 FROM participants WHERE event_id = ? AND id = ? AND page_locale = ?",
+                           [event_id, pid, code]).fetchone():  # fmt: skip
+            return
+        with self.write() as db:
+            db.execute("UPDATE participants SET page_locale = ? WHERE event_id = ? AND id = ?", [code, event_id, pid])
+
+    def page_languages(self, event_id: str) -> dict[str, str]:
+        """Participant id -> the language their page was last shown in (only those seen)."""
+        return dict(self.db.execute("SELECT id, page_locale FROM participants WHERE event_id = ? AND page_locale != ''",
+                                    [event_id]).fetchall())  # fmt: skip
+
     def renew_token(self, event_id: str, pid: str, actor: str) -> str:
         """Revoke a participant's link and return the new one's token."""
         token = secrets.token_urlsafe(24)

@@ -260,9 +260,15 @@ def _v15(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE participants ADD COLUMN locale TEXT NOT NULL DEFAULT ''")
 
 
+def _v16(db: sqlite_utils.Database) -> None:
+    """The language each participant's page was last shown in ("" = not seen yet): live pushes are
+    written in it, so an open page can show them without asking the server again."""
+    db.execute("ALTER TABLE participants ADD COLUMN page_locale TEXT NOT NULL DEFAULT ''")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                             _v12, _v13, _v14, _v15]
+                                                             _v12, _v13, _v14, _v15, _v16]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -124,7 +124,7 @@
     return diff;
   }
 
-  const socket = io({ transports: ["websocket", "polling"], auth: { token: root.dataset.token } });
+  const socket = io({ transports: ["websocket", "polling"], auth: { token: root.dataset.token, lang: document.documentElement.lang } });
   let connectedBefore = false;
   socket.on("connect", async () => {
     // every (re)connect: what was pushed while the socket was down never arrived, so read it now
