@@ -24,6 +24,7 @@ from scheduler.files import formats, sheets, writer
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
+from .i18n import said_here
 from .live import clock, notify
 from .sockets import recheck
 
@@ -131,7 +132,7 @@ def import_apply(upload):
             version = request.form.get("version", "")
             plan, _ = store.merge(data, actor=actor, now=clock(),
                                   expected_version=int(version) if version.isdigit() else None)  # fmt: skip
-            why, done = "The organiser re-imported the event", gettext("Merged: %(summary)s", summary=plan.summary())
+            why, done = "The organiser re-imported the event", gettext("Merged: %(summary)s", summary=said_here(plan.summary()))
     except Conflict as exc:
         path.unlink(missing_ok=True)
         flash(str(exc), "error")

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import EventData, Meeting, Participant, Unscheduled
 from scheduler.domain.sessions import grid_sessions
 from scheduler.domain.timegrid import allowed_slots, build_slots
@@ -200,11 +202,15 @@ def not_placed(data: EventData, meetings: Iterable[Meeting]) -> tuple[Unschedule
     asg = Assignment({index[pair_key(m.a, m.b)]: slot_of_start[m.start] for m in meetings
                       if m.status in LIVE and pair_key(m.a, m.b) in index and m.start in slot_of_start})  # fmt: skip
     lost = {pair_key(m.a, m.b): m.status for m in meetings if m.status in ("cancelled", "no_show")}
-    said = {"cancelled": "their meeting was called off (cancelled)", "no_show": "one of them missed their meeting"}
+    said = {"cancelled": Message(N_("their meeting was called off (cancelled)")),
+            "no_show": Message(N_("one of them missed their meeting"))}  # fmt: skip
     people = data.by_id()
 
     def named(u: Unscheduled) -> str:  # the reasons name people by id; a person reads names
         text = said.get(lost.get(pair_key(u.sender, u.receiver), ""), u.reason)
+        if isinstance(text, Message):
+            return Message(text.template, **{k: people[v].name if k in ("a", "b", "who") and v in people else v
+                                             for k, v in text.args.items()})  # fmt: skip
         for pid in (u.sender, u.receiver):
             if pid in people:
                 text = re.sub(rf"(?<![\w-]){re.escape(pid)}(?![\w-])", people[pid].name, text)

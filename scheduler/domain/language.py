@@ -100,6 +100,11 @@ def _when(lang: Language, instant: datetime, tz: str, form: str) -> str:
 ENGLISH = Language()
 
 
+def N_(message: str) -> str:  # noqa: N802 -- gettext's own name for "mark only"
+    """Marks a message for extraction (Babel's default keywords include N_); translated when shown."""
+    return message
+
+
 @lru_cache(maxsize=32)
 def load(code: str, directory: str) -> Language:
     """The :class:`Language` ``code`` with its compiled catalogue ``<directory>/<code>/LC_MESSAGES/messages.mo``.
