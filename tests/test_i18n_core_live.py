@@ -218,3 +218,29 @@ def test_a_stored_message_reads_back_whole_and_an_old_plain_row_as_it_is():
     assert "25 marzo" in say(back, load("it", catalogues()))
     assert restore("its slot is over") == "its slot is over"  # a row written before messages
     assert say("plain text", load("pt", catalogues())) == "plain text"  # data is never translated
+
+
+def test_open_pages_hear_a_repairs_reason_in_their_own_language(tmp_path):
+    """Over a real server and real Socket.IO clients: the line each open participant page gets."""
+    from tests.test_sockets import Tab, until
+    from tests.webtools import Server, login
+
+    db = tmp_path / "live.db"
+    tokens = seed_db(db, [doc()])[EV]
+    with Store(db) as s:
+        s.save_schedule(Schedule(EV, MEETINGS))
+    server = Server(db, now="2027-03-26T13:10:00+00:00", extra_env={"MATCHMAKING_STANDBY_TICK": "0"})
+    try:
+        pages = {pid: Tab(server.url, token=tokens[pid]) for pid in ("s-2", "t-2")}  # fr and de
+        host, csrf = login(server.url, "hans")
+        r = host.post(server.url + f"/events/{EV}/board/absence",
+                      data={"csrf_token": csrf, "participant": "t-2", "mode": "gone", "apply": "1"})  # fmt: skip
+        assert r.status_code == 200 and "Applied:" in r.text
+        assert until(lambda: all("agenda_changed" in p.names() for p in pages.values()))
+        why = {pid: dict(p.got)["agenda_changed"]["why"] for pid, p in pages.items()}
+        assert why == {"s-2": "Le planning a été réparé : Brasserie Nord absent pour le reste de la journée",
+                       "t-2": "Der Plan wurde repariert: Brasserie Nord für den Rest des Tages abwesend"}
+        for p in pages.values():
+            p.close()
+    finally:
+        server.stop()
