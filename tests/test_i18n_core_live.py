@@ -127,6 +127,9 @@ def test_the_console_says_not_placed_recommendations_and_an_import_summary_in_ge
     assert "bietet demand-forecasting, was Fromagerie Lune braucht; Sie sprechen beide en" in recs
     requests_page = text_of(olga, f"/events/{EV}/requests")
     assert "nur Vormittag am 25. März" in requests_page
+    r = olga.post(f"/events/{EV}/requests/t-2/s-2/sessions", data={"sessions": "1;2", "csrf_token": csrf_of(
+        requests_page)}, follow_redirects=True)  # fmt: skip
+    assert "nur Vormittag am 25. März oder Nachmittag am 26. März." in html.unescape(r.get_data(as_text=True))
     # a re-import: its summary and the meetings it cancels, in German
     d = doc()
     d["participants"].append(person("t-3", name="Mühle Süd", needs=["robotics"]))
