@@ -135,12 +135,13 @@ class Schedules(Connection):
     def cancel_meetings(self, event_id: str, ids: list[str], *, actor: str, why: str,
                         now: datetime | None = None, expected_version: int | None = None) -> int:
         """Cancel the meetings ``ids`` (kept as ``cancelled``, SEQUENCE + 1) in one transaction,
-        with a snapshot for undo and an audit record saying why; return the new schedule version."""
+        with a snapshot for undo and an audit record saying why (a Message is kept as its template and
+        arguments, said in each reader's language); return the new schedule version."""
         with self.write():
             meetings = self.meetings(event_id)
             return self.save_schedule(Schedule(event_id, pipeline.cancelled(meetings, ids)), actor=actor,
                                       expected_version=expected_version, now=now,
-                                      detail={"action": "cancel", "cancelled": list(ids), "why": why})  # fmt: skip
+                                      detail={"action": "cancel", "cancelled": list(ids), "why": to_data(why)})  # fmt: skip
 
     def set_locked(self, event_id: str, meeting_id: str, locked: bool, *, actor: str,
                    now: datetime | None = None) -> Meeting:
