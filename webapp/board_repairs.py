@@ -309,14 +309,14 @@ def open_room(event_id, room):
                 store.save_schedule(Schedule(event_id, tuple(restored.get(m.id, m) for m in meetings)), actor=actor,
                                     expected_version=version,
                                     detail={"action": "reopen", "room": room, "restored": sorted(restored),
-                                            "why": f"room {room} reopened"})  # fmt: skip
+                                            "why": to_data(Message(N_("room {room} reopened"), room=room))})  # fmt: skip
     except Conflict:
         flash(gettext("The schedule changed meanwhile (someone else made a change), so the room stays closed and "
                       "nothing was restored. Press “Reopen” again to see what can go back now."), "error")  # fmt: skip
         return back(event_id)
     if restored:
         notify(store, data, meetings, store.meetings(event_id),
-               f"Room {room} is open again: your meeting is back at its original time and room")  # fmt: skip
+               Message(N_("Room {room} is open again: your meeting is back at its original time and room"), room=room))  # fmt: skip
         flash(gettext("Room %(room)s is open again; %(num)s meetings are back at their original time and room, "
                       "and both participants of each were told.", room=room, num=len(restored)))  # fmt: skip
     else:
