@@ -201,6 +201,18 @@ def test_a_repair_reaches_each_participant_with_its_reason_in_their_language(app
     text, description = calendar_of(rows[("t-2", "CANCEL")]["message"])  # Brasserie Nord reads German
     assert "Grund: Der Plan wurde repariert: Brasserie Nord für den Rest des Tages abwesend" in description
     assert "Grund: Der Plan wurde repariert" in text and "repaired" not in description
+    # a reason the webapp marks for the catalogue (not a core message) reads the same way
+    board = olga.get(f"/events/{EV}/board").get_data(as_text=True)
+    version = re.search(r'id="schedule-version">(\d+)<', board).group(1)
+    with Store(db) as s:
+        sent = len(s.outbox(EV))
+    r = olga.post(f"/events/{EV}/board/meetings/m-t-1-s-2/cancel", data={"csrf_token": csrf_of(board),
+                                                                        "version": version})  # fmt: skip
+    assert r.status_code in (200, 303), r.get_data(as_text=True)[:300]
+    with Store(db) as s:
+        rows = {(row["participant_id"], row["method"]): row for row in s.outbox(EV)[sent:]}
+    _, description = calendar_of(rows[("t-1", "CANCEL")]["message"])  # Fromagerie Lune reads French
+    assert "Motif : Un hôte a marqué un rendez-vous comme annulé" in description
     # the board's history keeps the reason's template: each host reads it in their page's language
     french = text_of(olga, f"/events/{EV}/board?lang=fr")
     assert "Brasserie Nord absent pour le reste de la journée" in french

@@ -11,7 +11,7 @@ from flask import current_app
 
 from scheduler.changes.diff import Change, diff
 from scheduler.domain.language import Language
-from scheduler.domain.messages import Message, say, to_data
+from scheduler.domain.messages import Message, say, say_marked, to_data
 from scheduler.domain.model import EventData, Meeting
 from scheduler.domain.timegrid import local_label
 from scheduler.invitations.delivery import (
@@ -88,9 +88,7 @@ REPAIRED = N_("The schedule was repaired: {what}")
 
 def said(why: str, lang: Language) -> str:
     """A live change's reason in ``lang``: a core Message, or a text marked with :func:`N_`."""
-    if not why:
-        return ""
-    return say(why, lang) if isinstance(why, Message) else lang.gettext(why)
+    return say_marked(why, lang)
 
 
 def describe(change: Change, me: str, data: EventData, people: dict | None = None, language: Language | None = None) -> str:

@@ -88,6 +88,14 @@ def say(text: str, lang: Language = ENGLISH) -> str:
         return _fill(text.template, text.args, lang)
 
 
+def say_marked(text: str, lang: Language = ENGLISH) -> str:
+    """A reason in ``lang``: a :class:`Message` as :func:`say` writes it, any other text looked up in the
+    catalogue as a whole (a constant marked ``N_("...")``; a text the catalogue lacks stays as it is)."""
+    if isinstance(text, Message):
+        return say(text, lang)
+    return lang.gettext(text) if text else ""
+
+
 def to_data(text: str) -> Any:
     """``text`` as JSON-ready data: ``{"msg": template, "args": {...}}`` for a message, else the text."""
     if not isinstance(text, Message):

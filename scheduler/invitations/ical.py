@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
 from scheduler.domain.language import ENGLISH, Language
-from scheduler.domain.messages import say
+from scheduler.domain.messages import say_marked
 from scheduler.domain.model import Event as B2BEvent
 from scheduler.domain.model import Meeting, Participant
 
@@ -55,7 +55,7 @@ class InviteContext:
     organiser_name: str
     agenda_url: str = ""  # the recipient's personal agenda link ("" when not served)
     language: Language = ENGLISH  # the recipient's language (scheduler.domain.language)
-    reason: str = ""  # why this meeting changed (a live change), said in ``language`` when a Message
+    reason: str = ""  # why this meeting changed (a live change): a Message or a text marked N_, said in ``language``
 
     @property
     def domain(self) -> str:
@@ -132,7 +132,7 @@ def reason_note(ctx: InviteContext) -> str:
     """"Why: ..." in the recipient's language when a live change sends this document, else ""."""
     if not ctx.reason:
         return ""
-    return ctx.language.gettext("Why: {reason}").format(reason=say(ctx.reason, ctx.language))
+    return ctx.language.gettext("Why: {reason}").format(reason=say_marked(ctx.reason, ctx.language))
 
 
 def describe(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
