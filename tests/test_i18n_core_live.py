@@ -11,7 +11,7 @@ import html
 import io
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from email import policy
 
 import pytest
@@ -40,14 +40,10 @@ PEOPLE = [
 
 
 def at(day: int, hh: int, mm: int = 0) -> datetime:
-    from datetime import date, time
-
     return local_instant(date(2027, 3, day), time(hh, mm), TZ)
 
 
 def meeting(mid: str, a: str, b: str, start: datetime, room: int) -> Meeting:
-    from datetime import timedelta
-
     return Meeting(mid, a, b, start, start + timedelta(minutes=25), room, "scheduled")
 
 
@@ -226,7 +222,7 @@ def test_a_stored_message_reads_back_whole_and_an_old_plain_row_as_it_is():
 
     nested = Message("restricted to {sessions}, where {a} and {b} have no common slot in both working hours and "
                      "availability", a="A", b="B",
-                     sessions=Message("the morning session of {day}", day=Day(datetime(2027, 3, 25).date())))  # fmt: skip
+                     sessions=Message("the morning session of {day}", day=Day(date(2027, 3, 25))))  # fmt: skip
     back = restore(dump(nested))
     assert back == nested and isinstance(back, Message)
     assert say(back, load("it", catalogues())) == say(nested, load("it", catalogues()))
