@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import EventData, Meeting, Schedule, Stats, Unscheduled
 from scheduler.domain.sessions import describe
 from scheduler.solving.breaks import breaks_by_participant, spread_of
@@ -206,29 +208,35 @@ def explain(prob: SchedProblem, asg: Assignment) -> tuple[Unscheduled, ...]:
 
 
 def _reason(prob: SchedProblem, asg: Assignment, k: int, busy: dict[str, dict[int, int]],
-            count: dict[str, int], per_slot: dict[int, int]) -> str:
+            count: dict[str, int], per_slot: dict[int, int]) -> Message:
+    """Why pair ``k`` was left out: a message whose ``a``, ``b``, ``who`` name participants by id."""
     pr = prob.pairs[k]
     common = prob.common[k]
     if not prob.allowed[pr.a] or not prob.allowed[pr.b]:
         who = pr.a if not prob.allowed[pr.a] else pr.b
-        return f"{who} has no available slot in the event's sessions"
+        return Message(N_("{who} has no available slot in the event's sessions"), who=who)
     if pr.sessions == ():
-        return "its requests restrict it to sessions that do not overlap, so it has no session it may take place in"
+        return Message(N_("its requests restrict it to sessions that do not overlap, so it has no session it may "
+                          "take place in"))  # fmt: skip
     # a request that names sessions: say so, and where in them the pair could not meet
-    within = f"restricted to {describe(prob.event, pr.sessions)}, where " if pr.sessions is not None else ""
+    within = describe(prob.event, pr.sessions) if pr.sessions is not None else None
     if not common:
         if within and prob.allowed[pr.a] & prob.allowed[pr.b]:
-            return f"{within}{pr.a} and {pr.b} have no common slot in both working hours and availability"
-        return "no common slot in both working hours and availability"
+            return Message(N_("restricted to {sessions}, where {a} and {b} have no common slot in both working hours "
+                              "and availability"), sessions=within, a=pr.a, b=pr.b)  # fmt: skip
+        return Message(N_("no common slot in both working hours and availability"))
     for p in (pr.a, pr.b):
         if count.get(p, 0) >= prob.cap(p):
-            return f"{p} reached its cap of {prob.cap(p)}"
+            return Message(N_("{who} reached its cap of {cap}"), who=p, cap=prob.cap(p))
     full = [t for t in common if per_slot[t] >= prob.event.rooms]
     if len(full) == len(common):
         n = len(common)
         if within:
-            return f"{within}all rooms are full in the {n} slot{'s' if n != 1 else ''} both share"
-        return f"all rooms full in the {n} slot{'s' if n != 1 else ''} both share"
+            return Message(N_("restricted to {sessions}, where all rooms are full in the {n} slots both share")
+                           if n != 1 else N_("restricted to {sessions}, where all rooms are full in the 1 slot both share"),
+                           sessions=within, n=n)  # fmt: skip
+        return Message(N_("all rooms full in the {n} slots both share") if n != 1
+                       else N_("all rooms full in the 1 slot both share"), n=n)  # fmt: skip
     open_slots = [t for t in common if t not in full]
     blockers: dict[str, int] = defaultdict(int)
     for t in open_slots:
@@ -237,10 +245,13 @@ def _reason(prob: SchedProblem, asg: Assignment, k: int, busy: dict[str, dict[in
                 blockers[p] += 1
     who = max((pr.a, pr.b), key=lambda p: (blockers[p], p))
     if within and all(t in busy.get(pr.a, {}) or t in busy.get(pr.b, {}) for t in open_slots):
-        return (f"{within}{pr.a} and {pr.b} have no common free slot (the meetings {who} got there "
-                "come first)")  # fmt: skip
-    note = f" ({within.removesuffix(', where ')})" if within else ""
-    return f"lower priority than the meetings {who} got in the {len(open_slots)} slots both share{note}"
+        return Message(N_("restricted to {sessions}, where {a} and {b} have no common free slot (the meetings {who} "
+                          "got there come first)"), sessions=within, a=pr.a, b=pr.b, who=who)  # fmt: skip
+    if within:
+        return Message(N_("lower priority than the meetings {who} got in the {n} slots both share (restricted to "
+                          "{sessions})"), who=who, n=len(open_slots), sessions=within)  # fmt: skip
+    return Message(N_("lower priority than the meetings {who} got in the {n} slots both share"), who=who,
+                   n=len(open_slots))
 
 
 def schedule_detail(result: Result) -> dict[str, object]:

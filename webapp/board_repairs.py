@@ -14,6 +14,7 @@ from flask_babel import gettext
 
 from scheduler.changes.pipeline import restorable
 from scheduler.domain.errors import Conflict, InvalidInput, StaleVersion
+from scheduler.domain.messages import Message, to_data
 from scheduler.domain.model import EventData, Request, Schedule
 from scheduler.domain.timegrid import end_of_local_day, local_instant, local_label, to_local
 from scheduler.live.repair import Absence, rebalance, with_waitlist
@@ -24,13 +25,16 @@ from .account_words import said
 from .auth import current_user, staff_required
 from .board import back, bp, checked_change, form_version, now
 from .extensions import get_store
-from .live import N_, notify
+from .i18n import said_here
+from .live import N_, REPAIRED, notify
 
 #: a repair lock older than this was left by a process that died
 REPAIR_LOCK_STALE = timedelta(minutes=3)
 #: the reason participants are told when a host marks their meeting (in their language: live.push_changes)
 MARKED = {"held": N_("A host marked a meeting held"), "no_show": N_("A host marked a meeting no-show"),
           "cancelled": N_("A host marked a meeting cancelled")}  # fmt: skip
+#: the reason the board's history keeps for a meeting a host marked (in each reader's language)
+MARKED_REASON = {"held": N_("marked held"), "no_show": N_("marked no-show"), "cancelled": N_("marked cancelled")}
 
 
 @bp.post("/meetings/<meeting_id>/<action>")
@@ -50,8 +54,8 @@ def mark(event_id, meeting_id, action):
         flash(gettext("absent: that person is not in this meeting; choose one of its two participants"), "error")
         return back(event_id)
     people = store.load(event_id).by_id()
-    reason = (f"{people[absent].name} did not come" if status == "no_show" and absent
-              else f"marked {status.replace('_', '-')}")  # fmt: skip
+    reason = (Message(N_("{name} did not come"), name=people[absent].name) if status == "no_show" and absent
+              else Message(MARKED_REASON[status]))  # fmt: skip
     refused = checked_change(event_id, MARKED[status], lambda actor, version:
                              store.update_meeting(event_id, meeting_id, actor=actor, status=status,
                                                   expected_version=version, reason=reason))  # fmt: skip
@@ -103,22 +107,27 @@ class Repair:
         out += [("lost", p) for p in self.lost]
         return out
 
-    def describe(self, people, tz: str) -> str:
-        def span(until):
+    def describe(self, people, tz: str) -> Message:
+        """What the repair takes into account, in words (a Message: each reader's language by ``say``)."""
+        def away(name: str, until) -> Message:
             if until is None:
-                return "for the rest of the event"
-            local = to_local(until, tz)
-            return "for the rest of the day" if local.time() == time(0, 0) else f"until {local_label(until, tz)}"
+                return Message(N_("{name} away for the rest of the event"), name=name)
+            if to_local(until, tz).time() == time(0, 0):
+                return Message(N_("{name} away for the rest of the day"), name=name)
+            return Message(N_("{name} away until {time}"), name=name, time=local_label(until, tz))
 
-        parts = [f"{people[a.participant].name} away {span(a.until)}" for a in self.absences]
+        parts = [away(people[a.participant].name, a.until) for a in self.absences]
         if self.close_room is not None:
-            parts.append(f"room {self.close_room} closes")
+            parts.append(Message(N_("room {room} closes"), room=self.close_room))
         if self.late:
-            parts.append(f"late request {people[self.late[0]].name} → {people[self.late[1]].name}")
+            parts.append(Message(N_("late request {a} → {b}"), a=people[self.late[0]].name, b=people[self.late[1]].name))
         if self.lost:
-            parts.append(f"a meeting of {' and '.join(people[p].name for p in self.lost if p in people)} "
-                         "was cancelled")  # fmt: skip
-        return "; ".join(parts)
+            parts.append(Message(N_("a meeting of {names} was cancelled"),
+                                 names=" and ".join(people[p].name for p in self.lost if p in people)))  # fmt: skip
+        out = parts[0] if parts else Message("{nothing}", nothing="")
+        for part in parts[1:]:  # "; " between them, in every language
+            out = Message("{a}; {b}", a=out, b=part)
+        return out
 
 
 def _with_late(data: EventData, late: tuple[str, str, int] | None) -> EventData:
@@ -174,8 +183,8 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
     if not apply:
         plan = rebalance(live_data, store.meetings(event_id), now(), repair.absences, closed_rooms=closed,
                          wanted=wanted, lost=repair.lost)  # fmt: skip
-        return render_template("preview.html", ev=data.event, plan=plan, people=people, what=repair.describe(
-            people, data.event.timezone), hidden=repair.hidden(), version=store.schedule_version(event_id),
+        return render_template("preview.html", ev=data.event, plan=plan, people=people, what=said_here(repair.describe(
+            people, data.event.timezone)), hidden=repair.hidden(), version=store.schedule_version(event_id),
             tz=data.event.timezone,
             told=sorted(people[p].name for p in plan.affected if p in people))  # fmt: skip
     if expected is not None and expected != store.schedule_version(event_id):  # stale: refuse before the lock
@@ -201,7 +210,7 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
                                         "closed_rooms": closed, "late": list(repair.late or ()),
                                         "lost": list(repair.lost), "close_room": repair.close_room,
                                         "displaced": _displaced(plan, meetings) if repair.close_room is not None else [],
-                                "why": repair.describe(people, data.event.timezone)})  # fmt: skip
+                                "why": to_data(repair.describe(people, data.event.timezone))})  # fmt: skip
     except (Conflict, InvalidInput) as exc:
         flash(gettext("The schedule changed meanwhile (someone else made a change), so nothing was changed. The "
                       "board below is fresh: preview the repair again.") if isinstance(exc, StaleVersion)
@@ -209,8 +218,8 @@ def _plan(event_id: str, repair: Repair, apply: bool, expected: int | None = Non
         return back(event_id)
     finally:
         store.end_solve(event_id)
-    notify(store, data, meetings, store.meetings(event_id), "The schedule was repaired: " + repair.describe(
-        people, data.event.timezone))  # fmt: skip
+    notify(store, data, meetings, store.meetings(event_id), Message(REPAIRED, what=repair.describe(
+        people, data.event.timezone)))  # fmt: skip
     rooms_only = sum(1 for b, a in plan.moved if b.start == a.start)
     flash(gettext("Applied: %(added)s meetings added, %(rooms)s changed room only (same time), %(moved)s moved to "
                   "another time, %(cancelled)s cancelled; %(told)s participants told.", added=len(plan.added),
@@ -301,14 +310,14 @@ def open_room(event_id, room):
                 store.save_schedule(Schedule(event_id, tuple(restored.get(m.id, m) for m in meetings)), actor=actor,
                                     expected_version=version,
                                     detail={"action": "reopen", "room": room, "restored": sorted(restored),
-                                            "why": f"room {room} reopened"})  # fmt: skip
+                                            "why": to_data(Message(N_("room {room} reopened"), room=room))})  # fmt: skip
     except Conflict:
         flash(gettext("The schedule changed meanwhile (someone else made a change), so the room stays closed and "
                       "nothing was restored. Press “Reopen” again to see what can go back now."), "error")  # fmt: skip
         return back(event_id)
     if restored:
         notify(store, data, meetings, store.meetings(event_id),
-               f"Room {room} is open again: your meeting is back at its original time and room")  # fmt: skip
+               Message(N_("Room {room} is open again: your meeting is back at its original time and room"), room=room))  # fmt: skip
         flash(gettext("Room %(room)s is open again; %(num)s meetings are back at their original time and room, "
                       "and both participants of each were told.", room=room, num=len(restored)))  # fmt: skip
     else:

@@ -33,7 +33,7 @@ from . import jobs
 from .auth import current_user, staff_required
 from .console_words import PHASE_MEANING, PHASE_NAMES, next_step_words, phase_sentence, status_word
 from .extensions import get_store
-from .live import clock, notify, send_invites
+from .live import N_, clock, notify, send_invites
 from .memo import remembered
 from .moves import move_by_hand
 from .progress import page_words
@@ -209,7 +209,7 @@ def apply_reoptimise(event_id):
         return redirect(url_for("console.event", event_id=event_id))
     finally:
         store.end_solve(event_id)
-    told = notify(store, data, before, store.meetings(event_id), "The organisers updated the schedule")
+    told = notify(store, data, before, store.meetings(event_id), N_("The organisers updated the schedule"))
     flash(gettext("Applied: %(added)s added, %(moved)s moved, %(cancelled)s cancelled; %(told)s told, each with an "
                   "updated invite.", added=ngettext("%(num)d meeting", "%(num)d meetings", len(change.added)),
                   moved=len(change.moved), cancelled=len(change.cancelled),

@@ -21,7 +21,7 @@ from .account_words import problem_words
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
-from .live import clock, notify
+from .live import N_, clock, notify
 
 #: the largest minimum of proposals (or recommendations per SME) one click may ask for
 MOST = 20
@@ -156,7 +156,7 @@ def expire(event_id):
         n = store.expire_requests(event_id, clock())
         store.audit(event_id, "expire", actor=actor, now=clock(), detail={"expired": n})
     after = store.meetings(event_id)
-    told = notify(store, store.load(event_id), before, after, "A request expired") if after != before else set()
+    told = notify(store, store.load(event_id), before, after, N_("A request expired")) if after != before else set()
     flash(_("%(n)s pending requests were past their answer time and are now expired.", n=n)
           + (" " + _("%(n)s participants told.", n=len(told)) if told else ""))  # fmt: skip
     return _back(event_id)

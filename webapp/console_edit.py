@@ -27,6 +27,7 @@ from .account_words import problem_list, said
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
+from .i18n import said_here
 from .live import clock, notify
 from .setting_words import policy_words
 from .sockets import recheck
@@ -197,8 +198,8 @@ def _apply(store, data, incoming, action: str, what: str, action_url: str, extra
         flash(_("Nothing was changed: %(why)s", why=said(exc)), "error")
         return redirect(_back_to(action, event_id)), 303
     recheck(store)  # a removed participant's link ends its live connection
-    told = notify(store, store.load(event_id), old, store.meetings(event_id), _("The organisers changed the event"))
-    flash(_("%(what)s: saved. %(summary)s; %(n)s participants told.", what=what, summary=applied.summary(),
+    told = notify(store, store.load(event_id), old, store.meetings(event_id), N_("The organisers changed the event"))
+    flash(_("%(what)s: saved. %(summary)s; %(n)s participants told.", what=what, summary=said_here(applied.summary()),
             n=len(told)))  # fmt: skip
     return redirect(_back_to(action, event_id))
 

@@ -26,7 +26,8 @@ from .account_words import problem_list
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
-from .live import clock, notify
+from .i18n import said_here
+from .live import N_, clock, notify
 from .sockets import recheck
 
 UPLOAD_TYPES = {".json", ".csv", ".xlsx"}
@@ -128,12 +129,12 @@ def import_apply(upload):
             if request.form.get("confirm") != "1":
                 return _preview(store, data, "replace"), 400
             store.save_event(data, replace=True, confirmed=True, actor=actor)
-            why, done = "The organiser replaced the event", gettext("Replaced the event")
+            why, done = N_("The organiser replaced the event"), gettext("Replaced the event")
         else:
             version = request.form.get("version", "")
             plan, _ = store.merge(data, actor=actor, now=clock(),
                                   expected_version=int(version) if version.isdigit() else None)  # fmt: skip
-            why, done = "The organiser re-imported the event", gettext("Merged: %(summary)s", summary=plan.summary())
+            why, done = N_("The organiser re-imported the event"), gettext("Merged: %(summary)s", summary=said_here(plan.summary()))
     except Conflict as exc:
         path.unlink(missing_ok=True)
         flash(str(exc), "error")

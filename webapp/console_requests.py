@@ -9,12 +9,15 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext
 
 from scheduler.domain.errors import InvalidInput, NotFound
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.sessions import parse_sessions, short
 
 from .account_words import said
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
+from .i18n import said_here
 from .live import clock, notify
 
 
@@ -41,10 +44,11 @@ def request_sessions(event_id, sender, receiver):
     except (InvalidInput, NotFound) as exc:
         flash(f"{label}: {said(exc)}", "error")
         return back
-    words = gettext("%(sessions)s only", sessions=short(data.event, named)) if named else gettext("any session")
+    words = gettext("%(sessions)s only", sessions=said_here(short(data.event, named))) if named else gettext("any session")
     if gone:
         a, b = (people[p].name if p in people else p for p in (sender, receiver))
-        why = f"Request {a} → {b} now asks for {short(data.event, named) + ' only' if named else 'any session'}"
+        why = (Message(N_("Request {a} → {b} now asks for {sessions} only"), a=a, b=b, sessions=short(data.event, named))
+               if named else Message(N_("Request {a} → {b} now asks for any session"), a=a, b=b))  # fmt: skip
         told = notify(store, data, before, store.meetings(event_id), why)
         flash(gettext("%(label)s: %(words)s. Its meeting no longer fitted and is cancelled; %(n)s people told. "
                       "Generate the schedule again to place it in the sessions it asks for.",

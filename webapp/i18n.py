@@ -22,6 +22,7 @@ from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
 
 from scheduler.domain.language import DEFAULT, LANGUAGES, Language, load, reader_language, supported
+from scheduler.domain.messages import say
 from scheduler.domain.model import EventData
 
 __all__ = ["DEFAULT", "LANGUAGES", "init_i18n", "mail_languages", "page_language", "select_locale", "supported"]
@@ -50,6 +51,7 @@ def init_i18n(app: Flask) -> Babel:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["page_language"] = page_language
     app.jinja_env.globals["when"] = lambda instant, tz, form="full": page_language().when(instant, tz, form)
+    app.jinja_env.filters["say"] = said_here  # a core text (a Message) in the page's language
     return babel
 
 
@@ -72,6 +74,11 @@ def push_languages(data: EventData, pages: Mapping[str, str]) -> Callable[[str],
     last shown in (``pages``, from :meth:`~scheduler.store.Store.page_languages`), else their mail's."""
     mail, directory = mail_languages(data), catalogues()
     return lambda pid: load(pages[pid], directory) if pid in pages else mail(pid)
+
+
+def said_here(text: str) -> str:
+    """A core text (:class:`~scheduler.domain.messages.Message`, or plain) in the page's language."""
+    return say(text, page_language())
 
 
 def mail_languages(data: EventData) -> Callable[[str], Language]:

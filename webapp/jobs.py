@@ -21,7 +21,7 @@ from scheduler.store import Store
 from scheduler.store.locks import LockOwner
 
 from .extensions import socketio
-from .live import notify
+from .live import N_, notify
 from .progress import done_sentence, room, starting_payload, throttled
 
 
@@ -108,7 +108,7 @@ def finish(app: Flask, event_id: str, actor: str, job: str, data: EventData, res
         "percent": 100.0,
     }, to=room(event_id))  # fmt: skip
     with app.app_context(), Store(app.config["DATABASE"]) as store:
-        notify(store, data, old, new, "The schedule was generated")
+        notify(store, data, old, new, N_("The schedule was generated"))
 
 
 def _save(app: Flask, event_id: str, actor: str, job: str, result: Result, worker: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from flask import current_app
 
 from scheduler.changes.diff import Change, diff
 from scheduler.domain.language import Language
+from scheduler.domain.messages import Message, say, say_marked, to_data
 from scheduler.domain.model import EventData, Meeting
 from scheduler.domain.timegrid import local_label
 from scheduler.invitations.delivery import (
@@ -26,6 +28,7 @@ from .agenda import agenda_rows
 from .extensions import get_store, socketio
 from .fanout import emit_many
 from .i18n import catalogues, mail_languages, push_languages
+from .partners import reason_for
 
 
 def participant_room(event_id: str, pid: str) -> str:
@@ -38,17 +41,19 @@ def clock() -> datetime:
     return datetime.fromisoformat(str(fixed)).astimezone(UTC) if fixed else datetime.now(UTC)
 
 
-def offer_view(offer: dict, me: str, data: EventData) -> dict:
-    """What one side of a standby offer sees (times in their own zone)."""
+def offer_view(offer: dict, me: str, data: EventData, lang: Language | None = None) -> dict:
+    """What one side of a standby offer sees (times in their own zone; its reasons and note in
+    ``lang``, else their mail's language)."""
     people = data.by_id()
+    lang = lang or mail_languages(data)(me)
     other = people[offer["b"] if offer["a"] == me else offer["a"]]
     tz = people[me].timezone
     mine, theirs = ("a_answer", "b_answer") if offer["a"] == me else ("b_answer", "a_answer")
     return {"id": offer["id"], "status": offer["status"], "other": other.name, "other_country": other.country,
             "other_offers": ", ".join(other.offers or other.needs), "percent": round(100 * offer["score"]),
-            "reasons": offer["reasons"], "room": offer["room"],
+            "reasons": [reason_for(r, people[me], lang) for r in offer["reasons"]], "room": offer["room"],
             "time": f"{local_label(offer['slot_start'], tz)}-{local_label(offer['slot_end'], tz)}",
-            "mine": offer[mine], "theirs": offer[theirs], "note": offer.get("note") or ""}  # fmt: skip
+            "mine": offer[mine], "theirs": offer[theirs], "note": say(offer.get("note") or "", lang)}  # fmt: skip
 
 
 def push_offers(data: EventData, offers: Iterable[dict], kind: str = "standby_offer") -> None:
@@ -76,6 +81,15 @@ def N_(text: str) -> str:  # noqa: N802 -- gettext's own name for "mark only"
     """``text`` unchanged, marked for the catalogue (``make translations``): a reason pushed to
     participants, translated by :func:`push_changes` into each reader's language."""
     return text
+
+
+#: the reason participants hear after a repair: "The schedule was repaired: <what happened>"
+REPAIRED = N_("The schedule was repaired: {what}")
+
+
+def said(why: str, lang: Language) -> str:
+    """A live change's reason in ``lang``: a core Message, or a text marked with :func:`N_`."""
+    return say_marked(why, lang)
 
 
 def describe(change: Change, me: str, data: EventData, people: dict | None = None, language: Language | None = None) -> str:
@@ -115,7 +129,7 @@ def push_changes(data: EventData, old: Iterable[Meeting], new: Iterable[Meeting]
             theirs.setdefault(pid, []).append(m)
     # each page gets its fresh agenda with the news, in the language the page was last shown in
     # (``lang``: a page in another one asks agenda.json): thousands of pages need not all ask at once
-    emit_many(("agenda_changed", {"why": (lang := languages(pid)).gettext(why), "lang": lang.code,
+    emit_many(("agenda_changed", {"why": said(why, lang := languages(pid)), "lang": lang.code,
                                   "changes": [describe(c, pid, data, people, lang) for c in cs],
                                   "agenda": agenda_rows(data.event, people, theirs.get(pid, ()), pid, lang, now)},
                participant_room(data.event.id, pid)) for pid, cs in changes.items())  # one batch via Redis
@@ -148,14 +162,19 @@ def _deliver_due(app) -> DeliveryReport:
 
 
 def send_invites(store, data: EventData, only: Iterable[str] | None = None,
-                 wait: bool = True) -> tuple[int, list[Skipped], DeliveryReport | None]:
-    """Queue every invite not yet sent at its current SEQUENCE (``only``: these meetings) and deliver.
+                 wait: bool = True, why: str = "") -> tuple[int, list[Skipped], DeliveryReport | None]:
+    """Queue every invite not yet sent at its current SEQUENCE (``only``: these meetings) and deliver
+    (``why``: the reason of a live change, written into each message in its reader's language).
 
     ``wait=False`` delivers in a background task, so a host or a participant never waits for a
     mail server; the report is then None (the outbox table shows how it went)."""
     organiser, _ = organiser_of(data.event, str(current_app.config.get("SMTP_FROM") or "entente@localhost"))
-    ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser,
-                       mail_languages(data))
+    base = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser,
+                    mail_languages(data))
+
+    def ctx_for(pid: str):
+        return replace(base(pid), reason=why) if why else base(pid)
+
     queued, skipped = queue_invites(store, data.event.id, ctx_for, datetime.now(UTC), organiser,
                                     None if only is None else set(only))  # fmt: skip
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -200,7 +219,7 @@ def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting
     told = push_changes(data, old, new, why, store.page_languages(data.event.id))
     if told and store.published(data.event.id):
         changed = {c.meeting.id for cs in diff(old, new).values() for c in cs}
-        send_invites(store, data, only=changed, wait=False)
+        send_invites(store, data, only=changed, wait=False, why=why)
     return told
 
 
@@ -227,10 +246,10 @@ def repair_lost(store, event_id: str, lost: Iterable[str], why: str, actor: str)
         if not (plan.added or plan.moved or plan.cancelled):
             return set()
         store.save_schedule(Schedule(event_id, plan.meetings), actor=actor, expected_version=version,
-                            detail={"action": "rebalance", "lost": sorted(lost), "why": why})  # fmt: skip
+                            detail={"action": "rebalance", "lost": sorted(lost), "why": to_data(why)})  # fmt: skip
     finally:
         store.end_solve(event_id)
-    return notify(store, data, before, store.meetings(event_id), "The schedule was repaired: " + why)
+    return notify(store, data, before, store.meetings(event_id), Message(REPAIRED, what=why))
 
 
 def every(app, setting: str, default: float, job, what: str) -> None:

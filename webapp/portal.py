@@ -24,6 +24,8 @@ from flask_babel import gettext, lazy_gettext, ngettext, refresh
 
 from scheduler.changes.pipeline import outside_availability
 from scheduler.domain.errors import Conflict, InvalidInput, NotFound
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.sessions import parse_sessions
 from scheduler.files import formats, inputs, writer
 from scheduler.invitations.ical import (
@@ -38,10 +40,14 @@ from . import account_words
 from .agenda import agenda_rows
 from .errors import bad_link
 from .extensions import get_store
-from .i18n import LANGUAGES, mail_languages, page_language
+from .i18n import LANGUAGES, mail_languages, page_language, said_here
 from .live import clock, notify, offer_standby, offer_view, push_offers, repair_lost
 
 bp = Blueprint("portal", __name__, url_prefix="/p")
+#: why a meeting was cancelled after its request changed, told to both sides in their language
+REQUEST_ENDED = {"declined": N_("The meeting request between {a} and {b} was declined"),
+                 "withdrawn": N_("The meeting request between {a} and {b} was withdrawn"),
+                 "expired": N_("The meeting request between {a} and {b} was expired")}  # fmt: skip
 
 
 @bp.url_value_preprocessor
@@ -87,9 +93,9 @@ def home(**_):
     states = [s for s in store.request_states(g.event_id) if g.pid in (s.request.sender, s.request.receiver)]
     from .partners import recommendations
 
-    recs = recommendations(data, me)
-    t = clock()
     lang = page_language()
+    recs = recommendations(data, me, lang=lang)
+    t = clock()
     scheduled = {(m.b if m.a == g.pid else m.a): lang.when(m.start, me.timezone, "short")
                  for m in store.meetings(g.event_id)
                  if g.pid in (m.a, m.b) and m.status in ("scheduled", "moved") and m.start > t}  # fmt: skip
@@ -181,9 +187,9 @@ def profile(**_):
     store.change_profile(g.event_id, updated, actor=g.pid, keep=ids if choice == "keep" else [],
                          release=ids if choice == "release" else [], now=clock())  # fmt: skip
     if choice == "release":
-        notify(store, data, before, store.meetings(g.event_id), f"{updated.name} is no longer available then")
-        partners = [m.b if m.a == g.pid else m.a for m in conflicts]
-        repair_lost(store, g.event_id, partners, f"{updated.name} is no longer available then", g.pid)
+        why = Message(N_("{name} is no longer available then"), name=updated.name)
+        notify(store, data, before, store.meetings(g.event_id), why)
+        repair_lost(store, g.event_id, [m.b if m.a == g.pid else m.a for m in conflicts], why, g.pid)
         flash(ngettext("Profile saved. %(num)d meeting outside your new hours was cancelled and your partners "
                        "were told.", "Profile saved. %(num)d meetings outside your new hours were cancelled and "
                        "your partners were told.", len(ids)))  # fmt: skip
@@ -278,7 +284,8 @@ def request_action(sender, receiver, action, **_):
     said = words.get(new.request.status, f"{other}: {new.request.status}.")
     flash(said + (" " + gettext("Its scheduled meeting is cancelled and both of you were told.") if gone else ""))
     if gone:
-        why = f"The meeting request between {people[sender].name} and {people[receiver].name} was {new.request.status}"
+        why = Message(REQUEST_ENDED.get(new.request.status, N_("The meeting request between {a} and {b} was {status}")),
+                      a=people[sender].name, b=people[receiver].name, status=new.request.status)  # fmt: skip
         notify(store, data, before, after, why)
         repair_lost(store, g.event_id, (sender, receiver), why, g.pid)
     return redirect(url_for("portal.home") + "#requests")
@@ -296,7 +303,7 @@ def checkin(**_):
 def _offers(store, data) -> list[dict]:
     """My standby offers still open in the running slot, as I see them."""
     t = clock()
-    return [offer_view(o, g.pid, data) for o in store.offers(g.event_id, status="open", participant=g.pid)
+    return [offer_view(o, g.pid, data, page_language()) for o in store.offers(g.event_id, status="open", participant=g.pid)
             if o["slot_end"] > t]  # fmt: skip
 
 
@@ -323,20 +330,22 @@ def answer_offer(offer_id, action, **_):
     try:
         out = standby.answer(store, g.event_id, offer_id, g.pid, action == "accept", clock())
     except (InvalidInput, Conflict) as exc:
-        flash(account_words.said(exc), "error")
+        flash(said_here(standby.said(exc)), "error")
         return redirect(url_for("portal.home"))
     data = store.load(g.event_id)
     push_offers(data, [out.offer], "offer_update")
     status = out.offer["status"]
     if status == "confirmed":
-        notify(store, data, out.before, out.after, "Meet now: a standby meeting was agreed")
+        notify(store, data, out.before, out.after, Message(N_("Meet now: a standby meeting was agreed")))
         flash(gettext("It's a meeting: it is in your agenda now, with its video link."))
     elif status == "open":
         flash(gettext("Thanks: we are waiting for the other side to accept."))
     elif status == "declined":
         flash(gettext("Declined. We will not offer this meeting again in this slot."))
     else:
-        flash(f"This offer is {status}{': ' + out.offer['note'] if out.offer.get('note') else ''}.", "error")
+        note = said_here(out.offer.get("note") or "")
+        flash(gettext("This offer is %(status)s: %(note)s.", status=status, note=note) if note
+              else gettext("This offer is %(status)s.", status=status), "error")  # fmt: skip
     return redirect(url_for("portal.home"))
 
 

@@ -25,6 +25,8 @@ from datetime import datetime
 
 from scheduler.changes import pipeline
 from scheduler.domain.errors import InvalidInput
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import LIVE_STATUSES, EventData, Meeting, Participant, Request
 from scheduler.domain.sessions import describe, format_sessions
 from scheduler.domain.timegrid import build_slots, local_label
@@ -82,13 +84,19 @@ class MergePlan:
         return not (self.added or self.updated or self.removed or self.requests_added or self.requests_changed
                     or self.requests_withdrawn or self.settings or self.cancelled)  # fmt: skip
 
-    def summary(self) -> str:
-        """One line: how many of each change."""
-        return (f"{len(self.added)} participants added, {len(self.updated)} updated, {len(self.removed)} removed; "
-                f"{len(self.requests_added)} requests added, {len(self.requests_withdrawn)} withdrawn"
-                + (f", {len(self.requests_changed)} changed; " if self.requests_changed else "; ") +
-                f"{len(self.settings)} settings changed; {len(self.cancelled)} meetings cancelled; "
-                f"{len(self.told)} participants told")  # fmt: skip
+    def summary(self) -> Message:
+        """One line: how many of each change (a Message: English as a str, any language by ``say``)."""
+        counts = {"added": len(self.added), "updated": len(self.updated), "removed": len(self.removed),
+                  "requests_added": len(self.requests_added), "withdrawn": len(self.requests_withdrawn),
+                  "changed": len(self.requests_changed), "settings": len(self.settings),
+                  "cancelled": len(self.cancelled), "told": len(self.told)}  # fmt: skip
+        if self.requests_changed:
+            return Message(N_("{added} participants added, {updated} updated, {removed} removed; {requests_added} "
+                              "requests added, {withdrawn} withdrawn, {changed} changed; {settings} settings changed; "
+                              "{cancelled} meetings cancelled; {told} participants told"), **counts)  # fmt: skip
+        return Message(N_("{added} participants added, {updated} updated, {removed} removed; {requests_added} requests "
+                          "added, {withdrawn} withdrawn; {settings} settings changed; {cancelled} meetings cancelled; "
+                          "{told} participants told"), **counts)  # fmt: skip
 
     def lines(self) -> list[str]:
         """The plan in words, one change a line, times in the event's zone."""
@@ -191,19 +199,20 @@ def _cancellations(merged: EventData, updated: tuple[Updated, ...],
     for m in upcoming:
         left = [people[p].name for p in (m.a, m.b) if p in gone]
         if left:
-            cancel(m, f"{' and '.join(left)} left the event")
+            cancel(m, Message(N_("{name} left the event"), name=left[0]) if len(left) == 1 else
+                   Message(N_("{name} and {other} left the event"), name=left[0], other=left[1]))  # fmt: skip
         elif (m.start, m.end) not in grid:
-            cancel(m, "its time is no longer a slot of the event")
+            cancel(m, Message(N_("its time is no longer a slot of the event")))
         elif m.room > ev.rooms:
-            cancel(m, f"room {m.room} no longer exists (the event has {ev.rooms})")
+            cancel(m, Message(N_("room {room} no longer exists (the event has {rooms})"), room=m.room, rooms=ev.rooms))
     for u in updated:
         for m in pipeline.outside_availability(merged, u.participant, upcoming, now):
             if not m.locked:
-                cancel(m, f"outside {u.participant.name}'s new hours")
+                cancel(m, Message(N_("outside {name}'s new hours"), name=u.participant.name))
     for m in pipeline.unwanted(merged, upcoming, now):
-        cancel(m, "its request was withdrawn")
+        cancel(m, Message(N_("its request was withdrawn")))
     for m in pipeline.outside_sessions(merged, upcoming, now):
-        cancel(m, "outside the sessions its request now allows")
+        cancel(m, Message(N_("outside the sessions its request now allows")))
     # a lower cap: the latest meetings still to come above it go
     count: dict[str, list[Meeting]] = defaultdict(list)
     for m in sorted(meetings, key=lambda m: m.start):
@@ -216,14 +225,14 @@ def _cancellations(merged: EventData, updated: tuple[Updated, ...],
         for m in reversed([m for m in count[p.id] if m in upcoming and not m.locked and m.id not in why]):
             if extra <= 0:
                 break
-            cancel(m, f"{p.name} now has at most {cap} meetings")
+            cancel(m, Message(N_("{name} now has at most {cap} meetings"), name=p.name, cap=cap))
             extra -= 1
     order = {m.id: i for i, m in enumerate(meetings)}
     by_id = {m.id: m for m in meetings}
     return tuple(Cancellation(by_id[mid], r) for mid, r in sorted(why.items(), key=lambda kv: order[kv[0]]))
 
 
-def replace_warning(meetings: Iterable[Meeting], notified: Iterable[tuple[str, str, int, str]]) -> str:
+def replace_warning(meetings: Iterable[Meeting], notified: Iterable[tuple[str, str, int, str]]) -> Message:
     """What a full replace of a published event does, in one sentence for the confirmation.
 
     ``notified``: (meeting, participant, sequence, method) of every message ever queued
@@ -232,5 +241,5 @@ def replace_warning(meetings: Iterable[Meeting], notified: Iterable[tuple[str, s
     on = {m.id for m in meetings if m.status in pipeline.UPCOMING}
     entries = {(mid, pid) for mid, pid, _, method in notified if mid in on and method == "REQUEST"}
     announced = {mid for mid, _ in entries}
-    return (f"This cancels {len(announced)} announced meetings ({len(entries)} calendar entries) "
-            "and revokes every personal link.")
+    return Message(N_("This cancels {meetings} announced meetings ({entries} calendar entries) and revokes every "
+                      "personal link."), meetings=len(announced), entries=len(entries))  # fmt: skip

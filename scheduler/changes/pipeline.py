@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import EventData, Meeting, Participant, Unscheduled
 from scheduler.domain.sessions import grid_sessions
 from scheduler.domain.timegrid import allowed_slots, build_slots
@@ -133,7 +135,7 @@ class Restore:
     """What reopening a room can put back: meetings back where they were, and those that stay."""
 
     back: tuple[tuple[Meeting, Meeting], ...]  # (now, restored)
-    stay: tuple[tuple[Meeting, str], ...]  # (now, why it cannot go back)
+    stay: tuple[tuple[Meeting, str], ...]  # (now, why it cannot go back: a Message)
 
 
 def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable[Meeting], now: datetime,
@@ -157,28 +159,28 @@ def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable
             continue  # it took place, or it only changed room (or is back already)
         why = None
         if d.start <= now:
-            why = "its time has passed"
+            why = Message(N_("its time has passed"))
         elif d.room in closed or not 1 <= d.room <= data.event.rooms:
-            why = f"room {d.room} is closed"
+            why = Message(N_("room {room} is closed"), room=d.room)
         elif m.a not in people or m.b not in people or (pair_key(m.a, m.b) not in wanted and not m.locked):
-            why = "the meeting is no longer wanted"
+            why = Message(N_("the meeting is no longer wanted"))
         else:
             others = [x for x in live if x.id != m.id]
             if any(x.start == d.start and x.room == d.room for x in others):
-                why = f"room {d.room} is taken then"
+                why = Message(N_("room {room} is taken then"), room=d.room)
             elif busy := sorted({p for x in others if x.start == d.start for p in (x.a, x.b)} & {m.a, m.b}):
-                why = f"{' and '.join(people[p].name for p in busy)} already meet someone then"
+                why = Message(N_("{names} already meet someone then"), names=" and ".join(people[p].name for p in busy))
             elif m.status == "cancelled" and any(pair_key(x.a, x.b) == pair_key(m.a, m.b) for x in others):
-                why = "they meet at another time already"
+                why = Message(N_("they meet at another time already"))
             elif m.status == "cancelled" and (full := [p for p in (m.a, m.b)
                                                         if sum(p in (x.a, x.b) for x in others) >= people[p].cap(data.event)]):  # fmt: skip
-                why = f"{people[full[0]].name} reached their number of meetings"
+                why = Message(N_("{name} reached their number of meetings"), name=people[full[0]].name)
         restored = replace(m, start=d.start, end=d.end, room=d.room,
                            status=d.status if d.status in UPCOMING else "scheduled")  # fmt: skip
         if why is None and any(outside_availability(data, people[p], [restored], now) for p in (m.a, m.b)):
-            why = "one of them is no longer available then"
+            why = Message(N_("one of them is no longer available then"))
         if why is None and outside_sessions(data, [restored], now):
-            why = "its request now asks for other sessions"
+            why = Message(N_("its request now asks for other sessions"))
         if why is None:
             back.append((m, restored))
             live = [x for x in live if x.id != m.id] + [restored]
@@ -200,11 +202,15 @@ def not_placed(data: EventData, meetings: Iterable[Meeting]) -> tuple[Unschedule
     asg = Assignment({index[pair_key(m.a, m.b)]: slot_of_start[m.start] for m in meetings
                       if m.status in LIVE and pair_key(m.a, m.b) in index and m.start in slot_of_start})  # fmt: skip
     lost = {pair_key(m.a, m.b): m.status for m in meetings if m.status in ("cancelled", "no_show")}
-    said = {"cancelled": "their meeting was called off (cancelled)", "no_show": "one of them missed their meeting"}
+    said = {"cancelled": Message(N_("their meeting was called off (cancelled)")),
+            "no_show": Message(N_("one of them missed their meeting"))}  # fmt: skip
     people = data.by_id()
 
     def named(u: Unscheduled) -> str:  # the reasons name people by id; a person reads names
         text = said.get(lost.get(pair_key(u.sender, u.receiver), ""), u.reason)
+        if isinstance(text, Message):
+            return Message(text.template, **{k: people[v].name if k in ("a", "b", "who") and v in people else v
+                                             for k, v in text.args.items()})  # fmt: skip
         for pid in (u.sender, u.receiver):
             if pid in people:
                 text = re.sub(rf"(?<![\w-]){re.escape(pid)}(?![\w-])", people[pid].name, text)

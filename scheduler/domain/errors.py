@@ -56,10 +56,13 @@ class Message:
 
     def text(self, lang: Language | None = None) -> str:
         """The message in ``lang`` (English without one, or when the catalogue lacks it)."""
-        args = {k: v.text(lang) if isinstance(v, Message) else v for k, v in self.args}
-        english = self._english(args)
         if lang is None:
-            return english
+            return self._english({k: v.text(None) if isinstance(v, Message) else v for k, v in self.args})
+        # a core message among the arguments (scheduler.domain.messages: a session's name) is said in
+        # the same language through its ``said`` (that module imports this one: no import back)
+        args = {k: v.text(lang) if isinstance(v, Message) else v.said(lang) if callable(getattr(v, "said", None)) else v
+                for k, v in self.args}  # fmt: skip
+        english = self._english({k: v.text(None) if isinstance(v, Message) else v for k, v in self.args})
         words = lang.ngettext(self.template, self.plural, args["n"]) if self.plural else lang.gettext(self.template)
         if not args:  # no placeholders: a brace in it is a brace (a text quoted from elsewhere)
             return words

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, time
+from datetime import time
 
-from scheduler.domain.errors import Message
+from scheduler.domain.errors import Message as Words
 from scheduler.domain.language import N_
+from scheduler.domain.messages import Day, Message
 from scheduler.domain.model import END_OF_DAY, Event, Session, Slot
 
 #: parts of the day by the hour a session starts: [from, to)
@@ -40,13 +41,13 @@ FORMS = "a session number, a date, a date and start time (YYYY-MM-DD HH:MM) or m
 class UnknownSession(ValueError):
     """A reference that names no session of the event; ``words`` say so in any language (``str()``: English)."""
 
-    def __init__(self, words: Message):
+    def __init__(self, words: Words):
         self.words = words
         super().__init__(str(words))
 
 
 def _not_a_session(ref: object) -> UnknownSession:
-    return UnknownSession(Message.of(N_("{ref} is not a session: write a session number, a date, a date and start "
+    return UnknownSession(Words.of(N_("{ref} is not a session: write a session number, a date, a date and start "
                                         "time (YYYY-MM-DD HH:MM) or morning / afternoon / evening"), ref=repr(ref)))
 
 
@@ -80,7 +81,7 @@ def _one(event: Event, ref: object) -> list[int]:
     if isinstance(text, int) or text.isdigit():
         k = int(text)
         if not 1 <= k <= n:
-            raise UnknownSession(Message.ngettext("{ref} is not a session of the event, which has {n} session: {sessions}",
+            raise UnknownSession(Words.ngettext("{ref} is not a session of the event, which has {n} session: {sessions}",
                                                   "{ref} is not a session of the event, which has {n} sessions: {sessions}",
                                                   n, ref=repr(ref), sessions=catalogue(event)))
         return [k - 1]
@@ -97,7 +98,7 @@ def _one(event: Event, ref: object) -> list[int]:
     else:
         raise _not_a_session(ref)
     if not found:
-        raise UnknownSession(Message.of(N_("{ref} names no session of the event; its sessions are {sessions}"),
+        raise UnknownSession(Words.of(N_("{ref} names no session of the event; its sessions are {sessions}"),
                                         ref=repr(ref), sessions=catalogue(event)))
     return found
 
@@ -128,41 +129,59 @@ def format_sessions(sessions: Iterable[int]) -> str:
     return ";".join(str(i + 1) for i in sessions)
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+#: a session's name in a label, by its part of the day (else its window): "afternoon of 26 March"
+_OF_DAY = {"morning": N_("morning of {day}"), "afternoon": N_("afternoon of {day}"), "evening": N_("evening of {day}"),
+           "": N_("{window} of {day}")}  # fmt: skip
+#: a session's name in a sentence: "the afternoon session of 26 March"
+_SESSION_OF_DAY = {"morning": N_("the morning session of {day}"), "afternoon": N_("the afternoon session of {day}"),
+                   "evening": N_("the evening session of {day}"), "": N_("the {window} session of {day}")}  # fmt: skip
+_PART_WORDS = {"morning": N_("morning"), "afternoon": N_("afternoon"), "evening": N_("evening")}
 
 
-def _day(d: date, years: bool) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]}" + (f" {d.year}" if years else "")
-
-
-def _name(event: Event, i: int, day: bool = True, noun: str = "") -> str:
-    """``afternoon`` (``14:00-18:00`` when its date has two afternoon sessions), then ``noun``,
-    then ``of 26 March`` (with ``day``)."""
+def _name(event: Event, i: int, day: bool = True, sentence: bool = False) -> Message:
+    """``afternoon`` (``14:00-18:00`` when its date has two afternoon sessions), then ``of 26 March``
+    (with ``day``); ``sentence``: "the afternoon session of 26 March"."""
     if not 0 <= i < len(event.sessions):
-        return f"session {i + 1} (no longer in the event)"
+        return Message(N_("session {number} (no longer in the event)"), number=i + 1)
     s = event.sessions[i]
     same = [t for t in event.sessions if t.date == s.date and _part(t) == _part(s)]
-    what = (_part(s) if len(same) == 1 else f"{_clock(s.start)}-{_clock(s.end)}") + noun
-    years = len({t.date.year for t in event.sessions}) > 1
-    return f"{what} of {_day(s.date, years)}" if day else what
+    part = _part(s) if len(same) == 1 else ""
+    window = f"{_clock(s.start)}-{_clock(s.end)}"
+    if not day:
+        return Message(_PART_WORDS[part]) if part else Message("{window}", window=window)
+    the_day = Day(s.date, year=len({t.date.year for t in event.sessions}) > 1)
+    return Message((_SESSION_OF_DAY if sentence else _OF_DAY)[part], day=the_day, **({} if part else {"window": window}))
 
 
-def describe(event: Event, sessions: Iterable[int]) -> str:
+def _either(names: list[Message]) -> Message:
+    """``a``, ``a or b``, ``a, b or c``."""
+    if len(names) == 1:
+        return names[0]
+    return Message(N_("{some} or {last}"), some=tuple(names[:-1]), last=names[-1])
+
+
+def describe(event: Event, sessions: Iterable[int]) -> Message:
     """The sessions in words for a sentence: ``the afternoon session of 26 March``, ``the morning
-    session of 26 March or the afternoon session of 29 March``; ``no session`` when empty."""
-    names = [("the " if 0 <= i < len(event.sessions) else "") + _name(event, i, noun=" session")
-             for i in sessions]  # fmt: skip
-    if not names:
-        return "no session"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    session of 26 March or the afternoon session of 29 March``; ``no session`` when empty.
+    A :class:`~scheduler.domain.messages.Message`: English as a str, any language by ``say``."""
+    names = [_name(event, i, sentence=True) for i in sessions]
+    return _either(names) if names else Message(N_("no session"))
 
 
-def short(event: Event, sessions: Iterable[int]) -> str:
+def short(event: Event, sessions: Iterable[int]) -> Message:
     """The sessions in a few words for a label: ``afternoon`` on a one-day event,
-    ``afternoon of 26 March`` otherwise; several joined by ``or``."""
+    ``afternoon of 26 March`` otherwise; several joined by ``or`` (a Message, as :func:`describe`)."""
     one_day = len({s.date for s in event.sessions}) == 1
-    return " or ".join(_name(event, i, day=not one_day) for i in sessions)
+    names = [_name(event, i, day=not one_day) for i in sessions]
+    return _ors(names) if names else Message("{nothing}", nothing="")
+
+
+def _ors(names: list[Message]) -> Message:
+    """``a or b or c`` (a label's several sessions)."""
+    out = names[0]  # "or" joins two at a time, so each language says its own word for it
+    for n in names[1:]:
+        out = Message(N_("{first} or {second}"), first=out, second=n)
+    return out
 
 
 def grid_sessions(event: Event) -> tuple[int, ...]:

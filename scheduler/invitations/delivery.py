@@ -41,6 +41,7 @@ from scheduler.invitations.ical import (
     InviteContext,
     meeting_invite,
     off_words,
+    reason_note,
     summary,
     to_bytes,
     uid,
@@ -139,6 +140,7 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     msg["Message-ID"] = f"<{method.lower()}-{sequence}-{me.id}.{uid(ctx.event.id, m.id, ctx.domain)}>"
     t = ctx.language
     head = off_words("cancelled", t)[1] + "\n\n" if method == "CANCEL" else (updated_note(t) + "\n\n" if update else "")
+    head += reason_note(ctx) + "\n\n" if ctx.reason else ""
     text = head + _text(ctx, m, me, other)
     msg.set_content(text)
     msg.make_alternative()

@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from icalendar import Alarm, Calendar, Event, vCalAddress, vDuration
 
 from scheduler.domain.language import ENGLISH, Language
+from scheduler.domain.messages import say_marked
 from scheduler.domain.model import Event as B2BEvent
 from scheduler.domain.model import Meeting, Participant
 
@@ -54,6 +55,7 @@ class InviteContext:
     organiser_name: str
     agenda_url: str = ""  # the recipient's personal agenda link ("" when not served)
     language: Language = ENGLISH  # the recipient's language (scheduler.domain.language)
+    reason: str = ""  # why this meeting changed (a live change): a Message or a text marked N_, said in ``language``
 
     @property
     def domain(self) -> str:
@@ -126,6 +128,13 @@ def updated_note(language: Language = ENGLISH) -> str:
 UPDATED = updated_note()
 
 
+def reason_note(ctx: InviteContext) -> str:
+    """"Why: ..." in the recipient's language when a live change sends this document, else ""."""
+    if not ctx.reason:
+        return ""
+    return ctx.language.gettext("Why: {reason}").format(reason=say_marked(ctx.reason, ctx.language))
+
+
 def describe(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -> str:
     """The invite's text in the reader's language: when (in their zone), with whom, how to join."""
     tz, t = me.timezone, ctx.language
@@ -158,6 +167,7 @@ def _vevent(ctx: InviteContext, m: Meeting, me: Participant, other: Participant,
             stamp: datetime, cancelled: bool, update: bool = False) -> Event:
     link, t = video_url(ctx.event, m), ctx.language
     prefix, note = off_words(m.status, t) if cancelled else ("", updated_note(t) if update else "")
+    note = "\n".join(x for x in (note, reason_note(ctx)) if x)
     ev = Event.new(
         uid=uid(ctx.event.id, m.id, ctx.domain),
         sequence=sequence,

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from scheduler.domain.errors import Conflict, InvalidInput
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import EventData, Meeting, Schedule
 from scheduler.domain.sessions import session_of
 from scheduler.domain.timegrid import Slot, allowed_map, build_slots
@@ -26,6 +28,8 @@ from scheduler.matching.scores import Scorer
 from scheduler.solving.problem import lowest_free_room, pair_key
 
 OPEN_STATES = ("scheduled", "moved")
+#: the note of an offer whose slot ended before both answered
+SLOT_OVER = Message(N_("its slot is over"))
 COUNTED = ("scheduled", "moved", "held")  # meetings that use a participant's cap
 
 
@@ -115,7 +119,7 @@ def propose(data: EventData, meetings: Iterable[Meeting], checked: set[str], now
         trad, tech = (me.id, p) if me.kind == "traditional" else (p, me.id)
         reasons = list(sc.reasons(trad, tech)) if trad in sc.ti and tech in sc.si else []
         if asked:
-            reasons.insert(0, "one of you asked to meet the other")
+            reasons.insert(0, Message(N_("one of you asked to meet the other")))
         replaces = [w.meeting.id] + ([waiting_meeting[p].id] if p in waiting_meeting else [])
         out.append({"slot_start": slot.start, "slot_end": slot.end, "a": me.id, "b": p, "room": w.meeting.room,
                     "score": round(score, 3), "reasons": [r for r in reasons if "no common slot" not in r],
@@ -139,30 +143,32 @@ def confirm(data: EventData, meetings: Iterable[Meeting], offer: dict[str, Any],
     """Return the schedule with the offer turned into a meeting; Conflict when it no longer fits."""
     meetings = tuple(meetings)
     if now >= offer["slot_end"]:
-        raise Conflict("the slot of this offer is over")
+        raise Conflict(Message(N_("the slot of this offer is over")))
     a, b = offer["a"], offer["b"]
     late = arrived(meetings, offer, checked or set())
     if late is not None:
-        raise Conflict(f"{data.by_id()[late].name} has arrived for the planned meeting")
+        raise Conflict(Message(N_("{name} has arrived for the planned meeting"), name=data.by_id()[late].name))
     replaced = {mid for mid in offer["replaces"]}
     out = []
     for m in meetings:
         if m.id in replaced:
             if m.status not in OPEN_STATES:
-                raise Conflict(f"meeting {m.id} is already marked {m.status}: the partner may have arrived")
+                raise Conflict(Message(N_("meeting {meeting} is already marked {status}: the partner may have arrived"),
+                                       meeting=m.id, status=m.status))  # fmt: skip
             m = replace(m, status="no_show")
         out.append(m)
     live_then = [m for m in out if m.start == offer["slot_start"] and m.status in COUNTED]
     for m in live_then:
         if {m.a, m.b} & {a, b}:
-            raise Conflict(f"{' and '.join(sorted({m.a, m.b} & {a, b}))} already meets someone in this slot")
+            raise Conflict(Message(N_("{who} already meets someone in this slot"),
+                                   who=" and ".join(sorted({m.a, m.b} & {a, b}))))  # fmt: skip
     if any(m.status in COUNTED and pair_key(m.a, m.b) == pair_key(a, b) for m in out):
-        raise Conflict(f"{a} and {b} already have a meeting")
+        raise Conflict(Message(N_("{a} and {b} already have a meeting"), a=a, b=b))
     taken = {m.room for m in live_then} | set(closed_rooms)
     room = offer["room"] if offer["room"] not in taken else \
         lowest_free_room(taken, data.event.rooms)  # fmt: skip
     if room is None:
-        raise Conflict("no virtual room is free in this slot")
+        raise Conflict(Message(N_("no virtual room is free in this slot")))
     x, y = pair_key(a, b)
     mid = fresh_id(f"m-{x}-{y}", out)
     new = Meeting(mid, x, y, offer["slot_start"], offer["slot_end"], room, "scheduled")
@@ -172,6 +178,11 @@ def confirm(data: EventData, meetings: Iterable[Meeting], offer: dict[str, Any],
 
 
 # ---------------------------------------------------------------- with a store
+
+
+def said(exc: Exception) -> str:
+    """What ``exc`` says: its :class:`Message` when it was raised with one (kept for the reader's language)."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
 
 
 @dataclass(frozen=True)
@@ -189,10 +200,10 @@ def scan(store, event_id: str, now: datetime) -> tuple[list[dict[str, Any]], lis
         closed = []
         for o in store.offers(event_id, status="open"):
             if o["slot_end"] <= now:
-                closed.append(store.set_offer(event_id, o["id"], now, status="expired", note="its slot is over"))
+                closed.append(store.set_offer(event_id, o["id"], now, status="expired", note=SLOT_OVER))
             elif (who := arrived(meetings, o, checked)) is not None:
                 closed.append(store.set_offer(event_id, o["id"], now, status="void",
-                                              note=f"{who} arrived for the planned meeting"))  # fmt: skip
+                                              note=Message(N_("{who} arrived for the planned meeting"), who=who)))  # fmt: skip
         settings = store.live_settings(event_id)
         data = store.load(event_id)
         offers = propose(data, meetings, checked, now, settings["standby_minutes"], store.offers(event_id),
@@ -209,7 +220,7 @@ def answer(store, event_id: str, offer_id: int, pid: str, accept: bool, now: dat
         if offer["status"] != "open":
             raise Conflict(f"offer {offer_id} is {offer['status']} already")
         if offer["slot_end"] <= now:
-            return Answer(store.set_offer(event_id, offer_id, now, status="expired", note="its slot is over"))
+            return Answer(store.set_offer(event_id, offer_id, now, status="expired", note=SLOT_OVER))
         side = "a_answer" if pid == offer["a"] else "b_answer"
         offer = store.set_offer(event_id, offer_id, now, actor=pid, **{side: "accepted" if accept else "declined"})
         if not accept:
@@ -222,7 +233,7 @@ def answer(store, event_id: str, offer_id: int, pid: str, accept: bool, now: dat
             after = confirm(data, before, offer, now, store.live_settings(event_id)["closed_rooms"],
                             store.checked_in(event_id))  # fmt: skip
         except Conflict as exc:
-            return Answer(store.set_offer(event_id, offer_id, now, actor=pid, status="void", note=str(exc)))
+            return Answer(store.set_offer(event_id, offer_id, now, actor=pid, status="void", note=said(exc)))
         store.save_schedule(Schedule(event_id, after), actor=pid, now=now,
                             detail={"action": "standby", "offer": offer_id, "a": offer["a"], "b": offer["b"]})  # fmt: skip
         [made] = [m for m in after if m.start == offer["slot_start"] and {m.a, m.b} == {offer["a"], offer["b"]}

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import EventData, Participant
 
 #: Tags that name the same thing; the value is the canonical tag.
@@ -48,6 +50,12 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "generative-design": ("digital-twin",),
     "robotics": ("computer-vision",),
 }
+
+#: The reasons of :meth:`Scorer.reasons` that name the traditional SME, said of the tech SME; a reader
+#: of either side gets them in their own words (webapp/partners.py).
+NEED_MET = N_("offers {offer}, which {name} needs")
+NEED_CLOSE = N_("offers {offer}, close to {need} which {name} needs")
+SECTORS = N_("has worked in {sectors}")
 
 #: Score weights (see docs/matching.md).
 W_NEED, W_CLOSE, W_SECTOR, W_LANGUAGE, W_TEXT = 3.0, 1.5, 1.0, 0.5, 3.0
@@ -112,8 +120,8 @@ class Scorer:
         i = self.ti[trad_id]
         return min(1.0, float(self.raw[i, self.si[tech_id]]) / float(self.scale[i]))
 
-    def reasons(self, trad_id: str, tech_id: str) -> tuple[str, ...]:
-        """Say in words why this pair scores what it does."""
+    def reasons(self, trad_id: str, tech_id: str) -> tuple[Message, ...]:
+        """Say in words why this pair scores what it does (English; ``messages.say`` for another language)."""
         t = self.trad[self.ti[trad_id]]
         s = self.tech[self.si[tech_id]]
         i, j = self.ti[trad_id], self.si[tech_id]
@@ -121,21 +129,21 @@ class Scorer:
         needs = {canonical(x): x for x in t.needs}
         offers = {canonical(x): x for x in s.offers}
         for c in sorted(needs.keys() & offers.keys()):
-            out.append(f"offers {offers[c]}, which {t.name} needs")
+            out.append(Message(NEED_MET, offer=offers[c], name=t.name))
         close = [(o, n) for nc, n in sorted(needs.items()) for oc, o in sorted(offers.items())
                  if nc != oc and related(nc, oc) and nc not in offers]  # fmt: skip
         for o, n in close[:2]:
-            out.append(f"offers {o}, close to {n} which {t.name} needs")
+            out.append(Message(NEED_CLOSE, offer=o, need=n, name=t.name))
         shared = sorted(set(t.sectors) & set(s.sectors))
         if shared:
-            out.append(f"has worked in {', '.join(shared)}")
+            out.append(Message(SECTORS, sectors=tuple(shared)))
         langs = sorted(set(t.languages) & set(s.languages), key=lambda x: (x == "en", x))
         if langs:
-            out.append(f"both speak {langs[0]}")
+            out.append(Message(N_("both speak {language}"), language=langs[0]))
         if self.text[i, j] >= 0.1:
-            out.append(f"similar descriptions ({self.text[i, j]:.0%})")
+            out.append(Message(N_("similar descriptions ({percent})"), percent=f"{self.text[i, j]:.0%}"))
         if not self.common[i, j]:
-            out.append("no common slot in both working hours")
+            out.append(Message(N_("no common slot in both working hours")))
         return tuple(out)
 
 

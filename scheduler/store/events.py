@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scheduler.domain.errors import NotFound
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import Event, EventData, Participant, Session, Window
 from scheduler.files.inputs import parse_clock, parse_day
 from scheduler.files.writer import event_to_dict, participant_to_dict
@@ -212,4 +214,4 @@ class Events(Connection):
                            detail={"participant": p.id, "kept": keep, "why": "kept outside the new availability"})
             if release:
                 self.cancel_meetings(event_id, release, actor=actor, now=now,
-                                     why=f"{p.name} is no longer available then")
+                                     why=Message(N_("{name} is no longer available then"), name=p.name))

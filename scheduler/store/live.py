@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scheduler.domain.errors import NotFound
+from scheduler.domain.messages import dump, from_data, restore, to_data
 from scheduler.store.connection import Connection
 from scheduler.store.rows import from_iso, to_iso
 
 
 class LiveState(Connection):
-    """Check-ins, live-day settings and standby offers."""
+    """Check-ins, live-day settings and standby offers. An offer's reasons and note are messages, stored as
+    their template and arguments (``scheduler.domain.messages``), shown in each reader's language."""
 
     def check_in(self, event_id: str, pid: str, by: str, now: datetime | None = None) -> None:
         """Record that ``pid`` is here (said by themselves or a host), with an audit record."""
@@ -64,7 +66,7 @@ class LiveState(Connection):
             for o in offers:
                 row = {"event_id": event_id, "slot_start": to_iso(o["slot_start"]), "slot_end": to_iso(o["slot_end"]),
                        "a": o["a"], "b": o["b"], "room": o["room"], "score": o["score"],
-                       "reasons": json.dumps(list(o["reasons"])), "replaces": json.dumps(list(o["replaces"])),
+                       "reasons": json.dumps([to_data(r) for r in o["reasons"]]), "replaces": json.dumps(list(o["replaces"])),
                        "status": "open", "created_at": to_iso(now), "updated_at": to_iso(now)}  # fmt: skip
                 row["id"] = db["offers"].insert(row).last_pk
                 self.audit(event_id, "standby_offer", actor="system", now=now,
@@ -75,7 +77,8 @@ class LiveState(Connection):
     @staticmethod
     def _offer(row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "slot_start": from_iso(row["slot_start"]), "slot_end": from_iso(row["slot_end"]),
-                "reasons": json.loads(row["reasons"]), "replaces": json.loads(row["replaces"])}  # fmt: skip
+                "reasons": [from_data(r) for r in json.loads(row["reasons"])], "replaces": json.loads(row["replaces"]),
+                "note": restore(row.get("note"))}  # fmt: skip
 
     def offers(self, event_id: str, *, status: str | None = None, participant: str | None = None,
                ) -> list[dict[str, Any]]:
@@ -94,10 +97,13 @@ class LiveState(Connection):
 
     def set_offer(self, event_id: str, offer_id: int, now: datetime, *, actor: str = "system",
                   **fields: Any) -> dict[str, Any]:
-        """Change an offer's ``a_answer``, ``b_answer``, ``status``, ``meeting_id`` or ``note``."""
+        """Change an offer's ``a_answer``, ``b_answer``, ``status``, ``meeting_id`` or ``note`` (a
+        :class:`~scheduler.domain.messages.Message` is stored as its template and arguments)."""
         allowed = {"a_answer", "b_answer", "status", "meeting_id", "note"}
         if set(fields) - allowed:
             raise ValueError(f"cannot set {sorted(set(fields) - allowed)} on an offer")
+        if "note" in fields:
+            fields["note"] = dump(fields["note"])
         with self.write() as db:
             self.offer(event_id, offer_id)
             cols = ", ".join(f"{k} = ?" for k in fields)

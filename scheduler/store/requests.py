@@ -12,6 +12,8 @@ from typing import Any
 
 from scheduler.changes import pipeline
 from scheduler.domain.errors import InvalidInput, Problem
+from scheduler.domain.language import N_
+from scheduler.domain.messages import Message
 from scheduler.domain.model import EventData, Request
 from scheduler.domain.sessions import describe
 from scheduler.matching import requests as req
@@ -104,7 +106,8 @@ class Requests(Connection):
                                               if {m.a, m.b} == {sender, receiver}]  # fmt: skip
             if gone:
                 self.cancel_meetings(event_id, [m.id for m in gone], actor=actor, now=now,
-                                     why=f"request {sender} -> {receiver} {new.request.status}")  # fmt: skip
+                                     why=Message(N_("request {sender} -> {receiver} {status}"), sender=sender,
+                                                 receiver=receiver, status=new.request.status))  # fmt: skip
         return new
 
     def restrict_request(self, event_id: str, sender: str, receiver: str, sessions: tuple[int, ...], actor: str,
@@ -129,14 +132,15 @@ class Requests(Connection):
             db["request_history"].insert({"event_id": event_id, "sender": sender, "receiver": receiver,
                                           "at": to_iso(now), "actor": actor, "action": "sessions",
                                           "status": state.request.status})  # fmt: skip
-            words = describe(data.event, named) if named else "any session"
+            words = describe(data.event, named) if named else Message(N_("any session"))
             self.audit(event_id, "request_sessions", actor=actor, now=now,
                        detail={"from": sender, "to": receiver, "sessions": sessions_column(named), "words": words})
             gone = [m.id for m in pipeline.outside_sessions(self.load(event_id), self.meetings(event_id), now)
                     if {m.a, m.b} == {sender, receiver}]  # fmt: skip
             if gone:
                 self.cancel_meetings(event_id, gone, actor=actor, now=now,
-                                     why=f"request {sender} -> {receiver} now restricted to {words}")
+                                     why=Message(N_("request {sender} -> {receiver} now restricted to {sessions}"),
+                                                 sender=sender, receiver=receiver, sessions=words))  # fmt: skip
         return tuple(gone)
 
     def expire_requests(self, event_id: str, now: datetime | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from scheduler.changes import pipeline
 from scheduler.domain.errors import Conflict, NotFound, StaleVersion
+from scheduler.domain.messages import to_data
 from scheduler.domain.model import Meeting, Schedule
 from scheduler.store.connection import Connection
 from scheduler.store.rows import from_iso, stale_message, to_iso
@@ -99,7 +100,9 @@ class Schedules(Connection):
                        expected_version: int | None = None, reason: str = "",
                        now: datetime | None = None) -> Meeting:
         """Change one meeting in one transaction, with an audit record; bump its invite version
-        when its time or room changes or it is cancelled. Returns the meeting as stored."""
+        when its time or room changes or it is cancelled. Returns the meeting as stored.
+        ``reason``: a text, or a :class:`~scheduler.domain.messages.Message` kept as its template
+        and arguments, so the board says it in each reader's language."""
         now = now or datetime.now(UTC)
         with self.write() as db:
             version = self.schedule_version(event_id)
@@ -108,7 +111,7 @@ class Schedules(Connection):
             current = self.meetings(event_id)
             old = next((m for m in current if m.id == meeting_id), None)
             if old is not None:
-                self._snapshot(event_id, version, current, actor, now, reason or "meeting")
+                self._snapshot(event_id, version, current, actor, now, str(reason) or "meeting")
             if old is None:
                 raise NotFound(f"no meeting {meeting_id!r} in event {event_id!r}")
             new = Meeting(old.id, old.a, old.b, start or old.start, end or old.end,
@@ -123,7 +126,7 @@ class Schedules(Connection):
                        [row["start"], row["end"], row["room"], row["status"], bumped, event_id, meeting_id])  # fmt: skip
             db.execute("UPDATE events SET schedule_version = ? WHERE id = ?", [version + 1, event_id])
             self.audit(event_id, "meeting", actor=actor, now=now, detail={
-                "meeting": meeting_id, "reason": reason, "version": version + 1,
+                "meeting": meeting_id, "reason": to_data(reason), "version": version + 1,
                 "before": {"start": to_iso(old.start), "room": old.room, "status": old.status},
                 "after": {"start": row["start"], "room": new.room, "status": new.status},
             })  # fmt: skip
@@ -132,12 +135,13 @@ class Schedules(Connection):
     def cancel_meetings(self, event_id: str, ids: list[str], *, actor: str, why: str,
                         now: datetime | None = None, expected_version: int | None = None) -> int:
         """Cancel the meetings ``ids`` (kept as ``cancelled``, SEQUENCE + 1) in one transaction,
-        with a snapshot for undo and an audit record saying why; return the new schedule version."""
+        with a snapshot for undo and an audit record saying why (a Message is kept as its template and
+        arguments, said in each reader's language); return the new schedule version."""
         with self.write():
             meetings = self.meetings(event_id)
             return self.save_schedule(Schedule(event_id, pipeline.cancelled(meetings, ids)), actor=actor,
                                       expected_version=expected_version, now=now,
-                                      detail={"action": "cancel", "cancelled": list(ids), "why": why})  # fmt: skip
+                                      detail={"action": "cancel", "cancelled": list(ids), "why": to_data(why)})  # fmt: skip
 
     def set_locked(self, event_id: str, meeting_id: str, locked: bool, *, actor: str,
                    now: datetime | None = None) -> Meeting:

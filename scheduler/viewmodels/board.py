@@ -20,6 +20,7 @@ from typing import Any
 
 from scheduler.changes.pipeline import UPCOMING
 from scheduler.domain.language import ENGLISH, Language
+from scheduler.domain.messages import from_data, say
 from scheduler.domain.model import EventData, Meeting, Slot
 from scheduler.domain.timegrid import build_slots, local_label, to_local
 
@@ -186,7 +187,7 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
                 start = datetime.fromisoformat(a["start"])
                 when = local_label(start, tz, "%a %H:%M") if lang.code == "en" else lang.when(start, tz, "short")
                 what += _(", now %(when)s room %(room)s") % {"when": when, "room": a.get("room")}
-            why = d.get("reason", "")
+            why = say(from_data(d.get("reason", "")), lang)
         elif r["action"] == "schedule":
             kind = d.get("action", "solve")
             undid = d.get("undid")
@@ -197,7 +198,7 @@ def history(data: EventData, meetings: Iterable[Meeting], records: Iterable[Mapp
                     "standby": _("meet-now meeting %(a)s ⇄ %(b)s") % {"a": name(d.get("a")), "b": name(d.get("b"))},
                     "demo_outcomes": _words(lang)["demo_outcomes"],
                     }.get(kind, _("schedule saved"))  # fmt: skip
-            why = d.get("why", "")
+            why = say(from_data(d.get("why", "")), lang)
         elif r["action"] == "checkin":
             what, why = _("%(name)s is here") % {"name": name(d.get("participant"))}, ""
         elif r["action"] == "standby_offer":
