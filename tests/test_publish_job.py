@@ -132,3 +132,36 @@ def test_a_server_killed_mid_publish_leaves_nothing_or_everything_announced(tmp_
         again.stop()
     rows = queued(db)
     assert len(rows) == len(set(rows)) and set(rows) == want
+
+
+def test_invites_built_while_the_schedule_changed_are_built_again_from_the_new_one(tmp_path):
+    from datetime import UTC, datetime
+
+    from scheduler.domain.model import Schedule
+    from scheduler.invitations.delivery import queue_invites
+    from scheduler.invitations.ical import InviteContext
+
+    db = tmp_path / "c.db"
+    stored(db, 12)
+    with Store(db) as s:
+        before = s.meetings(EV)
+    dropped = before[0]
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if len(seen) == 1:  # while the first build runs, the organiser drops a meeting (another connection)
+            with Store(db) as other:
+                other.save_schedule(Schedule(EV, tuple(m for m in before if m.id != dropped.id)), actor="olga")
+
+    with Store(db) as s:
+        data = s.load(EV)
+        ctx = lambda pid: InviteContext(data.event, "organiser@cluster.example", "Cluster", f"https://b2b.example/p/{pid}")  # noqa: E731
+        ends: list[int] = []
+        n, _ = queue_invites(s, EV, ctx, datetime(2027, 1, 1, tzinfo=UTC), "organiser@cluster.example",
+                             progress=progress, also=ends.append)  # fmt: skip
+        assert queue_invites(s, EV, ctx, datetime(2027, 1, 1, tzinfo=UTC), "organiser@cluster.example") == (0, [])
+    rows = queued(db)
+    assert (len(before), len(before)) in seen and (len(before) - 1, len(before) - 1) in seen  # built twice
+    assert dropped.id not in {m for m, _ in rows} and set(rows) == expected(db) and len(rows) == len(set(rows))
+    assert ends == [n] and n == len(rows)  # ``also`` ran once, with what the one transaction stored

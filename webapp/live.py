@@ -133,15 +133,16 @@ def deliver_due(app) -> DeliveryReport:
         return deliver(store, _transport(), datetime.now(UTC))
 
 
-def queue_event_invites(store, data: EventData, only: Iterable[str] | None = None,
-                        progress=None) -> tuple[int, list[Skipped]]:
+def queue_event_invites(store, data: EventData, only: Iterable[str] | None = None, progress=None,
+                        also=None) -> tuple[int, list[Skipped]]:
     """Queue every invite not yet sent at its current SEQUENCE (``only``: these meetings), in one
-    transaction; ``progress``: called with (meetings written, meetings in all) meanwhile."""
+    transaction; ``progress``: called with (meetings written, meetings in all) meanwhile;
+    ``also(queued)``: run in that transaction."""
     organiser, _ = organiser_of(data.event, str(current_app.config.get("SMTP_FROM") or "entente@localhost"))
     ctx_for = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser,
                        mail_languages(data))
     return queue_invites(store, data.event.id, ctx_for, datetime.now(UTC), organiser,
-                         None if only is None else set(only), progress)  # fmt: skip
+                         None if only is None else set(only), progress, also)  # fmt: skip
 
 
 def send_invites(store, data: EventData, only: Iterable[str] | None = None, wait: bool = True,

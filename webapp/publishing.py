@@ -33,6 +33,10 @@ KIND = "publish"
 EVERY = 1.0  # seconds between two progress records (each also the lock's heartbeat)
 
 
+class LostLock(RuntimeError):
+    """The job no longer holds the event's lock (it was taken over as abandoned): it stops, queuing nothing."""
+
+
 @dataclass
 class PublishJob:
     """What this process knows of a publish it started: ``finished`` is set once the invites
@@ -66,12 +70,15 @@ def run(app: Flask, event_id: str, job: PublishJob) -> None:
         now = time.monotonic()
         if now - last[0] >= EVERY or done == total:
             last[0] = now
-            store.heartbeat(event_id, job.job, progress=(done, total))
+            if not store.heartbeat(event_id, job.job, progress=(done, total)):
+                raise LostLock("the publish was given up as abandoned meanwhile")
+
+    def end(queued: int) -> None:  # in the transaction that stores the invites: never one without the other
+        store.end_solve(event_id, job.job, done=queued)
 
     try:
         with app.app_context(), Store(app.config["DATABASE"]) as store:
-            job.queued, job.skipped = queue_event_invites(store, store.load(event_id), progress=progress)
-            store.end_solve(event_id, job.job, done=job.queued)
+            job.queued, job.skipped = queue_event_invites(store, store.load(event_id), progress=progress, also=end)
     except Exception as exc:  # the organiser reads why on the overview; nothing was queued
         job.error = f"the invites could not be written ({exc}); nothing was sent"
         with Store(app.config["DATABASE"]) as store:

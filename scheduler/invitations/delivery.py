@@ -51,6 +51,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 STALE_SENDING = timedelta(minutes=5)
+ATTEMPTS = 3  # times queue_invites builds the messages again when the schedule changed meanwhile
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,8 @@ def _permanent(exc: Exception) -> bool:
 
 def queue_invites(store: Any, event_id: str, ctx_for: Callable[[str], InviteContext], stamp: datetime,
                   sender: str, only: Collection[str] | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> tuple[int, list[Skipped]]:
+                  progress: Callable[[int, int], None] | None = None,
+                  also: Callable[[int], None] | None = None) -> tuple[int, list[Skipped]]:
     """Queue an invite (or cancellation) for every meeting not yet notified at its SEQUENCE
     (``only``: just these meeting ids, e.g. the ones a live change touched); return how many
     messages were queued and who was skipped.
@@ -379,7 +381,8 @@ def queue_invites(store: Any, event_id: str, ctx_for: Callable[[str], InviteCont
     :func:`plan`) and stored in one, so a process killed meanwhile leaves nothing announced, and
     a finished call everything. When the schedule changed while they were built (its version
     moved), they are built again from the new one; raises :class:`RuntimeError` when it kept
-    changing (``ATTEMPTS`` times)."""
+    changing (``ATTEMPTS`` times). ``also(queued)`` runs in the same transaction (e.g. ending
+    the job that queues them)."""
     for _ in range(ATTEMPTS):
         version = store.schedule_version(event_id)
         data = store.load(event_id)
@@ -387,9 +390,9 @@ def queue_invites(store: Any, event_id: str, ctx_for: Callable[[str], InviteCont
         rows, skipped = plan(ctx_for, meetings, data.by_id(), store.notified(event_id), stamp, sender, progress)
         with store.write():
             if store.schedule_version(event_id) == version:
-                return store.queue(rows, stamp), skipped
+                queued = store.queue(rows, stamp)
+                if also is not None:
+                    also(queued)
+                return queued, skipped
     raise RuntimeError(f"the schedule of {event_id!r} kept changing while its invites were written; try again")
 
-
-#: how many times :func:`queue_invites` builds the messages again when the schedule changed meanwhile
-ATTEMPTS = 3
