@@ -119,6 +119,8 @@ def test_a_server_killed_mid_publish_leaves_nothing_or_everything_announced(tmp_
         assert seen is not None
         rows = queued(db)
         assert rows == [] or (len(rows) == len(set(rows)) and set(rows) == want)  # nothing, or everything once
+        if seen["status"] == "running" and seen["done"] < seen["total"]:
+            assert rows == []  # killed while writing: the one transaction never came
         with Store(db) as st:
             assert st.published(EV) == bool(rows)
     finally:
@@ -165,3 +167,20 @@ def test_invites_built_while_the_schedule_changed_are_built_again_from_the_new_o
     assert (len(before), len(before)) in seen and (len(before) - 1, len(before) - 1) in seen  # built twice
     assert dropped.id not in {m for m, _ in rows} and set(rows) == expected(db) and len(rows) == len(set(rows))
     assert ends == [n] and n == len(rows)  # ``also`` ran once, with what the one transaction stored
+
+
+def test_a_publish_whose_lock_was_taken_over_stops_and_queues_nothing(tmp_path):
+    from webapp import create_app
+    from webapp.publishing import start_publish
+
+    db = tmp_path / "l.db"
+    stored(db, 60)
+    app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "OUTBOX_DIR": str(tmp_path / "out")})
+    job = start_publish(app, EV)
+    assert job is not None and start_publish(app, EV) is None  # one at a time per event
+    with Store(db) as s:  # given up as abandoned (as a stale heartbeat would be) while it writes
+        s.end_solve(EV, job.job, error="given up")
+    assert job.finished.wait(120)
+    assert "abandoned" in job.error and queued(db) == []
+    with Store(db) as s:
+        assert s.solve_job(job.job)["error"] == "given up" and not s.published(EV)

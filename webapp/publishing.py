@@ -74,17 +74,21 @@ def run(app: Flask, event_id: str, job: PublishJob) -> None:
                 raise LostLock("the publish was given up as abandoned meanwhile")
 
     def end(queued: int) -> None:  # in the transaction that stores the invites: never one without the other
+        held = store.solve_lock(event_id)
+        if held is None or held["id"] != job.job:
+            raise LostLock("the publish was given up as abandoned meanwhile")  # rolls the invites back
         store.end_solve(event_id, job.job, done=queued)
 
     try:
         with app.app_context(), Store(app.config["DATABASE"]) as store:
             job.queued, job.skipped = queue_event_invites(store, store.load(event_id), progress=progress, also=end)
     except Exception as exc:  # the organiser reads why on the overview; nothing was queued
+        app.logger.exception("publishing the invites of %s failed", event_id)
         job.error = f"the invites could not be written ({exc}); nothing was sent"
         with Store(app.config["DATABASE"]) as store:
             store.end_solve(event_id, job.job, error=job.error)
         job.finished.set()
-        raise
+        return
     try:
         job.report = deliver_due(app)
     finally:
