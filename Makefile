@@ -73,6 +73,7 @@ bench: $(STAMP) $(REDIS)
 	$(PY) bench/rooms_bench.py
 	$(PY) bench/breaks_bench.py
 	$(PY) bench/load_bench.py
+	$(PY) bench/console_bench.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -224,7 +224,8 @@ def web(tmp_path):
         s.grant("ev-test", "hans", "host")  # the event's host
         tokens = s.tokens("ev-test")
     app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True,
-                      "OUTBOX_DIR": str(tmp_path / "outbox")})  # fmt: skip
+                      "OUTBOX_DIR": str(tmp_path / "outbox"),
+                      "COMPUTE_WAIT": 60})  # the page waits for its figures (no "being computed" state)  # fmt: skip
     return app, tokens
 
 

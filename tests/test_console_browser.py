@@ -76,19 +76,25 @@ def test_every_console_page_of_3000_smes_is_light_accessible_and_recorded(big_wo
         seconds = time.monotonic() - start
         assert resp.status == 200, (name, resp.status)
         size = len(resp.body())
+        ready = seconds  # figures computed in the background: the page says so and loads itself again
+        if page.locator("#computing").count():
+            expect(page.locator("#computing")).to_have_count(0, timeout=120_000)
+            page.wait_for_load_state("load")
+            ready = time.monotonic() - start
         start = time.monotonic()  # again, as the next visitor sees it (figures remembered per state)
-        page.goto(server.url + f"/events/{EV}{path}", wait_until="load")
+        resp = page.goto(server.url + f"/events/{EV}{path}", wait_until="load")
         again = time.monotonic() - start
-        table.append((name, path or "/", size, seconds, again))
+        size = max(size, len(resp.body()))
+        table.append((name, path or "/", size, seconds, ready, again))
         page.screenshot(path=str(ARTIFACTS / f"console3000-{name}.png"))
         found = axe_violations(page)
         if found:
             problems[name] = found
-    report = ["| page | path | KB | first load, s | next load, s |", "|---|---|---|---|---|"] + [
-        f"| {n} | {p} | {s / 1024:.0f} | {t:.2f} | {u:.2f} |" for n, p, s, t, u in table]  # fmt: skip
+    report = ["| page | path | KB | first load, s | figures shown after, s | next load, s |", "|---|---|---|---|---|---|"] + [
+        f"| {n} | {p} | {s / 1024:.0f} | {t:.2f} | {r:.2f} | {u:.2f} |" for n, p, s, t, r, u in table]  # fmt: skip
     (ARTIFACTS / "console3000-pages.md").write_text("\n".join(report) + "\n", encoding="utf-8")
     print("\n" + "\n".join(report))
-    assert [(n, s) for n, _, s, _, _ in table if s >= LIMIT] == []
+    assert [(n, s) for n, _, s, *_ in table if s >= LIMIT] == []
     assert problems == {}
     ctx.close()
 

@@ -34,7 +34,9 @@ def web(tmp_path_factory):
         s.grant(EV, "hans", "host", by="test")
         s.save_schedule(solve(s.load(EV), (), SolverConfig(method="greedy")).schedule, actor="test")
     app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "OUTBOX_DIR": str(folder / "out"),
-                      "NOW": "2027-03-01T09:00:00+00:00"})  # fmt: skip
+                      "NOW": "2027-03-01T09:00:00+00:00",
+                      "COMPUTE_WAIT": 60,  # pages wait for their figures (no "being computed" state)
+                      "PUBLISH_WAIT": 600})  # the publish below answers once its invites are queued  # fmt: skip
     olga = logged_in(app, "olga")
     r = olga.post(f"/events/{EV}/publish", data={"csrf_token": token_of(olga)})
     assert r.status_code == 302

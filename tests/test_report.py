@@ -269,7 +269,8 @@ def app(stored):
 
     db, _ = stored
     return create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "NOW": "2027-10-01T09:00:00+00:00",
-                       "OUTBOX_DIR": str(db.parent / "outbox")})  # fmt: skip
+                       "OUTBOX_DIR": str(db.parent / "outbox"),
+                       "COMPUTE_WAIT": 60})  # the page waits for its figures (tests/test_memo.py: the "being computed" state)  # fmt: skip
 
 
 

@@ -127,7 +127,8 @@ def app_world(tmp_path):
         s.add_user("olga", "not-a-password-hash", "organiser")  # the session names an account that exists
     now = slots[0].start + timedelta(minutes=5)
     app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False, "NOW": now.isoformat(),
-                      "OUTBOX_DIR": str(tmp_path / "outbox"), "TESTING": True})  # fmt: skip
+                      "OUTBOX_DIR": str(tmp_path / "outbox"), "TESTING": True,
+                      "COMPUTE_WAIT": 60})  # pages wait for their figures (no "being computed" state)  # fmt: skip
     client = app.test_client()
     with client.session_transaction() as sess:
         sess["user"], sess["role"] = "olga", "organiser"

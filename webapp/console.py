@@ -26,15 +26,16 @@ from scheduler.files import schedules, spreadsheets, writer
 from scheduler.invitations.ical import InviteContext, feed, organiser_of, to_bytes
 from scheduler.matching import scores as matching
 from scheduler.reporting.kpis import kpis
+from scheduler.store import Store
 from scheduler.viewmodels.console import next_action, participant_day, schedule_grid
 from scheduler.viewmodels.lists import grid_page, page_number, paginate
 
-from . import jobs
+from . import jobs, publishing
 from .auth import current_user, staff_required
 from .console_words import PHASE_MEANING, PHASE_NAMES, next_step_words, phase_sentence, status_word
 from .extensions import get_store
-from .live import N_, clock, notify, send_invites
-from .memo import remembered
+from .live import N_, clock, notify
+from .memo import ready
 from .moves import move_by_hand
 from .progress import page_words
 
@@ -78,7 +79,9 @@ def event(event_id):
     return render_template(
         "event.html", ev=data.event, k=kpis(data, meetings), meetings=meetings, todo=todo, tab="overview",
         todo_words=next_step_words(todo, len(meetings), failed), phase_name=PHASE_NAMES[stage],
-        solving=store.solving(event_id), last_solve=store.last_solve(event_id), stage=stage,
+        solving=(store.solve_lock(event_id) or {}).get("kind", publishing.KIND) != publishing.KIND,
+        last_solve=store.last_solve(event_id), stage=stage,
+        publish_job=store.last_job(event_id, publishing.KIND),
         phase_meaning=PHASE_MEANING[stage], progress_words=page_words(),
         version=store.schedule_version(event_id), retention=store.retention(event_id)[0],
         slots=build_slots(data.event),
@@ -115,10 +118,21 @@ def participant(event_id, pid):
 @bp.get("/events/<event_id>/recommendations")
 @staff_required("organiser")
 def recommendations(event_id):
+    """Three partners per traditional SME, with reasons; computed in the background once per state of
+    the event (:func:`.memo.ready`), the page saying so meanwhile and refreshing itself."""
     store = get_store()
+    db = current_app.config["DATABASE"]
+
+    def compute():
+        with Store(db) as own:  # another thread: its own connection, reading the state at or after the key's
+            data = own.load(event_id)
+        return matching.recommend(data, 3, exclude=[(r.sender, r.receiver) for r in data.requests])
+
+    recs = ready("recommendations", store, event_id, compute, wait=float(current_app.config.get("COMPUTE_WAIT", 0.6)))
+    if recs is None:
+        return render_template("computing.html", ev=store.event(event_id), tab="recommendations",
+                               title=gettext("Recommendations"))  # fmt: skip
     data = store.load(event_id)
-    recs = remembered("recommendations", store, event_id,
-                      lambda: matching.recommend(data, 3, exclude=[(r.sender, r.receiver) for r in data.requests]))
     page = paginate(sorted(recs.items()), page_number(request.args.get("page")))  # 50 traditional SMEs a page
     return render_template("recommendations.html", ev=data.event, page=page, people=data.by_id(),
                            tab="recommendations")  # fmt: skip
@@ -237,15 +251,28 @@ def _bad(message: str):
 @bp.post("/events/<event_id>/publish")
 @staff_required("organiser")
 def publish(event_id):
-    store = get_store()
-    queued, skipped, report = send_invites(store, store.load(event_id))
-    if skipped:
-        flash(gettext("Published: %(queued)s invites queued, %(sent)s delivered; %(skipped)s could not be sent (see "
-                      "the outbox).", queued=queued, sent=report.sent, skipped=len(skipped)))  # fmt: skip
+    """Write and queue the invites in a background job (:mod:`.publishing`); say how it ended when
+    it ends within ``PUBLISH_WAIT`` seconds, else that it runs on (the overview shows how far)."""
+    get_store().event(event_id)  # NotFound for an unknown event
+    app = current_app._get_current_object()
+    job = publishing.start_publish(app, event_id)
+    if job is None:
+        flash(gettext("The invites cannot be published while a schedule is being generated or invites are being "
+                      "published; try again when it is done."), "error")  # fmt: skip
+    elif not publishing.wait(app, job):
+        flash(gettext("Publishing: the invites are being written in the background. This page shows how far it "
+                      "got; you may leave it meanwhile."))  # fmt: skip
+    elif job.error:
+        flash(job.error, "error")
     else:
-        flash(gettext("Published: %(queued)s invites queued, %(sent)s delivered.", queued=queued, sent=report.sent))
-    for s in skipped[:10]:
-        flash(f"{s.participant}: {s.reason}", "error")
+        sent = job.report.sent if job.report else 0
+        if job.skipped:
+            flash(gettext("Published: %(queued)s invites queued, %(sent)s delivered; %(skipped)s could not be sent "
+                          "(see the outbox).", queued=job.queued, sent=sent, skipped=len(job.skipped)))  # fmt: skip
+        else:
+            flash(gettext("Published: %(queued)s invites queued, %(sent)s delivered.", queued=job.queued, sent=sent))
+        for s in job.skipped[:10]:
+            flash(f"{s.participant}: {s.reason}", "error")
     return redirect(url_for("console.event", event_id=event_id))  # the phase is "published" now
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from scheduler.store import Store
 from scheduler.viewmodels.console import meeting_counts, schedule_grid, unplaced
 from scheduler.viewmodels.lists import (
     PAGE_SIZE,
@@ -29,7 +30,7 @@ from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
 from .live import deliver_soon
-from .memo import remembered
+from .memo import ready
 from .setting_words import event_settings, session_words
 
 #: request statuses and origins the requests page filters by
@@ -102,10 +103,19 @@ def schedule(event_id):
 @bp.get("/events/<event_id>/not-placed")
 @staff_required("organiser", "host")
 def not_placed_page(event_id):
-    """The wanted meetings that got no meeting, and why, 50 a page."""
+    """The wanted meetings that got no meeting, and why, 50 a page; computed in the background once
+    per state of the event (:func:`.memo.ready`), the page saying so meanwhile."""
     store = get_store()
+    db = current_app.config["DATABASE"]
+
+    def compute():
+        with Store(db) as own:  # another thread: its own connection
+            return unplaced(own.load(event_id), own.meetings(event_id))
+
+    rows = ready("not placed", store, event_id, compute, wait=float(current_app.config.get("COMPUTE_WAIT", 0.6)))
+    if rows is None:
+        return render_template("computing.html", ev=store.event(event_id), tab="not_placed", title=_("Not placed"))
     data = store.load(event_id)
-    rows = remembered("not placed", store, event_id, lambda: unplaced(data, store.meetings(event_id)))
     page = paginate(rows, page_number(request.args.get("page")))
     return render_template("console_not_placed.html", ev=data.event, page=page, people=data.by_id(),
                            tab="not_placed")  # fmt: skip
@@ -138,7 +148,7 @@ def retry_message(event_id, message_id):
     back = request.form.get("back", "")
     if not back.startswith(f"/events/{event_id}/outbox"):
         back = url_for("console.outbox", event_id=event_id)
-    # due by the wall clock, as delivery reads it (live._deliver_due), whatever the event's clock says
+    # due by the wall clock, as delivery reads it (live.deliver_due), whatever the event's clock says
     if not store.retry_failed(event_id, message_id, datetime.now(UTC)):
         flash(_("Message %(id)d was not retried: it is not a failed message of this event (it may have been "
                 "sent or queued meanwhile).", id=message_id), "error")  # fmt: skip

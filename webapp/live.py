@@ -153,21 +153,20 @@ def _transport() -> Transport:
     return Transport(smtp, None if smtp else folder)
 
 
-def _deliver_due(app) -> DeliveryReport:
-    """Send what the outbox has due, one delivery at a time per server process."""
+def deliver_due(app) -> DeliveryReport:
+    """Send what the outbox has due, one delivery at a time per server process (this thread waits)."""
     from scheduler.store import Store
 
     with app.app_context(), app.extensions["outbox_delivery"], Store(app.config["DATABASE"]) as store:
         return deliver(store, _transport(), datetime.now(UTC))
 
 
-def send_invites(store, data: EventData, only: Iterable[str] | None = None,
-                 wait: bool = True, why: str = "") -> tuple[int, list[Skipped], DeliveryReport | None]:
-    """Queue every invite not yet sent at its current SEQUENCE (``only``: these meetings) and deliver
-    (``why``: the reason of a live change, written into each message in its reader's language).
-
-    ``wait=False`` delivers in a background task, so a host or a participant never waits for a
-    mail server; the report is then None (the outbox table shows how it went)."""
+def queue_event_invites(store, data: EventData, only: Iterable[str] | None = None, progress=None,
+                        also=None, why: str = "") -> tuple[int, list[Skipped]]:
+    """Queue every invite not yet sent at its current SEQUENCE (``only``: these meetings), in one
+    transaction; ``progress``: called with (meetings written, meetings in all) meanwhile;
+    ``also(queued)``: run in that transaction; ``why``: the reason of a live change, written into
+    each message in its reader's language."""
     organiser, _ = organiser_of(data.event, str(current_app.config.get("SMTP_FROM") or "entente@localhost"))
     base = contexts(data.event, store.tokens(data.event.id), current_app.config["BASE_URL"], organiser,
                     mail_languages(data))
@@ -175,13 +174,23 @@ def send_invites(store, data: EventData, only: Iterable[str] | None = None,
     def ctx_for(pid: str):
         return replace(base(pid), reason=why) if why else base(pid)
 
-    queued, skipped = queue_invites(store, data.event.id, ctx_for, datetime.now(UTC), organiser,
-                                    None if only is None else set(only))  # fmt: skip
+    return queue_invites(store, data.event.id, ctx_for, datetime.now(UTC), organiser,
+                         None if only is None else set(only), progress, also)  # fmt: skip
+
+
+def send_invites(store, data: EventData, only: Iterable[str] | None = None, wait: bool = True,
+                 progress=None, why: str = "") -> tuple[int, list[Skipped], DeliveryReport | None]:
+    """Queue every invite not yet sent at its current SEQUENCE (``only``: these meetings) and deliver.
+
+    ``wait=False`` delivers in a background task, so a host or a participant never waits for a
+    mail server; the report is then None (the outbox table shows how it went). ``progress`` and
+    ``why``: as in :func:`queue_event_invites`."""
+    queued, skipped = queue_event_invites(store, data, only, progress, why=why)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if wait:
-        return queued, skipped, _deliver_due(app)
+        return queued, skipped, deliver_due(app)
     if queued:
-        socketio.start_background_task(_deliver_due, app)
+        socketio.start_background_task(deliver_due, app)
     return queued, skipped, None
 
 
@@ -199,16 +208,16 @@ def send_surveys(store, event_ids: Iterable[str] | None = None, wait: bool = Tru
         queued, skipped = queued + n, skipped + s
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if wait:
-        _deliver_due(app)
+        deliver_due(app)
     elif queued:
-        socketio.start_background_task(_deliver_due, app)
+        socketio.start_background_task(deliver_due, app)
     return queued, skipped
 
 
 def deliver_soon() -> None:
     """Deliver what the outbox has due in a background task (a notice just queued), so the
     request that queued it never waits for a mail server."""
-    socketio.start_background_task(_deliver_due, current_app._get_current_object())  # type: ignore[attr-defined]
+    socketio.start_background_task(deliver_due, current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def notify(store, data: EventData, old: Iterable[Meeting], new: Iterable[Meeting], why: str) -> set[str]:

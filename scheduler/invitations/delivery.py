@@ -52,6 +52,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 STALE_SENDING = timedelta(minutes=5)
+ATTEMPTS = 3  # times queue_invites builds the messages again when the schedule changed meanwhile
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     read back exactly, :class:`~scheduler.domain.addresses.InvalidEmail` when ``me.email`` is no
     address (both ValueError). A non-ASCII local part makes a UTF-8 message (RFC 6532) that
     only a server offering SMTPUTF8 takes; the domain is always in its IDNA form."""
+    return _built(ctx, m, me, other, sequence, stamp, method, sender, update)[0]
+
+
+def _built(ctx: InviteContext, m: Meeting, me: Participant, other: Participant, sequence: int,
+           stamp: datetime, method: str, sender: str, update: bool | None) -> tuple[EmailMessage, str]:
+    """:func:`build_message` and its text as it is stored (flattened once: the slow part)."""
     update = bool(sequence) if update is None else update
     ics = to_bytes(meeting_invite(ctx, m, me, other, sequence, stamp, method, update=update))
     to = check_email(me.email).delivery
@@ -147,8 +154,9 @@ def build_message(ctx: InviteContext, m: Meeting, me: Participant, other: Partic
     msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
     msg.make_mixed()
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
-    check_round_trip(msg.as_string(), text_subject, {"From": (from_name, from_addr), "To": (to_name, to)})
-    return msg
+    wire = msg.as_string()
+    check_round_trip(wire, text_subject, {"From": (from_name, from_addr), "To": (to_name, to)})
+    return msg, wire
 
 
 def wire_address(address: str) -> str:
@@ -169,12 +177,20 @@ def _text(ctx: InviteContext, m: Meeting, me: Participant, other: Participant) -
 
 def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
          people: dict[str, Participant], notified: set[tuple[str, str, int, str]], stamp: datetime,
-         sender: str) -> tuple[list[dict[str, Any]], list[Skipped]]:
-    """Return the outbox rows not yet queued at each meeting's current SEQUENCE, and who was skipped."""
+         sender: str, progress: Callable[[int, int], None] | None = None,
+         ) -> tuple[list[dict[str, Any]], list[Skipped]]:
+    """Return the outbox rows not yet queued at each meeting's current SEQUENCE, and who was skipped.
+
+    ``progress(meetings done, meetings in all)`` is called after every meeting (building the
+    messages is the slow part: about 10 ms each)."""
     rows: list[dict[str, Any]] = []
     skipped: list[Skipped] = []
     invited = {(n[0], n[1]) for n in notified}  # (meeting, participant) already sent some version
-    for m in meetings:
+    meetings = list(meetings)
+    contexts: dict[str, InviteContext] = {}
+    for done, m in enumerate(meetings, 1):
+        if progress is not None:
+            progress(done - 1, len(meetings))
         cancelled = m.status in ("cancelled",)
         method = "CANCEL" if cancelled else "REQUEST"
         for me_id, other_id in ((m.a, m.b), (m.b, m.a)):
@@ -187,9 +203,10 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
             if not me.email:
                 skipped.append(Skipped(me_id, m.id, "no e-mail address"))
                 continue
+            ctx = contexts.get(me_id) or contexts.setdefault(me_id, ctx_for(me_id))  # once per participant
             try:
-                msg = build_message(ctx_for(me_id), m, me, people[other_id], m.version, stamp, method, sender,
-                                    update=(m.id, me_id) in invited)  # the first invite one gets is an invitation
+                msg, wire = _built(ctx, m, me, people[other_id], m.version, stamp, method, sender,
+                                   update=(m.id, me_id) in invited)  # the first invite one gets is an invitation
             except InvalidEmail as exc:
                 skipped.append(Skipped(me_id, m.id, str(exc)))
                 continue
@@ -197,10 +214,12 @@ def plan(ctx_for: Callable[[str], InviteContext], meetings: Iterable[Meeting],
                 skipped.append(Skipped(me_id, m.id, f"the message could not be built: {exc}"))
                 continue
             rows.append({
-                "event_id": ctx_for(me_id).event.id, "meeting_id": m.id, "participant_id": me_id,
+                "event_id": ctx.event.id, "meeting_id": m.id, "participant_id": me_id,
                 "sequence": m.version, "method": method, "recipient": check_email(me.email).delivery,
-                "subject": str(msg["Subject"]), "message": msg.as_string(), "message_id": str(msg["Message-ID"]),
+                "subject": str(msg["Subject"]), "message": wire, "message_id": str(msg["Message-ID"]),
             })  # fmt: skip
+    if progress is not None:
+        progress(len(meetings), len(meetings))
     return rows, skipped
 
 
@@ -353,10 +372,29 @@ def _permanent(exc: Exception) -> bool:
 
 
 def queue_invites(store: Any, event_id: str, ctx_for: Callable[[str], InviteContext], stamp: datetime,
-                  sender: str, only: Collection[str] | None = None) -> tuple[int, list[Skipped]]:
+                  sender: str, only: Collection[str] | None = None,
+                  progress: Callable[[int, int], None] | None = None,
+                  also: Callable[[int], None] | None = None) -> tuple[int, list[Skipped]]:
     """Queue an invite (or cancellation) for every meeting not yet notified at its SEQUENCE
-    (``only``: just these meeting ids, e.g. the ones a live change touched)."""
-    data = store.load(event_id)
-    meetings = [m for m in store.meetings(event_id) if only is None or m.id in only]
-    rows, skipped = plan(ctx_for, meetings, data.by_id(), store.notified(event_id), stamp, sender)
-    return store.queue(rows, stamp), skipped
+    (``only``: just these meeting ids, e.g. the ones a live change touched); return how many
+    messages were queued and who was skipped.
+
+    The messages are built outside any transaction (minutes for a large event; ``progress`` as in
+    :func:`plan`) and stored in one, so a process killed meanwhile leaves nothing announced, and
+    a finished call everything. When the schedule changed while they were built (its version
+    moved), they are built again from the new one; raises :class:`RuntimeError` when it kept
+    changing (``ATTEMPTS`` times). ``also(queued)`` runs in the same transaction (e.g. ending
+    the job that queues them)."""
+    for _ in range(ATTEMPTS):
+        version = store.schedule_version(event_id)
+        data = store.load(event_id)
+        meetings = [m for m in store.meetings(event_id) if only is None or m.id in only]
+        rows, skipped = plan(ctx_for, meetings, data.by_id(), store.notified(event_id), stamp, sender, progress)
+        with store.write():
+            if store.schedule_version(event_id) == version:
+                queued = store.queue(rows, stamp)
+                if also is not None:
+                    also(queued)
+                return queued, skipped
+    raise RuntimeError(f"the schedule of {event_id!r} kept changing while its invites were written; try again")
+

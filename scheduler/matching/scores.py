@@ -39,17 +39,12 @@ SYNONYMS: dict[str, str] = {
 }  # fmt: skip
 #: Broader concepts: a need is "close" to an offer of its parent or child.
 PARENTS: dict[str, tuple[str, ...]] = {
-    "quality-inspection": ("computer-vision",),
-    "predictive-maintenance": ("iot-sensors", "anomaly-detection"),
-    "traceability": ("iot-sensors", "supply-chain-analytics"),
-    "chatbots": ("natural-language-processing",),
-    "document-automation": ("natural-language-processing",),
-    "digital-twin": ("process-optimisation", "iot-sensors"),
-    "energy-optimisation": ("process-optimisation",),
-    "demand-forecasting": ("supply-chain-analytics",),
-    "generative-design": ("digital-twin",),
-    "robotics": ("computer-vision",),
-}
+    "quality-inspection": ("computer-vision",), "predictive-maintenance": ("iot-sensors", "anomaly-detection"),
+    "traceability": ("iot-sensors", "supply-chain-analytics"), "chatbots": ("natural-language-processing",),
+    "document-automation": ("natural-language-processing",), "digital-twin": ("process-optimisation", "iot-sensors"),
+    "energy-optimisation": ("process-optimisation",), "demand-forecasting": ("supply-chain-analytics",),
+    "generative-design": ("digital-twin",), "robotics": ("computer-vision",),
+}  # fmt: skip
 
 #: The reasons of :meth:`Scorer.reasons` that name the traditional SME, said of the tech SME; a reader
 #: of either side gets them in their own words (webapp/partners.py).
@@ -279,32 +274,37 @@ def recommend(data: EventData, per_participant: int = 5, scorer: Scorer | None =
     damp = 1.0 / (1.0 + damping * np.log1p(popularity / mean))
     damped = raw * damp[np.newaxis, :]
     order = np.argsort(-damped, axis=1, kind="stable")
+    offers = [tuple(canonical(o) for o in s.offers) for s in sc.tech]  # once per participant, not per pair
+    topic: dict[tuple, str] = {}  # (needs, offers) -> the main technology: profiles repeat tags
     out: dict[str, list[Match]] = {}
     for i, t in enumerate(sc.trad):
         picks: list[Match] = []
         per_tech: Counter[str] = Counter()
-        for j in order[i]:
-            if len(picks) >= per_participant or damped[i, j] <= 0:
+        needs = tuple(canonical(n) for n in t.needs)
+        row = damped[i].tolist()
+        for j in order[i].tolist():
+            if len(picks) >= per_participant or row[j] <= 0:
                 break
             s = sc.tech[j]
-            key = _main_technology(t, s)
+            key = topic.get((needs, offers[j])) if offers[j] else s.id
+            if key is None:
+                key = topic.setdefault((needs, offers[j]), _main_technology(needs, offers[j], s.id))
             if per_tech[key] >= SAME_TECH_CAP:
                 continue  # diversity: not five providers of the same technology
             per_tech[key] += 1
             picks.append(Match(t.id, s.id, sc.score(t.id, s.id), sc.reasons(t.id, s.id),
-                               float(damped[i, j]) / float(sc.scale[i])))  # fmt: skip
+                               row[j] / float(sc.scale[i])))  # fmt: skip
         out[t.id] = picks
     return out
 
 
-def _main_technology(t: Participant, s: Participant) -> str:
-    """The technology a recommendation is about: the first need it meets, else its first offer."""
-    offers = [canonical(o) for o in s.offers]
-    for n in t.needs:
-        c = canonical(n)
+def _main_technology(needs: tuple[str, ...], offers: tuple[str, ...], partner: str) -> str:
+    """The technology a recommendation is about (canonical tags): the first need the partner's
+    offers meet, else its first offer, else the partner's id."""
+    for c in needs:
         if c in offers or any(related(c, o) for o in offers):
             return c
-    return offers[0] if offers else s.id
+    return offers[0] if offers else partner
 
 
 def pair_scores(data: EventData, pairs: Iterable[tuple[str, str]], scorer: Scorer | None = None,

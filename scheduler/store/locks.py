@@ -77,20 +77,27 @@ class SolveLocks(Connection):
             return True
 
     def end_solve(self, event_id: str, job: str | None = None, *, error: str | None = None,
-                  worker: str | None = None, now: datetime | None = None) -> None:
-        """Release the event's lock (only job ``job``'s, when given): done, or failed with ``error``."""
+                  worker: str | None = None, now: datetime | None = None, done: int | None = None) -> None:
+        """Release the event's lock (only job ``job``'s, when given): done, or failed with ``error``
+        (``done``: what the job achieved, e.g. the messages a publish queued)."""
         now = now or datetime.now(UTC)
         with self.write():
             held = self.solve_lock(event_id)
             if held is None or (job is not None and held["id"] != job):
                 return
             self._finish(held["id"], "failed" if error else "done", error or "", now, worker)
+            if done is not None:
+                self.db.execute("UPDATE solve_jobs SET done = ? WHERE id = ?", [done, held["id"]])
 
-    def heartbeat(self, event_id: str, job: str, now: datetime | None = None) -> bool:
-        """Say job ``job`` is alive; False when it no longer holds the lock (taken over meanwhile)."""
+    def heartbeat(self, event_id: str, job: str, now: datetime | None = None,
+                  progress: tuple[int, int] | None = None) -> bool:
+        """Say job ``job`` is alive (``progress``: how far it got, (done, total)); False when it no
+        longer holds the lock (taken over meanwhile)."""
+        done, total = progress or (None, None)
         with self.write() as db:
-            cur = db.execute("UPDATE solve_jobs SET heartbeat_at = ? WHERE id = ? AND event_id = ?"
-                             " AND status = 'running'", [to_iso(now or datetime.now(UTC)), job, event_id])  # fmt: skip
+            cur = db.execute("UPDATE solve_jobs SET heartbeat_at = ?, done = COALESCE(?, done), total = COALESCE(?, total)"
+                             " WHERE id = ? AND event_id = ? AND status = 'running'",
+                             [to_iso(now or datetime.now(UTC)), done, total, job, event_id])  # fmt: skip
             return cur.rowcount == 1
 
     def solving(self, event_id: str) -> bool:
@@ -108,9 +115,17 @@ class SolveLocks(Connection):
         return self._job(rows[0]) if rows else None
 
     def last_solve(self, event_id: str) -> dict[str, Any] | None:
-        """The event's most recently started solve job, or None."""
-        rows = list(self.db["solve_jobs"].rows_where("event_id = ?", [event_id], order_by="started_at DESC, rowid DESC",
-                                                     limit=1))  # fmt: skip
+        """The event's most recently started solve (or repair) job, or None."""
+        return self.last_job(event_id, exclude="publish")
+
+    def last_job(self, event_id: str, kind: str | None = None, *, exclude: str | None = None) -> dict[str, Any] | None:
+        """The event's most recently started job of ``kind`` (any kind: None; ``exclude``: any but that), or None."""
+        where, args = "event_id = ?", [event_id]
+        if kind is not None:
+            where, args = where + " AND kind = ?", [*args, kind]
+        if exclude is not None:
+            where, args = where + " AND kind != ?", [*args, exclude]
+        rows = list(self.db["solve_jobs"].rows_where(where, args, order_by="started_at DESC, rowid DESC", limit=1))
         return self._job(rows[0]) if rows else None
 
     def clear_dead_locks(self, now: datetime | None = None) -> list[str]:

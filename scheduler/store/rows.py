@@ -33,4 +33,6 @@ def sessions_column(sessions: tuple[int, ...]) -> str:
 
 def sessions_from_column(text: str | None) -> tuple[int, ...]:
     """A stored ``sessions`` column back as indices into ``Event.sessions``."""
+    if not text:
+        return ()
     return tuple(int(part) - 1 for part in (text or "").split(";") if part.strip())

@@ -266,9 +266,15 @@ def _v16(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE participants ADD COLUMN page_locale TEXT NOT NULL DEFAULT ''")
 
 
+def _v17(db: sqlite_utils.Database) -> None:
+    """How far a running job got (``done`` of ``total``), e.g. the meetings whose invites a publish wrote."""
+    db.execute("ALTER TABLE solve_jobs ADD COLUMN done INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE solve_jobs ADD COLUMN total INTEGER NOT NULL DEFAULT 0")
+
+
 #: Schema migrations, oldest first; entry i brings the file to version i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
-                                                             _v12, _v13, _v14, _v15, _v16]
+                                                             _v12, _v13, _v14, _v15, _v16, _v17]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
