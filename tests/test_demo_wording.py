@@ -45,7 +45,7 @@ def demo(tmp_path_factory):
         pending = sum(1 for r in s.load("demo").requests if r.status in ("pending", "suggested"))
     from webapp import create_app
 
-    app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "OUTBOX_DIR": str(folder / "out"),
+    app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "COMPUTE_WAIT": 60, "OUTBOX_DIR": str(folder / "out"),
                       "NOW": BEFORE_THE_EVENT})  # fmt: skip
     return app, figures, pending
 

@@ -68,7 +68,7 @@ def app_at(tmp_path):
         tokens = seed_db(db, [doc()])[EV]
         with Store(db) as s:
             s.save_schedule(Schedule(EV, MEETINGS))
-        app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "NOW": now,
+        app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "COMPUTE_WAIT": 60, "NOW": now,
                           "OUTBOX_DIR": str(tmp_path / "out"), "STANDBY_TICK": 0})  # fmt: skip
         return app, db, tokens
 

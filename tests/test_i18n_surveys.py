@@ -53,7 +53,7 @@ def app(tmp_path_factory):
         s.save_survey(EV, survey_from_dict(organisers_copy()), actor="olga", now=at(12))
         for sid in ("adoption", "feedback", COPY):
             s.set_round(EV, sid, at(14), [], actor="olga", now=at(12))
-    flask_app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "NOW": NOW,
+    flask_app = create_app({"DATABASE": str(db), "SECRET_KEY": "test", "TESTING": True, "COMPUTE_WAIT": 60, "NOW": NOW,
                             "OUTBOX_DIR": str(folder / "out")})  # fmt: skip
     return flask_app, db, tokens
 
@@ -250,7 +250,7 @@ def test_report_defaults_to_the_events_language_and_english_stays_english(adopte
 def test_the_results_page_in_french(adopters_db):
     from webapp import create_app
 
-    flask_app = create_app({"DATABASE": str(adopters_db), "SECRET_KEY": "test", "TESTING": True,
+    flask_app = create_app({"DATABASE": str(adopters_db), "SECRET_KEY": "test", "TESTING": True, "COMPUTE_WAIT": 60,
                             "NOW": datetime(2027, 10, 1, 9, tzinfo=UTC).isoformat(),
                             "OUTBOX_DIR": str(adopters_db.parent / "out")})  # fmt: skip
     olga = logged_in(flask_app, "olga")
