@@ -65,7 +65,9 @@ def _event_doc(data, form) -> dict:
     ev["allow_same_kind"] = form.get("allow_same_kind") == "1"
     ev["sessions"] = parse_windows(form.get("sessions", ""))
     # what compact days minimise (docs/format.md): optional fields, checked by the solver's own rule
-    ev["compactness"] = form.get("compactness", "idle").strip()
+    compact = form.get("compactness")  # the default (idle) stays unset when it was: saving changes nothing
+    if compact is not None and compact.strip() != (ev.get("compactness") or "idle"):
+        ev["compactness"] = compact.strip()
     spread = form.get("break_spread", "").strip()
     ev.pop("break_spread", None)
     if spread:
