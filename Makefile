@@ -61,10 +61,12 @@ test-debs:
 	@dpkg -s $(TEST_DEBS) >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(TEST_DEBS); }
 
-# the suite runs on as many workers as the machine has cores (pytest-xdist; TEST_WORKERS=1 for one)
+# the suite runs on as many workers as the machine has cores (pytest-xdist; TEST_WORKERS=1 for one);
+# a test module stays on one worker (--dist loadscope), so its module-scoped world is built once
+# and its tests run in their written order
 TEST_WORKERS ?= auto
 test: $(STAMP) $(JS_STAMP) $(CHROMIUM) pango $(REDIS) test-debs
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(STAMP) $(REDIS)
 	$(PY) bench/pipeline_bench.py

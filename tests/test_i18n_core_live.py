@@ -92,10 +92,10 @@ def test_a_participants_recommendations_and_session_labels_speak_their_language(
     app, _, tokens = app_at("2027-03-01T09:00:00+00:00")
     client = app.test_client()
     english = text_of(client, f"/p/{tokens['t-1']}?lang=en")
-    assert reasons_of(english, "s-3") == "offers demand-forecasting, which you need; both speak en"  # as before
+    assert reasons_of(english, "s-3") == "offers demand-forecasting, which you need; both speak English"  # the language named, not its code
     assert "morning of 25 March only" in english
     french = text_of(client, f"/p/{tokens['t-1']}?lang=fr")
-    assert reasons_of(french, "s-3") == "propose demand-forecasting, dont vous avez besoin; vous parlez tous deux en"
+    assert reasons_of(french, "s-3") == "propose demand-forecasting, dont vous avez besoin; vous parlez tous deux anglais"
     assert "matin du 25 mars uniquement" in french  # the request's sessions, in the request list
     assert "après-midi du 26 mars uniquement" in french  # and in the slot picker of a new request
     assert "which you need" not in french and "morning of" not in french
@@ -120,7 +120,7 @@ def test_the_console_says_not_placed_recommendations_and_an_import_summary_in_ge
             "Zeitfenster in Arbeitszeit und Verfügbarkeit haben") in german  # fmt: skip
     assert "restricted to" not in german
     recs = text_of(olga, f"/events/{EV}/recommendations")  # the language is kept for the next pages
-    assert "bietet demand-forecasting, was Fromagerie Lune braucht; Sie sprechen beide en" in recs
+    assert "bietet demand-forecasting, was Fromagerie Lune braucht; Sie sprechen beide Englisch" in recs
     requests_page = text_of(olga, f"/events/{EV}/requests")
     assert "nur Vormittag am 25. März" in requests_page
     r = olga.post(f"/events/{EV}/requests/t-2/s-2/sessions", data={"sessions": "1;2", "csrf_token": csrf_of(
@@ -156,16 +156,16 @@ def test_a_meet_now_offer_gives_each_side_its_reasons_in_their_language(app_at):
     assert {offer["a"], offer["b"]} == {"t-1", "s-3"}
     french = text_of(lune, f"/p/{tokens['t-1']}")
     offer_html = re.search(r'<li data-offer="\d+">.*?<div class="small">(.*?)</div>', french, re.S).group(1)
-    assert offer_html == "propose demand-forecasting, dont vous avez besoin; vous parlez tous deux en"
+    assert offer_html == "propose demand-forecasting, dont vous avez besoin; vous parlez tous deux anglais"
     mill = app.test_client()
     german = mill.get(f"/p/{tokens['s-3']}/offers.json").get_json()["offers"]
-    assert german[0]["reasons"] == ["braucht demand-forecasting, was Sie anbieten", "Sie sprechen beide en"]
+    assert german[0]["reasons"] == ["braucht demand-forecasting, was Sie anbieten", "Sie sprechen beide Englisch"]
     # the store keeps the language-independent form: English for an English reader, as before
     with Store(db) as s:
         stored = s.db.execute("SELECT reasons FROM offers").fetchone()[0]
     assert "dont vous" not in stored and json.loads(stored)[0]["msg"] == "offers {offer}, which {name} needs"
     english = mill.get(f"/p/{tokens['s-3']}/offers.json?lang=en").get_json()["offers"]
-    assert english[0]["reasons"] == ["needs demand-forecasting, which you offer", "both speak en"]
+    assert english[0]["reasons"] == ["needs demand-forecasting, which you offer", "both speak English"]
 
 
 def calendar_of(raw: str) -> tuple[str, str]:

@@ -25,7 +25,7 @@ def test_synonyms_meet_and_reasons_say_why():
                   tech("s1", ["quality-inspection"], sectors=["textiles"], languages=["pt", "en"])])
     sc = matching.Scorer(data)
     assert sc.reasons("t1", "s1") == (
-        "offers quality-inspection, which t1 SME needs", "has worked in textiles", "both speak pt",
+        "offers quality-inspection, which t1 SME needs", "has worked in textiles", "both speak Portuguese",
     )
     assert sc.score("t1", "s1") > 0.8
 

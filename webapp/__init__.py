@@ -68,7 +68,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["outbox_delivery"] = threading.Lock()  # one outbox delivery at a time in this process
     csrf.init_app(app)
-    from .i18n import init_i18n, said_here
+    from scheduler.domain.language import language_name
+
+    from .i18n import init_i18n, page_language, said_here
 
     init_i18n(app)  # languages: webapp/i18n.py
     # a browser's live connection comes from the public URL's origin (or the bind address it
@@ -140,6 +142,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["session_words"] = lambda event, chosen: said_here(sessions.describe(event, chosen))
     app.jinja_env.globals["session_label"] = lambda event, chosen: said_here(sessions.short(event, chosen))
     app.jinja_env.globals["session_numbers"] = sessions.format_sessions  # "1;3", as in requests.csv
+    app.jinja_env.globals["language_name"] = lambda code: language_name(code, page_language())  # "anglais" for en
     app.jinja_env.globals["session_list"] = sessions.catalogue  # "1 = 2027-03-26 09:00-13:00, 2 = ..."
 
     @app.context_processor

@@ -14,7 +14,7 @@ from flask_babel import gettext
 
 from scheduler.changes.pipeline import restorable
 from scheduler.domain.errors import Conflict, InvalidInput, StaleVersion
-from scheduler.domain.messages import Message, to_data
+from scheduler.domain.messages import Message, joined, to_data
 from scheduler.domain.model import EventData, Request, Schedule
 from scheduler.domain.timegrid import end_of_local_day, local_instant, local_label, to_local
 from scheduler.live.repair import Absence, rebalance, with_waitlist
@@ -123,7 +123,7 @@ class Repair:
             parts.append(Message(N_("late request {a} → {b}"), a=people[self.late[0]].name, b=people[self.late[1]].name))
         if self.lost:
             parts.append(Message(N_("a meeting of {names} was cancelled"),
-                                 names=" and ".join(people[p].name for p in self.lost if p in people)))  # fmt: skip
+                                 names=joined([people[p].name for p in self.lost if p in people])))  # fmt: skip
         out = parts[0] if parts else Message("{nothing}", nothing="")
         for part in parts[1:]:  # "; " between them, in every language
             out = Message("{a}; {b}", a=out, b=part)

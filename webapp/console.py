@@ -34,6 +34,7 @@ from . import jobs, publishing
 from .auth import current_user, staff_required
 from .console_words import PHASE_MEANING, PHASE_NAMES, next_step_words, phase_sentence, status_word
 from .extensions import get_store
+from .i18n import page_language
 from .live import N_, clock, notify
 from .memo import ready
 from .moves import move_by_hand
@@ -95,7 +96,7 @@ def grid(event_id):
     store = get_store()
     data = store.load(event_id)
     meetings = store.meetings(event_id)
-    view = schedule_grid(data, meetings)
+    view = schedule_grid(data, meetings, page_language())
     gp = grid_page(view, page_number(request.args.get("day")) - 1, page_number(request.args.get("page")))
     return render_template("_grid_fragment.html", ev=data.event, gp=gp, people=data.by_id(), meetings=meetings,
                            slots=view.rows, k=kpis(data, meetings), version=store.schedule_version(event_id))  # fmt: skip
@@ -110,7 +111,7 @@ def participant(event_id, pid):
     people = data.by_id()
     if pid not in people:
         raise NotFound(f"no participant {pid!r} in event {event_id!r}")
-    rows = participant_day(data, store.meetings(event_id), pid)
+    rows = participant_day(data, store.meetings(event_id), pid, page_language())
     states = [s for s in store.request_states(event_id) if pid in (s.request.sender, s.request.receiver)]
     return render_template("participant.html", ev=data.event, me=people[pid], rows=rows, states=states, people=people)
 

@@ -29,6 +29,7 @@ from scheduler.viewmodels.lists import (
 from .auth import current_user, staff_required
 from .console import bp
 from .extensions import get_store
+from .i18n import page_language
 from .live import deliver_soon
 from .memo import ready
 from .setting_words import event_settings, session_words
@@ -93,7 +94,7 @@ def schedule(event_id):
     store = get_store()
     data = store.load(event_id)
     meetings = store.meetings(event_id)
-    grid = schedule_grid(data, meetings)
+    grid = schedule_grid(data, meetings, page_language())
     gp = grid_page(grid, page_number(request.args.get("day")) - 1, page_number(request.args.get("page")))
     return render_template("console_schedule.html", ev=data.event, gp=gp, people=data.by_id(),
                            meetings=meetings, slots=grid.rows, version=store.schedule_version(event_id),

@@ -63,6 +63,7 @@ STATUS_WORDS: dict[str, Any] = {
     "recommendation": lazy_gettext("recommendation"),
     "autofill": lazy_gettext("auto-fill"),
     "organiser": lazy_gettext("organiser"),
+    "host": lazy_gettext("host"),
     "traditional": lazy_gettext("traditional"),
     "tech": lazy_gettext("tech"),
 }

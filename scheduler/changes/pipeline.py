@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from scheduler.domain.language import N_
-from scheduler.domain.messages import Message
+from scheduler.domain.messages import Message, joined
 from scheduler.domain.model import EventData, Meeting, Participant, Unscheduled
 from scheduler.domain.sessions import grid_sessions
 from scheduler.domain.timegrid import allowed_slots, build_slots
@@ -169,7 +169,7 @@ def restorable(data: EventData, meetings: Iterable[Meeting], displaced: Iterable
             if any(x.start == d.start and x.room == d.room for x in others):
                 why = Message(N_("room {room} is taken then"), room=d.room)
             elif busy := sorted({p for x in others if x.start == d.start for p in (x.a, x.b)} & {m.a, m.b}):
-                why = Message(N_("{names} already meet someone then"), names=" and ".join(people[p].name for p in busy))
+                why = Message(N_("{names} already meet someone then"), names=joined([people[p].name for p in busy]))
             elif m.status == "cancelled" and any(pair_key(x.a, x.b) == pair_key(m.a, m.b) for x in others):
                 why = Message(N_("they meet at another time already"))
             elif m.status == "cancelled" and (full := [p for p in (m.a, m.b)

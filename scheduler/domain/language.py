@@ -100,6 +100,14 @@ def _when(lang: Language, instant: datetime, tz: str, form: str) -> str:
 ENGLISH = Language()
 
 
+def language_name(code: str, lang: Language) -> str:
+    """The language ``code`` (ISO 639, as profiles list them: ``en``, ``hu``) named in ``lang``
+    ("anglais", "Ungarisch"; CLDR's names); an unknown code is shown as it is."""
+    from babel import Locale
+
+    return Locale.parse(lang.cldr).languages.get(code.strip().lower(), code)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it (Babel's default keywords include ``N_``):
     for texts stored, raised or kept in module constants, translated when shown with :meth:`Language.gettext`."""

@@ -16,13 +16,14 @@ written before messages existed hold, reads back as itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from babel.dates import format_skeleton
 
-from scheduler.domain.language import ENGLISH, Language
+from scheduler.domain.language import ENGLISH, N_, Language, language_name
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,18 @@ class Day:
         return format_skeleton("yMMMMd" if self.year else "MMMMd", self.date, locale=lang.cldr)
 
 
-Arg = Any  # str | int | float | Message | Day | tuple[Arg, ...]
+@dataclass(frozen=True)
+class Tongue:
+    """A language in a message, by its ISO code: "en" is said "English", "anglais", "Englisch"."""
+
+    code: str
+
+    def said(self, lang: Language) -> str:
+        """This language's name in ``lang`` (CLDR)."""
+        return language_name(self.code, lang)
+
+
+Arg = Any  # str | int | float | Message | Day | Tongue | tuple[Arg, ...]
 
 
 class Message(str):
@@ -59,6 +71,14 @@ class Message(str):
         return (_rebuild, (self.template, self.args))
 
 
+def joined(names: Sequence[str]) -> str:
+    """``names`` joined as a sentence does: "A", "A and B", "A, B and C" ("A et B" in French)."""
+    names = list(names)
+    if len(names) < 2:
+        return names[0] if names else ""
+    return Message(N_("{some} and {last}"), some=tuple(names[:-1]), last=names[-1])
+
+
 def _rebuild(template: str, args: dict[str, Arg]) -> Message:
     return Message(template, **args)
 
@@ -66,7 +86,7 @@ def _rebuild(template: str, args: dict[str, Arg]) -> Message:
 def _arg(value: Arg, lang: Language) -> str:
     if isinstance(value, Message):
         return say(value, lang)
-    if isinstance(value, Day):
+    if isinstance(value, Day | Tongue):
         return value.said(lang)
     if isinstance(value, tuple | list):
         return ", ".join(_arg(v, lang) for v in value)
@@ -112,6 +132,8 @@ def _arg_data(value: Arg) -> Any:
         return to_data(value)
     if isinstance(value, Day):
         return {"date": value.date.isoformat(), "year": value.year}
+    if isinstance(value, Tongue):
+        return {"tongue": value.code}
     if isinstance(value, tuple | list):
         return {"items": [_arg_data(v) for v in value]}
     return value
@@ -129,6 +151,8 @@ def _arg_from(data: Any) -> Arg:
         return from_data(data)
     if isinstance(data, dict) and "date" in data:
         return Day(date.fromisoformat(data["date"]), bool(data.get("year")))
+    if isinstance(data, dict) and "tongue" in data:
+        return Tongue(str(data["tongue"]))
     if isinstance(data, dict) and "items" in data:
         return tuple(_arg_from(v) for v in data["items"])
     return data

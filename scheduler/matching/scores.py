@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scheduler.domain.language import N_
-from scheduler.domain.messages import Message
+from scheduler.domain.messages import Message, Tongue
 from scheduler.domain.model import EventData, Participant
 
 #: Tags that name the same thing; the value is the canonical tag.
@@ -134,7 +134,7 @@ class Scorer:
             out.append(Message(SECTORS, sectors=tuple(shared)))
         langs = sorted(set(t.languages) & set(s.languages), key=lambda x: (x == "en", x))
         if langs:
-            out.append(Message(N_("both speak {language}"), language=langs[0]))
+            out.append(Message(N_("both speak {language}"), language=Tongue(langs[0])))
         if self.text[i, j] >= 0.1:
             out.append(Message(N_("similar descriptions ({percent})"), percent=f"{self.text[i, j]:.0%}"))
         if not self.common[i, j]:

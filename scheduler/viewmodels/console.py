@@ -15,9 +15,11 @@ from datetime import datetime
 from types import MappingProxyType
 
 from scheduler.changes.pipeline import not_placed
+from scheduler.domain.language import ENGLISH, Language
 from scheduler.domain.model import EventData, Meeting, Participant, Slot, Unscheduled
-from scheduler.domain.timegrid import build_slots, local_label
+from scheduler.domain.timegrid import build_slots
 from scheduler.reporting.kpis import kpis
+from scheduler.viewmodels.board import slot_label
 
 #: how a slot or a meeting's start is labelled, in the event's zone (or the participant's)
 SLOT_LABEL = "%a %d %b %H:%M"
@@ -66,16 +68,17 @@ class DayRow:
     event: str  # the start in the event's zone
 
 
-def schedule_grid(data: EventData, meetings: Iterable[Meeting]) -> Grid:
+def schedule_grid(data: EventData, meetings: Iterable[Meeting], lang: Language = ENGLISH) -> Grid:
     """The grid of ``meetings``: a row per slot, a column per room up to the highest room in use
-    (never beyond the event's rooms); a meeting goes in the cell of its start and room."""
+    (never beyond the event's rooms); a meeting goes in the cell of its start and room; slots
+    labelled in ``lang`` on the event's clock."""
     ev = data.event
     meetings = tuple(meetings)
     by_slot: dict[datetime, dict[int, Meeting]] = defaultdict(dict)
     for m in meetings:
         by_slot[m.start][m.room] = m
     top = min(ev.rooms, max((m.room for m in meetings), default=0))  # columns for rooms in use, not all rooms
-    return Grid(tuple(GridRow(s, local_label(s.start, ev.timezone, SLOT_LABEL), s.session,
+    return Grid(tuple(GridRow(s, slot_label(s.start, ev.timezone, lang), s.session,
                               tuple(by_slot[s.start].get(r) for r in range(1, top + 1)))
                       for s in build_slots(ev)))  # fmt: skip
 
@@ -106,13 +109,14 @@ def event_page(data: EventData, meetings: Iterable[Meeting]) -> EventPage:
                      unplaced(data, meetings))  # fmt: skip
 
 
-def participant_day(data: EventData, meetings: Iterable[Meeting], pid: str) -> tuple[DayRow, ...]:
+def participant_day(data: EventData, meetings: Iterable[Meeting], pid: str,
+                    lang: Language = ENGLISH) -> tuple[DayRow, ...]:
     """The meetings of participant ``pid`` (every status), in schedule order, with who they meet
-    and the start in their zone and the event's."""
+    and the start in their zone and the event's (written in ``lang``)."""
     people = data.by_id()
     me = people[pid]
-    return tuple(DayRow(m, people[m.b if m.a == pid else m.a], local_label(m.start, me.timezone, SLOT_LABEL),
-                        local_label(m.start, data.event.timezone, SLOT_LABEL))
+    return tuple(DayRow(m, people[m.b if m.a == pid else m.a], slot_label(m.start, me.timezone, lang),
+                        slot_label(m.start, data.event.timezone, lang))
                  for m in meetings if pid in (m.a, m.b))  # fmt: skip
 
 
