@@ -57,7 +57,7 @@ from scheduler.store import Store  # noqa: E402
 EVENT = "load"
 NOW = "2027-03-01T09:00:00+00:00"  # weeks before the event: a draft, every meeting may move
 PASSWORD = "bench password, not for production"
-PAGE_LANGUAGE = "en"  # the language the pages are shown in (the event's and the participants'); --fetch: none
+PAGE_LANGUAGE = "en"  # the language the pages are shown in (the event's and the participants')
 SLOTS_USED = 14  # of the 16 slots of the day: one is left free to shift every meeting into
 
 
@@ -178,7 +178,7 @@ def start(db: Path, folder: Path, processes: int, threads: int, with_redis: bool
 
 
 async def open_pages(urls: list[str], tokens: list[str], got: dict[int, float], shown: dict[int, float],
-                     http: aiohttp.ClientSession) -> list[socketio.AsyncClient]:
+                     http: aiohttp.ClientSession, page_language: str = PAGE_LANGUAGE) -> list[socketio.AsyncClient]:
     """Connect one client per token, spread over ``urls``; record when each hears agenda_changed
     (``got``) and when, as the real page does (webapp/static/portal.js), it has its fresh agenda
     (``shown``): from the push when it came in the page's language, else from ``agenda.json``."""
@@ -197,7 +197,7 @@ async def open_pages(urls: list[str], tokens: list[str], got: dict[int, float], 
 
         async def agenda(data=None) -> None:
             got.setdefault(i, time.monotonic())
-            if isinstance(data, dict) and data.get("agenda") is not None and data.get("lang") == PAGE_LANGUAGE:
+            if isinstance(data, dict) and data.get("agenda") is not None and data.get("lang") == page_language:
                 shown.setdefault(i, time.monotonic())  # the push brought the agenda in the page's language
                 return
             task = asyncio.create_task(refetch())
@@ -249,12 +249,12 @@ def _quantiles(values: list[float]) -> tuple[float, float, float]:
     return q[49], q[94], max(values)
 
 
-async def measure(servers: Servers, tokens: list[str], wait: float) -> dict:
+async def measure(servers: Servers, tokens: list[str], wait: float, page_language: str = PAGE_LANGUAGE) -> dict:
     got: dict[int, float] = {}
     shown: dict[int, float] = {}
     cpu0 = servers.cpu()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        clients = await open_pages(servers.urls, tokens, got, shown, http)
+        clients = await open_pages(servers.urls, tokens, got, shown, http, page_language)
         await asyncio.sleep(2)  # let the servers settle (connect handlers, recheck loops)
         cpu1 = servers.cpu()
         board = await asyncio.to_thread(host_board, servers.urls[0])  # log-in and board page: before the clock
@@ -282,9 +282,7 @@ def main() -> None:
     ap.add_argument("--fetch", action="store_true",
                     help="pages shown in another language than the push's: every page asks agenda.json")
     args = ap.parse_args()
-    if args.fetch:
-        global PAGE_LANGUAGE
-        PAGE_LANGUAGE = "xx"
+    page_language = "xx" if args.fetch else PAGE_LANGUAGE  # --fetch: no page takes the pushed agenda
     n = args.n - args.n % 2
     console = Console(width=200)
     rows = []
@@ -295,7 +293,7 @@ def main() -> None:
             servers = start(folder / "load.db", folder, processes, n // processes + 100, with_redis)
             try:
                 console.print(f"{label}: opening {n} pages ...")
-                rows.append((label, asyncio.run(measure(servers, tokens, args.wait))))
+                rows.append((label, asyncio.run(measure(servers, tokens, args.wait, page_language))))
             finally:
                 servers.stop()
     table = Table(title=f"Push to {n} open participant pages (one change touching all; {os.cpu_count()} cores)")
